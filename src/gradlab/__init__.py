@@ -1,0 +1,14 @@
+"""gradlab: neural networks in which every number of backpropagation can be seen and checked.
+
+The engine (`Tensor`, its operations, `no_grad`, `gradcheck`) is available at the top level::
+
+    import gradlab as gl
+    w = gl.Tensor([[0.5, -0.2]], requires_grad=True)
+"""
+
+from gradlab.engine import *  # noqa: F403
+from gradlab.engine import __all__ as _engine_all
+from gradlab import nn
+
+__version__ = "0.1.0"
+__all__ = [*_engine_all, "__version__", "nn"]

@@ -1,0 +1,79 @@
+"""The autograd engine: `Tensor`, its operations, `no_grad` and `gradcheck`."""
+
+from gradlab.engine.activations import (
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    step,
+    tanh,
+)
+from gradlab.engine.arithmetic import add, div, matmul, mul, neg, power, sub
+from gradlab.engine.elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
+from gradlab.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
+from gradlab.engine.gradcheck import GradcheckError, gradcheck
+from gradlab.engine.losses import (
+    absolute_error,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    hinge,
+    huber,
+    softmax_cross_entropy,
+    squared_error,
+)
+from gradlab.engine.reductions import max, mean, min, sum
+from gradlab.engine.shaping import concatenate, getitem, reshape, stack, transpose
+from gradlab.engine.tensor import Tensor, node, unbroadcast
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "abs",
+    "absolute_error",
+    "add",
+    "astype",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "clip",
+    "concatenate",
+    "div",
+    "enable_grad",
+    "exp",
+    "getitem",
+    "gradcheck",
+    "hinge",
+    "huber",
+    "is_grad_enabled",
+    "leaky_relu",
+    "log",
+    "log_softmax",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "no_grad",
+    "node",
+    "power",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "softmax_cross_entropy",
+    "softplus",
+    "sqrt",
+    "squared_error",
+    "stack",
+    "step",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "unbroadcast",
+    "where",
+]

@@ -1,0 +1,140 @@
+"""Arithmetic: + - * / negation, powers and matrix products, each forward beside its backward.
+
+A Python number on either side stays a number (no tensor is built for it), which keeps
+float32 as float32 and saves time on the hot path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
+
+_NUMBER = (int, float)
+
+
+def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, lift(b, a)
+    assert isinstance(b, Tensor)
+    return lift(a, b), b
+
+
+def add(a: Operand, b: Operand) -> Tensor:
+    """a + b, broadcasting. d/da = 1, d/db = 1.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> (gl.Tensor([1.0, 2.0]) + 1).data
+    array([2., 3.])
+    """
+    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+        return node(a.data + b, (a,), lambda g: (g,), "add")
+    a, b = _pair(a, b)
+    return node(a.data + b.data, (a, b), lambda g: (g, g), "add")
+
+
+def sub(a: Operand, b: Operand) -> Tensor:
+    """a - b, broadcasting. d/da = 1, d/db = -1."""
+    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+        return node(a.data - b, (a,), lambda g: (g,), "sub")
+    if isinstance(a, _NUMBER) and isinstance(b, Tensor):
+        return node(a - b.data, (b,), lambda g: (-g,), "sub")
+    a, b = _pair(a, b)
+    return node(a.data - b.data, (a, b), lambda g: (g, -g), "sub")
+
+
+def mul(a: Operand, b: Operand) -> Tensor:
+    """a * b elementwise, broadcasting. d/da = b, d/db = a."""
+    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+        k = b
+        return node(a.data * k, (a,), lambda g: (g * k,), "mul")
+    a, b = _pair(a, b)
+    ad, bd = a.data, b.data
+    return node(ad * bd, (a, b), lambda g: (g * bd, g * ad), "mul")
+
+
+def div(a: Operand, b: Operand) -> Tensor:
+    """a / b elementwise, broadcasting. d/da = 1/b, d/db = -a/b^2."""
+    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+        k = b
+        return node(a.data / k, (a,), lambda g: (g / k,), "div")
+    a, b = _pair(a, b)
+    bd = b.data
+    out = a.data / bd
+    return node(out, (a, b), lambda g: (g / bd, -g * out / bd), "div")
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a. d/da = -1."""
+    return node(-a.data, (a,), lambda g: (-g,), "neg")
+
+
+def power(a: Operand, b: Operand) -> Tensor:
+    """a ** b elementwise.
+
+    d/da = b a^(b-1); d/db = a^b ln a, taken as 0 where a = 0 and NaN where a < 0 (the real
+    power has no derivative in its exponent there), as PyTorch does.
+    """
+    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+        ad, k = a.data, b
+        if k == 2:
+            return node(ad * ad, (a,), lambda g: (g * 2 * ad,), "pow")
+        return node(ad**k, (a,), lambda g: (g * k * ad ** (k - 1),), "pow")
+    a, b = _pair(a, b)
+    ad, bd = a.data, b.data
+    out = ad**bd
+
+    def backward(g: Array) -> tuple[Array | None, Array | None]:
+        ga = g * bd * ad ** (bd - 1) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            safe = np.where(ad > 0, ad, 1)
+            log_a = np.where(ad > 0, np.log(safe), np.where(ad == 0, 0.0, np.nan))
+            gb = g * out * log_a
+        return ga, gb
+
+    return node(out, (a, b), backward, "pow")
+
+
+def matmul(a: Operand, b: Operand) -> Tensor:
+    """Matrix product a @ b with NumPy's rules for 1-D, 2-D and batched (broadcast) operands.
+
+    For C = A B: dL/dA = dL/dC B^T and dL/dB = A^T dL/dC; batch axes that broadcasting
+    added are summed by the engine.
+    """
+    a, b = _pair(a, b)
+    ad, bd = a.data, b.data
+    out = ad @ bd
+    if ad.ndim == 2 and bd.ndim == 2:
+
+        def backward(g: Array) -> tuple[Array | None, Array | None]:
+            return (
+                g @ bd.T if a.requires_grad else None,
+                ad.T @ g if b.requires_grad else None,
+            )
+
+        return node(out, (a, b), backward, "matmul")
+
+    def backward_general(g: Array) -> tuple[Array | None, Array | None]:
+        # Promote 1-D operands to matrices as NumPy does, then drop the added axis again.
+        a2 = ad[None, :] if ad.ndim == 1 else ad
+        b2 = bd[:, None] if bd.ndim == 1 else bd
+        g2 = g
+        if ad.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if bd.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if a.requires_grad:
+            ga = g2 @ np.swapaxes(b2, -1, -2)
+            if ad.ndim == 1:
+                ga = ga[..., 0, :]
+        if b.requires_grad:
+            gb = np.swapaxes(a2, -1, -2) @ g2
+            if bd.ndim == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+    return node(out, (a, b), backward_general, "matmul")

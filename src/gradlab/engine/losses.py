@@ -1,0 +1,163 @@
+"""Fused loss operations: one node each, with stable formulas and a cheap backward.
+
+`gradlab.losses` wraps these in the classes users pick by name; the math lives here once.
+Each takes ``reduction``: ``"mean"`` (over every entry), ``"sum"``, or ``"none"`` (per entry);
+squared error also has ``"half_sum"``, the (1/2) sum of seeds 003 and 004 whose 2 cancels.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from gradlab.engine.activations import _sigmoid
+from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
+
+Reduction = Literal["mean", "sum", "none"]
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(values: Array, reduction: str) -> tuple[Array, float]:
+    """The reduced loss and the factor each entry's gradient is scaled by."""
+    if reduction == "mean":
+        return np.asarray(values.mean()), 1.0 / max(values.size, 1)
+    if reduction == "sum":
+        return np.asarray(values.sum()), 1.0
+    if reduction == "half_sum":
+        return np.asarray(0.5 * values.sum()), 0.5
+    if reduction == "none":
+        return values, 1.0
+    raise ValueError(
+        f"reduction must be one of 'mean', 'sum', 'half_sum' or 'none'; got {reduction!r}."
+    )
+
+
+def _target(target: Operand, prediction: Tensor) -> Array:
+    t = lift(target, prediction).data
+    if t.shape != prediction.shape:
+        try:
+            t = np.broadcast_to(t, prediction.shape)
+        except ValueError:
+            raise ValueError(
+                f"target has shape {t.shape} but the prediction has shape {prediction.shape}; "
+                "they must match (reshape the target, e.g. y.reshape(-1, 1))."
+            ) from None
+    return t
+
+
+def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
+    """Squared error (p - y)^2, reduced. d/dp = 2 (p - y), times the reduction's factor.
+
+    ``reduction="half_sum"`` gives (1/2) sum (p - y)^2, whose gradient is (p - y).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> gl.squared_error(gl.Tensor([2.5]), [2.0], reduction="sum").item()
+    0.25
+    """
+    diff = prediction.data - _target(target, prediction)
+    out, scale = _reduce(diff * diff, reduction)
+    if reduction == "none":
+        return node(out, (prediction,), lambda g: (g * 2 * diff,), "squared_error")
+    return node(out, (prediction,), lambda g: (diff * (2 * scale * g),), "squared_error")
+
+
+def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
+    """Absolute error |p - y|, reduced. d/dp = sign(p - y) (0 where p = y)."""
+    diff = prediction.data - _target(target, prediction)
+    out, scale = _reduce(np.abs(diff), reduction)
+    sign = np.sign(diff)
+    return node(out, (prediction,), lambda g: (sign * (scale * g),), "absolute_error")
+
+
+def huber(
+    prediction: Tensor, target: Operand, delta: float = 1.0, reduction: str = "mean"
+) -> Tensor:
+    """Huber loss: (1/2) r^2 where |r| <= delta, else delta (|r| - delta/2), with r = p - y.
+
+    d/dp = r where |r| <= delta, else delta sign(r).
+    """
+    r = prediction.data - _target(target, prediction)
+    small = np.abs(r) <= delta
+    values = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
+    out, scale = _reduce(values, reduction)
+    slope = np.where(small, r, delta * np.sign(r))
+    return node(out, (prediction,), lambda g: (slope * (scale * g),), "huber")
+
+
+def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
+    """-(y ln p + (1 - y) ln(1 - p)) on probabilities, p clipped to [eps, 1 - eps] of its dtype.
+
+    d/dp = (p - y) / (p (1 - p)) at the clipped p; 0 log 0 counts as 0.
+    """
+    eps = float(np.finfo(probability.dtype).eps)
+    y = _target(target, probability)
+    p = np.clip(probability.data, eps, 1 - eps)
+    values = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    out, scale = _reduce(values, reduction)
+    slope = (p - y) / (p * (1 - p))
+    return node(out, (probability,), lambda g: (slope * (scale * g),), "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Operand, reduction: str = "mean"
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(z), computed stably as softplus(z) - y z.
+
+    d/dz = sigmoid(z) - y. Finite for logits of any size.
+    """
+    z = logits.data
+    y = _target(target, logits)
+    values = np.logaddexp(0, z) - y * z
+    out, scale = _reduce(values, reduction)
+    slope = _sigmoid(z) - y
+    return node(out, (logits,), lambda g: (slope * (scale * g),), "bce_with_logits")
+
+
+def softmax_cross_entropy(
+    logits: Tensor, target: Operand, reduction: str = "mean", axis: int = -1
+) -> Tensor:
+    """Cross-entropy of softmax(z) against class indices or one-hot / probability rows.
+
+    L = -sum_k y_k log softmax(z)_k, with log softmax from the max-shifted logsumexp.
+    d/dz = softmax(z) - y. ``reduction="mean"`` averages over samples, not over classes.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, k)
+    target : integer array of shape (n,), or array of shape (n, k)
+    """
+    z = logits.data
+    shifted = z - z.max(axis=axis, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.ndim == z.ndim - 1 and t.dtype.kind in "iub":
+        index = t.astype(np.intp)
+        if index.size and (index.min() < 0 or index.max() >= z.shape[axis]):
+            raise ValueError(
+                f"class indices must lie in [0, {z.shape[axis]}); got values from "
+                f"{index.min()} to {index.max()}."
+            )
+        y = np.zeros_like(z)
+        np.put_along_axis(y, np.expand_dims(index, axis), 1, axis=axis)
+    else:
+        y = _target(t, logits)
+    values = -(y * log_p).sum(axis=axis)
+    out, scale = _reduce(values, reduction)
+    slope = np.exp(log_p) - y
+    if reduction == "none":
+        return node(
+            out, (logits,), lambda g: (slope * np.expand_dims(g, axis),), "softmax_cross_entropy"
+        )
+    return node(out, (logits,), lambda g: (slope * (scale * g),), "softmax_cross_entropy")
+
+
+def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
+    """Hinge loss max(0, 1 - y s) for labels y in {-1, +1}. d/ds = -y where y s < 1, else 0."""
+    y = _target(target, scores)
+    margin = 1 - y * scores.data
+    out, scale = _reduce(np.maximum(margin, 0), reduction)
+    slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
+    return node(out, (scores,), lambda g: (slope * (scale * g),), "hinge")

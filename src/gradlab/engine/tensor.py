@@ -1,0 +1,466 @@
+"""The `Tensor`: a NumPy array that remembers how it was computed, and reverse-mode backward.
+
+Every operation builds its result with :func:`node`, handing over the forward value, the
+input tensors and a ``backward`` closure that maps the output's gradient to one gradient per
+input. This module does the rest for every op alike: it undoes broadcasting, keeps each
+gradient in its input's dtype, accumulates gradients of inputs used more than once, and walks
+the graph in an iteratively built topological order, so depth is limited only by memory.
+
+Gradients are never modified in place by gradlab (accumulation builds a new array), which lets
+a backward closure hand the same array to several inputs without copying.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from gradlab.engine.grad_mode import _enabled
+
+Array = NDArray[Any]
+Backward = Callable[[Array], Sequence["Array | None"]]
+
+FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_float_array(data: Any, dtype: DTypeLike | None = None) -> Array:
+    """Convert ``data`` to a floating NumPy array, keeping float16/32/64 and defaulting to float64.
+
+    Raises a TypeError naming the problem for complex, string, object and other non-real data.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype not in FLOAT_DTYPES:
+            raise TypeError(f"gradlab tensors are float16, float32 or float64; got dtype={dtype}.")
+    try:
+        array = np.asarray(data)
+    except (ValueError, TypeError) as error:
+        raise TypeError(
+            f"cannot make a tensor from {type(data).__name__}: {error}. "
+            "Pass a number, a nested list of numbers or a NumPy array of one shape."
+        ) from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(
+            f"gradlab tensors hold real numbers; got complex data ({array.dtype}). "
+            "Take .real or np.abs(...) first."
+        )
+    if kind not in "biuf":
+        raise TypeError(
+            f"gradlab tensors hold numbers; got data of dtype {array.dtype!s} ({kind!r} kind). "
+            "Convert strings or objects to floats first, e.g. np.asarray(x, dtype=float)."
+        )
+    if dtype is None:
+        dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.dtype(np.float64)
+    return array.astype(dtype, copy=False)
+
+
+class Tensor:
+    """An n-dimensional array of floats with reverse-mode automatic differentiation.
+
+    Parameters
+    ----------
+    data : array_like
+        Numbers; float32 and float16 arrays keep their dtype, anything else becomes float64.
+    requires_grad : bool, default False
+        Record operations on this tensor so that ``backward`` fills its ``grad``.
+    dtype : dtype, optional
+        float16, float32 or float64, overriding the rule above.
+    name : str, optional
+        A label shown in reprs, traces and graphs (``"w5"``, ``"z1"``).
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad : numpy.ndarray or None
+        dL/d(this tensor), of the same shape and dtype as ``data``, after ``backward``.
+        Gradients accumulate over ``backward`` calls until set to None (``zero_grad``).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> x = gl.Tensor(3.0, requires_grad=True)
+    >>> y = x * x + x
+    >>> y.backward()
+    >>> x.grad  # dy/dx = 2x + 1
+    array(7.)
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "_parents",
+        "_seq",
+        "data",
+        "grad",
+        "name",
+        "op",
+        "requires_grad",
+    )
+    # NumPy defers to our reflected operators, so ``ndarray + Tensor`` is a Tensor.
+    __array_ufunc__ = None
+
+    data: Array
+    grad: Array | None
+    requires_grad: bool
+    name: str | None
+    op: str
+    _parents: tuple[Tensor, ...]
+    _backward: Backward | None
+    _seq: int
+
+    def __init__(
+        self,
+        data: ArrayLike | Tensor,
+        requires_grad: bool = False,
+        dtype: DTypeLike | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.data = as_float_array(data, dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.op = "leaf"
+        self._parents = ()
+        self._backward = None
+
+    # ----------------------------------------------------------------- array-like properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than computed by a recorded operation."""
+        return self._backward is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element; this one has shape {self.shape}."
+            )
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> Array:
+        """The underlying NumPy array (shared, not copied)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data that is cut from the graph."""
+        return Tensor(self.data, name=self.name)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (set ``grad`` to None)."""
+        self.grad = None
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.grad is not None:
+            extras.append("grad=" + np.array2string(self.grad, separator=", ", prefix="grad="))
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ----------------------------------------------------------------------------- backward
+    def backward(self, gradient: ArrayLike | None = None) -> None:
+        """Backpropagate: add d(self)/d(t), weighted by ``gradient``, to ``t.grad`` of every leaf.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            The upstream gradient dL/d(self), of this tensor's shape. It may be omitted for a
+            one-element tensor, where it is 1.
+
+        Notes
+        -----
+        Leaf gradients accumulate across calls until zeroed, as in PyTorch. Intermediate
+        tensors keep the gradient of the latest call in their ``grad`` (the glass-box views
+        read it).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "this tensor does not require grad, so there is nothing to backpropagate; "
+                "create its inputs with requires_grad=True (and not inside no_grad())."
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element tensor; this one has "
+                    f"shape {self.shape}. Reduce it (e.g. .sum()) or pass gradient= of that shape."
+                )
+            seed = np.empty(self.data.shape, self.data.dtype)
+            seed[...] = 1
+        else:
+            seed = as_float_array(gradient, self.data.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"gradient has shape {seed.shape} but the tensor has shape {self.shape}."
+                )
+        order = _backward_order(self)
+        for t in order:
+            t.grad = None
+        _accumulate(self, seed)
+        for t in order:
+            g, backward = t.grad, t._backward
+            if g is None or backward is None:
+                continue
+            for parent, pg in zip(t._parents, backward(g), strict=False):
+                if pg is not None and parent.requires_grad:
+                    _accumulate(parent, pg)
+
+    # ------------------------------------------------------------------- operator overloads
+    # The operations themselves live in the op modules, imported at the bottom of this file.
+    def __add__(self, other: Operand) -> Tensor:
+        return arithmetic.add(self, other)
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return arithmetic.add(self, other)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return arithmetic.sub(self, other)
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return arithmetic.sub(other, self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return arithmetic.mul(self, other)
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return arithmetic.mul(self, other)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return arithmetic.div(self, other)
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return arithmetic.div(other, self)
+
+    def __neg__(self) -> Tensor:
+        return arithmetic.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: Operand) -> Tensor:
+        return arithmetic.power(self, exponent)
+
+    def __rpow__(self, base: Operand) -> Tensor:
+        return arithmetic.power(base, self)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return arithmetic.matmul(self, other)
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return arithmetic.matmul(other, self)
+
+    def __abs__(self) -> Tensor:
+        return elementwise.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return shaping.getitem(self, index)
+
+    # ------------------------------------------------------------------------------ methods
+    def exp(self) -> Tensor:
+        return elementwise.exp(self)
+
+    def log(self) -> Tensor:
+        return elementwise.log(self)
+
+    def sqrt(self) -> Tensor:
+        return elementwise.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return elementwise.abs(self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        return elementwise.clip(self, low, high)
+
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        return elementwise.astype(self, dtype)
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return reductions.sum(self, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return reductions.mean(self, axis, keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return reductions.max(self, axis, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return reductions.min(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return shaping.reshape(self, shape)
+
+    def transpose(self, *axes: int) -> Tensor:
+        return shaping.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:
+        return shaping.transpose(self, None)
+
+    def step(self) -> Tensor:
+        return activations.step(self)
+
+    def relu(self) -> Tensor:
+        return activations.relu(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return activations.leaky_relu(self, negative_slope)
+
+    def sigmoid(self) -> Tensor:
+        return activations.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return activations.tanh(self)
+
+    def softplus(self) -> Tensor:
+        return activations.softplus(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return activations.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return activations.log_softmax(self, axis)
+
+
+Operand = Tensor | float | int | np.ndarray
+Axis = int | tuple[int, ...] | None
+
+
+def node(data: Any, parents: tuple[Tensor, ...], backward: Backward, op: str) -> Tensor:
+    """Make the result of an operation, recording it when gradients are wanted.
+
+    This is the one constructor every op uses; it is on the hot path, so it validates nothing.
+
+    Parameters
+    ----------
+    data : numpy.ndarray
+        The forward value.
+    parents : tuple of Tensor
+        The inputs, in the order of the gradients that ``backward`` returns.
+    backward : callable
+        Maps dL/d(output) to a sequence of dL/d(input), one per parent, each of the
+        output's shape or the parent's (broadcasting is undone here), or None where unneeded.
+    op : str
+        The operation's name, shown by the glass-box views.
+    """
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.name = None
+    out.op = op
+    if _enabled[0]:
+        for parent in parents:
+            if parent.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._backward = backward
+                out._seq = next(_sequence)
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    return out
+
+
+def lift(value: Operand, like: Tensor) -> Tensor:
+    """Turn a number or array into a constant tensor, in ``like``'s dtype when it is a float."""
+    if isinstance(value, Tensor):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind in "biuf":
+        return Tensor(array, dtype=like.data.dtype)
+    return Tensor(array)  # raises the clear TypeError for strings, objects and complex numbers
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad if grad.shape == shape else grad.reshape(shape)
+
+
+def _accumulate(t: Tensor, grad: Array) -> None:
+    data = t.data
+    if type(grad) is not np.ndarray:  # NumPy scalars from 0-d arithmetic
+        grad = np.asarray(grad)
+    if grad.shape != data.shape:
+        grad = unbroadcast(grad, data.shape) if grad.ndim else np.full(data.shape, grad)
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    if t.grad is None:
+        # A leaf's grad is the user's array: give it its own writable memory.
+        if t._backward is None and (not grad.flags.writeable or grad.base is not None):
+            grad = grad.copy()
+        t.grad = grad
+    else:
+        t.grad = t.grad + grad
+
+
+# Every recorded result gets a larger number than its inputs, so sorting by it is a
+# topological order; collecting the graph needs no recursion and no post-order bookkeeping.
+_sequence = itertools.count()
+_by_sequence = attrgetter("_seq")
+
+
+def _backward_order(root: Tensor) -> list[Tensor]:
+    """The recorded (non-leaf) tensors that ``root`` depends on, latest first."""
+    order: list[Tensor] = []
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if t._backward is None:
+            continue
+        order.append(t)
+        for parent in t._parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    order.sort(key=_by_sequence, reverse=True)
+    return order
+
+
+# Op modules import this one; importing them last lets Tensor's methods call them.
+from gradlab.engine import activations, arithmetic, elementwise, reductions, shaping  # noqa: E402

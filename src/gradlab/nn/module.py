@@ -1,0 +1,198 @@
+"""`Module`, the base of every layer and network, and `Parameter`, a trainable tensor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from gradlab.engine import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a `Module` trains: ``requires_grad`` is True and modules register it.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> w = gl.nn.Parameter([[1.0, 0.5]], name="w")
+    >>> w.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self, data: ArrayLike | Tensor, dtype: DTypeLike | None = None, name: str | None = None
+    ) -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+
+
+class Module:
+    """Base class of layers and networks, in the manner of PyTorch's ``nn.Module``.
+
+    Assigning a `Parameter` or a `Module` to an attribute registers it, so that
+    ``parameters()``, ``named_parameters()`` (dotted names such as ``"0.weight"``),
+    ``state_dict()`` and ``zero_grad()`` find it. Subclasses define ``forward``; calling the
+    module calls ``forward``.
+
+    Subclasses that can be saved also define ``get_config()``, the keyword arguments that
+    rebuild them (see `gradlab.save`).
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ----------------------------------------------------------------- registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}.__init__ must call super().__init__() before "
+                f"assigning attributes (while setting {name!r})."
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    # ----------------------------------------------------------------------- calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward().")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------- traversal
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct submodules with their attribute names."""
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        """Direct submodules."""
+        yield from self._modules.values()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, with dotted names ("" for this one)."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name, e.g. ``("0.weight", W)``; each once."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self) -> Iterator[Parameter]:
+        """Every parameter, each once."""
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    def num_parameters(self) -> int:
+        """The number of trainable numbers."""
+        return sum(p.size for p in self.parameters())
+
+    # ------------------------------------------------------------------------ state
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (for layers that behave differently in training) and return self."""
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode and return self."""
+        return self.train(False)
+
+    def astype(self, dtype: DTypeLike) -> Module:
+        """Convert every parameter to ``dtype`` (float32 or float64) in place and return self."""
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            parameter.grad = None
+        return self
+
+    @property
+    def dtype(self) -> np.dtype[Any] | None:
+        """The dtype of the parameters (None for a module without any)."""
+        first = next(self.parameters(), None)
+        return None if first is None else first.dtype
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's values under its dotted name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(
+        self, state: Mapping[str, ArrayLike], strict: bool = True
+    ) -> tuple[list[str], list[str]]:
+        """Copy values from ``state`` into the parameters with the same names.
+
+        Parameters
+        ----------
+        state : mapping of str to array_like
+            As returned by ``state_dict()``.
+        strict : bool, default True
+            Raise a KeyError naming the missing and unexpected keys, if any.
+
+        Returns
+        -------
+        (missing_keys, unexpected_keys) : tuple of lists of str
+        """
+        own = dict(self.named_parameters())
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"state_dict does not fit {type(self).__name__}: missing keys {missing}, "
+                f"unexpected keys {unexpected}."
+            )
+        for name, parameter in own.items():
+            if name not in state:
+                continue
+            value = np.asarray(state[name])
+            if value.shape != parameter.shape:
+                raise ValueError(
+                    f"state_dict entry {name!r} has shape {value.shape}, "
+                    f"but the parameter has shape {parameter.shape}."
+                )
+            parameter.data = np.array(value, dtype=parameter.dtype)
+        return missing, unexpected
+
+    # --------------------------------------------------------------- description
+    def get_config(self) -> dict[str, Any]:
+        """Keyword arguments that rebuild this module (used by `gradlab.save`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not describe itself with get_config(), so it cannot "
+            "be saved; build the model from gradlab layers or define get_config()."
+        )
+
+    def extra_repr(self) -> str:
+        """Text shown inside this module's parentheses in its repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
