@@ -1,0 +1,121 @@
+"""Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine import Tensor
+from gradlab.engine.tensor import Array
+from gradlab.optim.optimizer import (
+    Optimizer,
+    ParamGroup,
+    Params,
+    check_flags,
+    check_nonnegative,
+    check_number,
+)
+
+
+class SGD(Optimizer):
+    r"""Gradient descent, PyTorch's ``torch.optim.SGD`` step for step.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated if ``maximize``):
+
+    .. math::
+
+        g &\leftarrow g + \lambda\theta \quad(\text{weight decay } \lambda)\\
+        b &\leftarrow g \text{ at the first step, else } \mu b + (1 - \tau) g\\
+        g &\leftarrow g + \mu b \text{ (Nesterov) or } b \quad(\text{if } \mu \ne 0)\\
+        \theta &\leftarrow \theta - \eta g
+
+    with learning rate :math:`\eta`, momentum :math:`\mu` and dampening :math:`\tau`. Without
+    momentum this is the plain rule of the seeds, :math:`\theta \leftarrow \theta - \eta g`.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        ``model.parameters()``, or parameter groups (see `Optimizer`).
+    lr : float, default 0.01
+    momentum : float, default 0.0
+    dampening : float, default 0.0
+    weight_decay : float, default 0.0
+        L2 penalty added to the gradient.
+    nesterov : bool, default False
+        Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
+    maximize : bool, default False
+        Ascend the objective instead.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> w = gl.nn.Parameter([1.0, -2.0])
+    >>> opt = gl.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()  # gradient 2w
+    >>> opt.step()
+    >>> w.data
+    array([ 0.8, -1.6])
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: ParamGroup) -> None:
+        name = type(self).__name__
+        check_nonnegative(name, group, "lr", "momentum", "weight_decay")
+        check_flags(name, group, "nesterov", "maximize")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"{name}: Nesterov momentum needs momentum > 0 and dampening = 0; got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}."
+            )
+        check_number(name, "dampening", group["dampening"])
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+        data = p.data
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        weight_decay = float(group["weight_decay"])
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * data
+        work = self._buffer(p)
+        if momentum != 0:
+            velocity = state.get("momentum_buffer")
+            if velocity is None:
+                state["momentum_buffer"] = velocity = np.array(grad, dtype=data.dtype)
+            else:
+                velocity *= momentum
+                np.multiply(grad, 1 - float(group["dampening"]), out=work)
+                velocity += work
+            if group["nesterov"]:
+                np.multiply(velocity, momentum, out=work)
+                work += grad
+                grad = work
+            else:
+                grad = velocity
+        np.multiply(grad, -lr, out=work)
+        data += work
+
+
+GD = SGD
