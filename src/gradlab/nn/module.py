@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -28,6 +28,25 @@ class Parameter(Tensor):
         self, data: ArrayLike | Tensor, dtype: DTypeLike | None = None, name: str | None = None
     ) -> None:
         super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+        # Own the memory: optimizers update values in place, which must not reach the
+        # caller's array.
+        self.data = self.data.copy()
+
+    @classmethod
+    def zeros(
+        cls, shape: tuple[int, ...], dtype: DTypeLike = np.float64, name: str | None = None
+    ) -> Parameter:
+        """A parameter of zeros; its memory is allocated lazily by the system (not copied).
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> gl.nn.Parameter.zeros((2,)).data
+        array([0., 0.])
+        """
+        parameter = cls(np.zeros(0, dtype), name=name)
+        parameter.data = np.zeros(shape, parameter.dtype)
+        return parameter
 
 
 class Module:
@@ -43,6 +62,8 @@ class Module:
     """
 
     training: bool
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -186,13 +207,90 @@ class Module:
             "be saved; build the model from gradlab layers or define get_config()."
         )
 
+    @overload
+    def summary(self, print_fn: None) -> str: ...
+
+    @overload
+    def summary(self, print_fn: Callable[[str], object] = ...) -> None: ...
+
+    def summary(self, print_fn: Callable[[str], object] | None = print) -> str | None:
+        """A Keras-style table: Layer (type) / Output Shape / Param #, with total, trainable
+        and non-trainable parameter counts.
+
+        Output shapes such as "(None, 4)" (any number of samples, 4 features) are inferred
+        from the layers' sizes, without a forward pass.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default print
+            Called with the table (as Keras does). None returns the table instead.
+
+        Returns
+        -------
+        str or None
+            The table when ``print_fn`` is None.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> text = gl.nn.MLP(2, [2], 2, rng=0).summary(print_fn=None)
+        >>> text.splitlines()[-4]
+        'Total params: 12 (96 B)'
+        """
+        from gradlab.nn.summary import summary_text
+
+        return _emit(summary_text(self), print_fn)
+
+    @overload
+    def info(self, print_fn: None) -> str: ...
+
+    @overload
+    def info(self, print_fn: Callable[[str], object] = ...) -> None: ...
+
+    def info(self, print_fn: Callable[[str], object] | None = print) -> str | None:
+        """Every weight and bias with its values (and gradients, once computed), layer by
+        layer and neuron by neuron, in the manner of seed 004's ``info()``.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default print
+            Called with the text. None returns the text instead.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> layer = gl.nn.Linear.from_values([[1.0], [2.0]], bias=[0.5])
+        >>> layer.info()  # doctest: +NORMALIZE_WHITESPACE
+        ========= [ Linear: 3 parameters (3 trainable) ] =========
+        ~~~~~~ [ Linear(in_features=2, out_features=1, bias=True) ] ~~~~~~
+          weight: shape (2, 1), float64
+            [[1.],
+             [2.]]
+          bias: shape (1,), float64
+            [0.5]
+            neuron 0: bias 0.5, weights [1.0, 2.0]
+        """
+        from gradlab.nn.summary import info_text
+
+        return _emit(info_text(self), print_fn)
+
     def extra_repr(self) -> str:
         """Text shown inside this module's parentheses in its repr."""
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        lines = [
+            f"({name}): " + repr(child).replace("\n", "\n  ")
+            for name, child in self._modules.items()
+        ]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _emit(text: str, print_fn: Callable[[str], object] | None) -> str | None:
+    if print_fn is None:
+        return text
+    print_fn(text)
+    return None

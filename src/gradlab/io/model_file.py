@@ -1,0 +1,251 @@
+"""`save` and `load`: a model as ONE safetensors file, tensors plus JSON architecture.
+
+The header's ``__metadata__`` holds two JSON strings: ``"gradlab"``, the document
+``{"format": "gradlab", "version": 1, "architecture": {"type": ..., "config": {...}}}``, and
+``"metadata"``, the caller's metadata. Tensors are named as in ``model.named_parameters()``.
+Models are rebuilt only from `gradlab.nn.LAYERS`; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from gradlab.io.errors import ModelFileError
+from gradlab.io.safetensors_file import CheckedFile, read_checked
+from gradlab.nn.init import skip_init
+from gradlab.nn.module import Module
+from gradlab.nn.registry import build_layer, layer_spec
+
+FORMAT = "gradlab"
+VERSION = 1
+
+PathLike = str | os.PathLike[str]
+
+
+def _safetensors_numpy() -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(
+            'saving and loading models needs the safetensors package: pip install "gradlab[io]"'
+        ) from None
+    return safetensors.numpy
+
+
+def save(model: Module, path: PathLike, metadata: Mapping[str, Any] | None = None) -> None:
+    """Write ``model`` to ``path`` as one safetensors file, atomically.
+
+    The file holds every parameter (named as in ``named_parameters()``, dtypes kept exactly)
+    and, in its JSON header, the architecture (``{"type": ..., "config": ...}`` from
+    ``get_config()``) and ``metadata``. It is written to a temporary file in the same folder,
+    flushed to disk and renamed over ``path``, so ``path`` holds either the old file or the
+    complete new one, never a partial write.
+
+    Parameters
+    ----------
+    model : Module
+        Built from layers registered in `gradlab.nn.LAYERS`.
+    path : str or os.PathLike
+        Destination, conventionally ending in ".safetensors"; its folder must exist.
+    metadata : mapping, optional
+        JSON-serialisable information stored alongside (e.g. ``{"epochs": 100}``).
+
+    Examples
+    --------
+    >>> import gradlab as gl, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> gl.save(gl.nn.MLP(2, [2], 1, rng=0), path, metadata={"note": "demo"})
+    >>> model, meta = gl.io.load_with_metadata(path)
+    >>> meta
+    {'note': 'demo'}
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"save() takes a gradlab Module; got {type(model).__name__}.")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a dict (or None); got {type(metadata).__name__}.")
+    try:
+        user = json.dumps(dict(metadata or {}), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"metadata must be JSON-serialisable (str, int, float, bool, None, lists and dicts "
+            f"of them; no NaN or inf): {error}."
+        ) from None
+    document = {"format": FORMAT, "version": VERSION, "architecture": layer_spec(model)}
+    header = {"gradlab": json.dumps(document), "metadata": user}
+    tensors = {name: np.ascontiguousarray(p.data) for name, p in model.named_parameters()}
+    payload = _safetensors_numpy().save(tensors, metadata=header)
+    write_atomic(path, payload)
+
+
+def write_atomic(path: PathLike, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder, fsync and
+    ``os.replace``; on any failure the temporary file is removed and ``path`` is untouched.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> write_atomic(path, b"abc")
+    >>> open(path, "rb").read()
+    b'abc'
+    """
+    target = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {os.fspath(path)!r}: the folder {folder!r} does not exist; "
+            "create it first."
+        )
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            f"cannot save to {os.fspath(path)!r}: it is a folder; give a file name such as "
+            "'model.safetensors'."
+        )
+    fd, temporary = tempfile.mkstemp(
+        dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    # Makes the rename itself durable; not possible on every platform (e.g. Windows).
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def load(path: PathLike) -> Module:
+    """Rebuild the model saved at ``path`` by `save`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    Module
+        With the saved values and dtypes.
+
+    Raises
+    ------
+    ModelFileError
+        (a ValueError) naming the problem for a missing, truncated, corrupt or hostile file,
+        a file that is not a gradlab model, an unknown layer, or tensors that do not fit the
+        architecture.
+
+    Examples
+    --------
+    >>> import gradlab as gl, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> gl.save(gl.nn.Linear.from_values([[1.0], [2.0]], bias=[0.5]), path)
+    >>> gl.load(path).weight.data
+    array([[1.],
+           [2.]])
+    """
+    return load_with_metadata(path)[0]
+
+
+def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
+    """Like `load`, also returning the metadata dict given to `save` ({} if none).
+
+    Examples
+    --------
+    >>> import gradlab as gl, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> gl.save(gl.nn.ReLU(), path, metadata={"epochs": 3})
+    >>> gl.io.load_with_metadata(path)
+    (ReLU(), {'epochs': 3})
+    """
+    checked = read_checked(path)
+    architecture, metadata = _read_header(path, checked)
+    try:
+        with skip_init():
+            model = build_layer(architecture)
+    except ValueError as error:
+        raise _fail(path, f"{error}") from None
+    except RecursionError:
+        raise _fail(path, "its architecture is nested too deeply to be a real model.") from None
+    arrays = _decode(path, checked)
+    own = dict(model.named_parameters())
+    missing = [name for name in own if name not in arrays]
+    unexpected = [name for name in arrays if name not in own]
+    if missing or unexpected:
+        raise _fail(
+            path,
+            f"its tensors do not fit its architecture ({architecture['type']}): missing "
+            f"{missing}, unexpected {unexpected}. The file was altered or written by another "
+            "program.",
+        )
+    for name, parameter in own.items():
+        array = arrays[name]
+        if array.shape != parameter.shape:
+            raise _fail(
+                path,
+                f"tensor {name!r} has shape {array.shape} but the architecture needs "
+                f"{parameter.shape}; the file was altered or written by another program.",
+            )
+        parameter.data = np.array(array, dtype=array.dtype, copy=True)
+        parameter.grad = None
+    return model, metadata
+
+
+def _fail(path: PathLike, problem: str) -> ModelFileError:
+    return ModelFileError(f"cannot load model file {os.fspath(path)!r}: {problem}")
+
+
+def _read_header(path: PathLike, checked: CheckedFile) -> tuple[dict[str, Any], dict[str, Any]]:
+    text = checked.metadata.get("gradlab")
+    if text is None:
+        raise _fail(
+            path,
+            "it is a safetensors file without gradlab's architecture header, so no model can "
+            "be rebuilt from it; load its tensors with safetensors and build the model in code.",
+        )
+    try:
+        document = json.loads(text)
+        metadata = json.loads(checked.metadata.get("metadata", "{}"))
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise _fail(path, f"its metadata is not valid JSON ({error!r:.200}).") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise _fail(path, 'its "gradlab" header does not have "format": "gradlab".')
+    version = document.get("version")
+    if version != VERSION:
+        raise _fail(
+            path,
+            f"it has format version {version!r}; this gradlab reads version {VERSION}. "
+            "Upgrade gradlab to read newer files.",
+        )
+    architecture = document.get("architecture")
+    if not isinstance(architecture, dict) or not isinstance(architecture.get("type"), str):
+        raise _fail(path, 'its header has no "architecture" {"type": ..., "config": ...}.')
+    if not isinstance(metadata, dict):
+        raise _fail(path, "its user metadata is JSON but not an object.")
+    return architecture, metadata
+
+
+def _decode(path: PathLike, checked: CheckedFile) -> dict[str, np.ndarray]:
+    try:
+        arrays: dict[str, np.ndarray] = _safetensors_numpy().load(checked.data)
+    except Exception as error:  # the layout was checked; this is a last line of defence
+        raise _fail(path, f"safetensors could not decode it ({error}).") from None
+    return arrays

@@ -1,0 +1,186 @@
+"""Reading and checking a safetensors file byte by byte, before any tensor is built.
+
+Layout: an 8-byte little-endian unsigned header length N, N bytes of JSON header
+``{"__metadata__": {str: str}, name: {"dtype": "F64", "shape": [...], "data_offsets": [b, e]}}``,
+then the tensor bytes, offsets counted from the end of the header. `read_checked` verifies
+every part of that layout so that each defect gets its own message; the `safetensors` package
+then decodes the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradlab.io.errors import ModelFileError
+
+#: safetensors' own bound on the JSON header.
+MAX_HEADER_BYTES = 100_000_000
+
+#: The dtypes a gradlab model stores: safetensors code -> NumPy dtype.
+DTYPES: dict[str, np.dtype[Any]] = {
+    "F16": np.dtype(np.float16),
+    "F32": np.dtype(np.float32),
+    "F64": np.dtype(np.float64),
+}
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One tensor's entry in the header."""
+
+    dtype: np.dtype[Any]
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """The bytes of a safetensors file whose layout has been verified."""
+
+    data: bytes
+    metadata: dict[str, str]
+    tensors: dict[str, TensorInfo]
+
+
+def _fail(path: str | os.PathLike[str], problem: str) -> ModelFileError:
+    return ModelFileError(f"cannot load model file {os.fspath(path)!r}: {problem}")
+
+
+def _looks_like_pickle(head: bytes) -> bool:
+    # Pickle protocols 2-5 open with PROTO (0x80) and the protocol number; torch.save and
+    # joblib archives are zip files with a pickle inside.
+    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head[:4] == b"PK\x03\x04"
+
+
+def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
+    """Read ``path`` and verify its safetensors layout.
+
+    Raises
+    ------
+    ModelFileError
+        For a missing path or folder, a pickle, truncation, an absurd header length,
+        a non-JSON header, unknown dtypes, bad shapes, shape x dtype sizes that disagree with
+        the offsets, gaps or overlaps between tensors, and trailing bytes.
+    """
+    if not os.path.exists(path):
+        raise _fail(path, "no such file; check the path.")
+    if not os.path.isfile(path):
+        raise _fail(
+            path, "it is not a regular file (a folder?); pass the path of a .safetensors file."
+        )
+    with open(path, "rb") as f:
+        data = f.read()
+    size = len(data)
+    if _looks_like_pickle(data[:4]):
+        raise _fail(
+            path,
+            "it is a pickle (or a zip archive such as torch.save writes), not a safetensors file. "
+            "gradlab never unpickles files, because unpickling can run arbitrary code; "
+            "save the model with gradlab.save.",
+        )
+    if size < 8:
+        raise _fail(
+            path,
+            f"it is {size} bytes long, shorter than the 8-byte header length that starts a "
+            "safetensors file; the file is truncated or not a model file.",
+        )
+    n = int.from_bytes(data[:8], "little")
+    if n > MAX_HEADER_BYTES:
+        raise _fail(
+            path,
+            f"its header length field says {n:,} bytes, more than the {MAX_HEADER_BYTES:,} "
+            "allowed; the file is corrupt or not a safetensors file.",
+        )
+    if 8 + n > size:
+        raise _fail(
+            path,
+            f"its header length field says {n:,} bytes but only {size - 8:,} bytes follow; "
+            "the file is truncated (an interrupted copy or download?).",
+        )
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _fail(
+            path, f"its header is not valid JSON ({error!r:.200}); the file is corrupt."
+        ) from None
+    if not isinstance(header, dict):
+        raise _fail(path, "its header is JSON but not an object; the file is corrupt.")
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise _fail(path, "its __metadata__ is not a mapping of strings to strings.")
+    tensors = {name: _tensor_info(path, name, entry) for name, entry in header.items()}
+    _check_offsets(path, tensors, size - 8 - n)
+    return CheckedFile(data=data, metadata=metadata, tensors=tensors)
+
+
+def _tensor_info(path: str | os.PathLike[str], name: str, entry: Any) -> TensorInfo:
+    if not isinstance(entry, dict):
+        raise _fail(path, f"the header entry of tensor {name!r} is not an object.")
+    code = entry.get("dtype")
+    if code not in DTYPES:
+        raise _fail(
+            path,
+            f"tensor {name!r} has dtype {code!r}; gradlab models hold only "
+            f"{', '.join(DTYPES)} (float16/32/64).",
+        )
+    shape = entry.get("shape")
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise _fail(path, f"tensor {name!r} has shape {shape!r}, not a list of sizes >= 0.")
+    offsets = entry.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+        or not 0 <= offsets[0] <= offsets[1]
+    ):
+        raise _fail(
+            path,
+            f"tensor {name!r} has data_offsets {offsets!r}, not [begin, end] with begin <= end.",
+        )
+    dtype = DTYPES[code]
+    expected = math.prod(shape) * dtype.itemsize
+    if offsets[1] - offsets[0] != expected:
+        raise _fail(
+            path,
+            f"tensor {name!r} of shape {tuple(shape)} and dtype {code} needs {expected:,} bytes "
+            f"but its data_offsets span {offsets[1] - offsets[0]:,}; the file is corrupt.",
+        )
+    return TensorInfo(dtype, tuple(shape), offsets[0], offsets[1])
+
+
+def _check_offsets(
+    path: str | os.PathLike[str], tensors: dict[str, TensorInfo], data_size: int
+) -> None:
+    position = 0
+    for name, info in sorted(tensors.items(), key=lambda item: (item[1].begin, item[1].end)):
+        if info.begin != position:
+            problem = "overlaps the previous tensor" if info.begin < position else "leaves a gap"
+            raise _fail(
+                path,
+                f"tensor {name!r} starts at byte {info.begin:,} of the data but the previous "
+                f"tensor ends at {position:,} (it {problem}); the offsets are corrupt.",
+            )
+        position = info.end
+    if position > data_size:
+        raise _fail(
+            path,
+            f"the tensors need {position:,} bytes of data but the file holds {data_size:,} after "
+            "its header; the file is truncated or its offsets are corrupt.",
+        )
+    if position < data_size:
+        raise _fail(
+            path,
+            f"{data_size - position:,} trailing bytes follow the last tensor; the file was "
+            "altered or appended to. Re-save the model with gradlab.save.",
+        )

@@ -1,0 +1,136 @@
+"""Plain-text descriptions of a model: a Keras-style `summary_text` and a seed-style `info_text`.
+
+`Module.summary()` and `Module.info()` call these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.nn.activations import Activation
+from gradlab.nn.linear import Linear
+from gradlab.nn.module import Module
+from gradlab.nn.sequential import Sequential
+
+
+def output_features(module: Module, features: int | None) -> int | None:
+    """Features per sample after ``module``, from the layer sizes alone (None if unknown).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> output_features(gl.nn.MLP(2, [3], 4, rng=0), 2)
+    4
+    """
+    if isinstance(module, Linear):
+        return module.out_features
+    if isinstance(module, Activation):
+        return features
+    if isinstance(module, Sequential):
+        for child in module:
+            features = output_features(child, features)
+        return features
+    return None
+
+
+def _rows(model: Module) -> list[tuple[str, Module]]:
+    if isinstance(model, Sequential) or (model._modules and not model._parameters):
+        return list(model.named_children())
+    return [(type(model).__name__.lower(), model)]
+
+
+def _bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024**2:
+        return f"{n / 1024:.2f} KB"
+    return f"{n / 1024**2:.2f} MB"
+
+
+def summary_text(model: Module) -> str:
+    """The table of `Module.summary`: Layer (type) / Output Shape / Param #, with totals.
+
+    Output shapes are inferred from the Linear layers' sizes ("(None, 4)": any number of
+    samples, 4 features), without running the model; "?" where they cannot be.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> print(summary_text(gl.nn.Linear(2, 1, rng=0)).splitlines()[4])
+     linear (Linear)             (None, 1)                 3
+    """
+    features: int | None = None
+    table = [("Layer (type)", "Output Shape", "Param #")]
+    for name, child in _rows(model):
+        features = output_features(child, features)
+        shape = "?" if features is None else f"(None, {features})"
+        table.append((f"{name} ({type(child).__name__})", shape, f"{child.num_parameters():,}"))
+    widths = [max(28, *(len(row[0]) + 2 for row in table)), 26, 10]
+    widths[1] = max(widths[1], *(len(row[1]) + 2 for row in table))
+    width = sum(widths) + 1
+    rows = [
+        (" " + "".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip()
+        for row in table
+    ]
+    lines = [f'Model: "{type(model).__name__}"', "_" * width, rows[0], "=" * width, *rows[1:]]
+    parameters = list(model.parameters())
+    total = sum(p.size for p in parameters)
+    trainable = sum(p.size for p in parameters if p.requires_grad)
+    size = sum(p.data.nbytes for p in parameters)
+    trainable_size = sum(p.data.nbytes for p in parameters if p.requires_grad)
+    lines += [
+        "=" * width,
+        f"Total params: {total:,} ({_bytes(size)})",
+        f"Trainable params: {trainable:,} ({_bytes(trainable_size)})",
+        f"Non-trainable params: {total - trainable:,} ({_bytes(size - trainable_size)})",
+        "_" * width,
+    ]
+    return "\n".join(lines)
+
+
+def _array(values: np.ndarray, indent: str) -> str:
+    text = np.array2string(values, separator=", ", precision=8, floatmode="maxprec")
+    return indent + text.replace("\n", "\n" + indent)
+
+
+def info_text(model: Module) -> str:
+    """Every weight and bias with its values (and gradient, when there is one), layer by
+    layer, in the manner of seed 004's ``info()``; Linear layers are also shown neuron by
+    neuron (bias, then the weights into that neuron: a column of W).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> layer = gl.nn.Linear.from_values([[1.0], [2.0]], bias=[0.5])
+    >>> print(info_text(layer).splitlines()[-1])
+        neuron 0: bias 0.5, weights [1.0, 2.0]
+    """
+    parameters = list(model.parameters())
+    total = sum(p.size for p in parameters)
+    trainable = sum(p.size for p in parameters if p.requires_grad)
+    lines = [
+        f"========= [ {type(model).__name__}: {total:,} parameters "
+        f"({trainable:,} trainable) ] =========",
+    ]
+    for prefix, module in model.named_modules():
+        if module._modules and not module._parameters:
+            continue
+        label = f"{prefix}: " if prefix else ""
+        lines.append(f"~~~~~~ [ {label}{module!r} ] ~~~~~~".replace("\n", " "))
+        if not module._parameters:
+            lines.append("    no parameters")
+        for name, p in module._parameters.items():
+            full = f"{prefix}.{name}" if prefix else name
+            frozen = "" if p.requires_grad else ", frozen"
+            lines.append(f"  {full}: shape {p.shape}, {p.dtype}{frozen}")
+            lines.append(_array(p.data, "    "))
+            if p.grad is not None:
+                lines.append(f"  {full}.grad:")
+                lines.append(_array(p.grad, "    "))
+        if isinstance(module, Linear):
+            weight = module.weight.data
+            for j in range(module.out_features):
+                bias = "none" if module.bias is None else repr(float(module.bias.data[j]))
+                weights = [float(w) for w in weight[:, j]]
+                lines.append(f"    neuron {j}: bias {bias}, weights {weights}")
+    return "\n".join(lines)
