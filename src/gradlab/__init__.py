@@ -6,9 +6,23 @@ The engine (`Tensor`, its operations, `no_grad`, `gradcheck`) is available at th
     w = gl.Tensor([[0.5, -0.2]], requires_grad=True)
 """
 
+from gradlab import io, losses, nn, optim, training
 from gradlab.engine import *  # noqa: F403
 from gradlab.engine import __all__ as _engine_all
-from gradlab import nn
+from gradlab.io import load, save
+from gradlab.training import fit, predict
 
 __version__ = "0.1.0"
-__all__ = [*_engine_all, "__version__", "nn"]
+__all__ = [
+    *_engine_all,
+    "__version__",
+    "fit",
+    "io",
+    "load",
+    "losses",
+    "nn",
+    "optim",
+    "predict",
+    "save",
+    "training",
+]

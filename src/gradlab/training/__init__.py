@@ -1,0 +1,35 @@
+"""Training: `fit` in one call, `predict`, `History`, callbacks, metrics, `DivergenceError`.
+
+`rich` (the progress bar) is imported only when a bar is shown.
+"""
+
+from gradlab.training.callbacks import Callback, CallbackList, EarlyStopping, ModelCheckpoint
+from gradlab.training.errors import DivergenceError
+from gradlab.training.fit import fit
+from gradlab.training.history import History
+from gradlab.training.loop import Trainer
+from gradlab.training.metrics import (
+    METRICS,
+    accuracy,
+    get_metric,
+    mean_absolute_error,
+    mean_squared_error,
+)
+from gradlab.training.predict import predict
+
+__all__ = [
+    "METRICS",
+    "Callback",
+    "CallbackList",
+    "DivergenceError",
+    "EarlyStopping",
+    "History",
+    "ModelCheckpoint",
+    "Trainer",
+    "accuracy",
+    "fit",
+    "get_metric",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "predict",
+]

@@ -1,0 +1,339 @@
+"""`fit`: train a model in one call, checking every argument at the edge."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from gradlab import losses, optim
+from gradlab.engine import Tensor, no_grad
+from gradlab.training.callbacks import Callback
+from gradlab.training.data import Batches, check_X, check_y, split_off_validation
+from gradlab.training.history import History
+from gradlab.training.loop import Trainer
+from gradlab.training.metrics import Metric, get_metric
+from gradlab.training.progress import resolve_verbose
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | Callable[..., Tensor] = "mse",
+    optimizer: Any = "sgd",
+    lr: float | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    rng: int | np.random.Generator | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_split: float = 0.0,
+    metrics: Sequence[str | Metric] | str = (),
+    callbacks: Sequence[Callback] = (),
+    verbose: int | str = "auto",
+    tol: float | None = None,
+    n_iter_no_change: int = 10,
+    step_tol: float | None = None,
+) -> History:
+    """Train ``model`` on (X, y) by gradient descent and return the `History`.
+
+    Each epoch visits every training sample once, in batches. For each batch B:
+    prediction = model(X_B), L = loss(prediction, y_B), then the gradients dL/dθ of every
+    parameter θ (by backpropagation) and one optimizer step, e.g. θ <- θ - lr dL/dθ for SGD.
+    X and y are checked and converted once, to the model's dtype (float32 stays float32).
+
+    Parameters
+    ----------
+    model : gradlab.nn.Module
+        Maps X of shape (n, n_features) to predictions of shape (n, n_outputs).
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets. A vector is made a column when the model has one output; with
+        ``loss="cross_entropy"`` integer labels stay class indices 0..k-1.
+    loss : str or callable, default "mse"
+        A name of `gradlab.losses.get` ("mse", "sse", "half_sse", "bce", "bce_with_logits",
+        "cross_entropy", "hinge", "mae", "huber") or a loss object; it must reduce to one
+        number ("mean", "sum" or "half_sum").
+    optimizer : str or Optimizer, default "sgd"
+        A name of `gradlab.optim.get` ("sgd", "adam", ...) built over ``model.parameters()``,
+        or an optimizer already built over them.
+    lr : float, optional
+        The learning rate of a named optimizer (its default when None).
+    epochs : int, default 100
+        The maximum number of passes over the data.
+    batch_size : None or int, default None
+        None: one full batch per epoch (plain gradient descent, seeds 003 and 004); k: batches
+        of k samples (the last one smaller when k does not divide n); 1: one sample at a time.
+    shuffle : bool, default True
+        With more than one batch, visit the samples in the order ``rng.permutation(n)``, drawn
+        anew each epoch.
+    rng : None, int or numpy.random.Generator
+        The source of the shuffling order, through ``numpy.random.default_rng(rng)``.
+    validation_data : (X_val, y_val), optional
+        Data on which "val_loss" and the "val_" metrics are measured after each epoch.
+    validation_split : float, default 0.0
+        Keep this fraction of the samples, the last ones (before shuffling), for validation.
+    metrics : sequence of str or callable, default ()
+        "accuracy", "mse", "mae" or functions ``f(prediction, target) -> float``, recorded
+        per epoch on the training batches (as their size-weighted mean) and on validation.
+    callbacks : sequence of Callback, default ()
+        E.g. `EarlyStopping`, `ModelCheckpoint`.
+    verbose : 0, 1, 2 or "auto", default "auto"
+        0 silent, 1 progress bar, 2 one line per epoch; "auto" is 1 on a terminal, else 0.
+    tol : float, optional
+        Stop when the training loss has not improved on its best by at least ``tol`` for more
+        than ``n_iter_no_change`` consecutive epochs (scikit-learn's MLP rule).
+    n_iter_no_change : int, default 10
+    step_tol : float, optional
+        Stop when, in an epoch, every parameter moved by less than ``step_tol``:
+        max |θ_after - θ_before| < step_tol (seed 001's criterion, with 0.001).
+
+    Returns
+    -------
+    History
+        ``history.history["loss"]`` etc. per epoch, ``history.stop_reason``.
+
+    Raises
+    ------
+    DivergenceError
+        When the loss or a parameter becomes NaN or infinite; the message names the epoch and
+        batch, and the model keeps its last finite weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gradlab as gl
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> y = np.array([0.0, 1.0, 1.0, 1.0])
+    >>> model = gl.nn.MLP(2, [4], 1, activation="tanh", output_activation="sigmoid", rng=0)
+    >>> history = gl.fit(model, X, y, loss="bce", optimizer="adam", lr=0.1, epochs=200,
+    ...                  metrics=["accuracy"], verbose=0)
+    >>> history.history["accuracy"][-1]
+    1.0
+    """
+    _check_settings(epochs, batch_size, shuffle, validation_split, tol, n_iter_no_change, step_tol)
+    resolve_verbose(verbose, sys.stdout)
+    parameters = _trainable(model)
+    dtype = parameters[0].dtype
+    loss_fn = losses.get(loss)
+    if getattr(loss_fn, "reduction", "mean") == "none":
+        raise ValueError(
+            "fit needs a loss that reduces to one number; got reduction='none'. Use 'mean' or "
+            "'sum'."
+        )
+    class_indices = isinstance(loss_fn, losses.CrossEntropy)
+    X_arr, y_arr, validation = _training_data(
+        model, X, y, dtype, class_indices, validation_data, validation_split
+    )
+
+    if isinstance(optimizer, str | type):
+        optimizer = optim.get(optimizer, parameters, lr=lr)
+    else:
+        if lr is not None:
+            raise ValueError(
+                f"lr={lr} applies to an optimizer given by name; this {type(optimizer).__name__} "
+                "is already built, so set its learning rate when building it."
+            )
+        _check_optimizer(optimizer, parameters)
+
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    resolved = [get_metric(m, loss_fn) for m in metrics]
+    names = [name for name, _ in resolved]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"metric names must be distinct and not 'loss'; got {names}.")
+
+    generator = _generator(rng)
+    k = X_arr.shape[0] if batch_size is None else int(batch_size)
+    batches = Batches(X_arr, y_arr, k, shuffle, generator)
+    trainer = Trainer(
+        model,
+        loss_fn,
+        optimizer,
+        batches,
+        epochs=int(epochs),
+        validation=validation,
+        metrics=resolved,
+        callbacks=list(callbacks),
+        verbose=verbose,
+        tol=None if tol is None else float(tol),
+        n_iter_no_change=int(n_iter_no_change),
+        step_tol=None if step_tol is None else float(step_tol),
+    )
+    return trainer.run()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _check_settings(
+    epochs: Any,
+    batch_size: Any,
+    shuffle: Any,
+    validation_split: Any,
+    tol: Any,
+    n_iter_no_change: Any,
+    step_tol: Any,
+) -> None:
+    if not _is_int(epochs) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
+    if batch_size is not None and (not _is_int(batch_size) or batch_size < 1):
+        raise ValueError(
+            f"batch_size must be None (full batch) or a positive integer; got {batch_size!r}."
+        )
+    if not isinstance(shuffle, bool | np.bool_):
+        raise TypeError(f"shuffle must be True or False; got {shuffle!r}.")
+    if not (isinstance(validation_split, int | float) and 0.0 <= validation_split < 1.0):
+        raise ValueError(f"validation_split must be a number in [0, 1); got {validation_split!r}.")
+    if tol is not None and not (isinstance(tol, int | float) and math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be None or a finite number >= 0; got {tol!r}.")
+    if not _is_int(n_iter_no_change) or n_iter_no_change < 1:
+        raise ValueError(f"n_iter_no_change must be a positive integer; got {n_iter_no_change!r}.")
+    if step_tol is not None and not (
+        isinstance(step_tol, int | float) and math.isfinite(step_tol) and step_tol > 0
+    ):
+        raise ValueError(f"step_tol must be None or a finite number > 0; got {step_tol!r}.")
+
+
+def _training_data(
+    model: Any,
+    X: Any,
+    y: Any,
+    dtype: np.dtype[Any],
+    class_indices: bool,
+    validation_data: Any,
+    validation_split: float,
+) -> tuple[np.ndarray, np.ndarray, tuple[Tensor, Any] | None]:
+    """X and y checked and shaped for the model, and the validation batch if any."""
+    X_arr = check_X(X, dtype)
+    y_arr = check_y(y, X_arr.shape[0], dtype, class_indices)
+    n_outputs = _probe_outputs(model, X_arr)
+    y_arr = _fit_targets(y_arr, n_outputs, class_indices, "y")
+    if validation_data is None:
+        if not validation_split:
+            return X_arr, y_arr, None
+        X_arr, X_val, y_arr, y_val = split_off_validation(X_arr, y_arr, validation_split)
+        return X_arr, y_arr, _as_batch(X_val, y_val)
+    if validation_split:
+        raise ValueError(
+            "pass validation_data or validation_split, not both; validation_data already "
+            "says which samples validate."
+        )
+    X_val, y_val = _unpack_validation(validation_data)
+    X_val = check_X(X_val, dtype, name="X_val")
+    if X_val.shape[1] != X_arr.shape[1]:
+        raise ValueError(
+            f"X_val has {X_val.shape[1]} features, but X has {X_arr.shape[1]}; both must "
+            "have the same columns."
+        )
+    y_val = check_y(y_val, X_val.shape[0], dtype, class_indices, name="y_val")
+    y_val = _fit_targets(y_val, n_outputs, class_indices, "y_val")
+    return X_arr, y_arr, _as_batch(X_val, y_val)
+
+
+def _trainable(model: Any) -> list[Any]:
+    if not callable(model) or not hasattr(model, "parameters"):
+        raise TypeError(f"model must be a gradlab.nn.Module; got {type(model).__name__}.")
+    parameters = list(model.parameters())
+    if not parameters:
+        raise ValueError(f"the model {type(model).__name__} has no parameters to train.")
+    dtypes = {p.dtype for p in parameters}
+    if len(dtypes) > 1:
+        raise ValueError(
+            f"the model's parameters mix dtypes {sorted(map(str, dtypes))}; convert it with "
+            "model.astype(np.float32) or model.astype(np.float64)."
+        )
+    for name, p in model.named_parameters():
+        if not np.isfinite(p.data).all():
+            raise ValueError(
+                f"parameter {name!r} holds NaN or inf before training; initialise it again."
+            )
+    return parameters
+
+
+def _probe_outputs(model: Any, X: np.ndarray) -> int:
+    """The model's number of outputs, from one sample; a model that rejects X says so here."""
+    try:
+        with no_grad():
+            out = model(Tensor(X[:1]))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"the model cannot take X of shape {X.shape}: {error}") from None
+    shape = getattr(out, "shape", None)
+    if not isinstance(out, Tensor) or shape is None or len(shape) != 2:
+        raise ValueError(
+            f"the model must map X of shape (n, {X.shape[1]}) to a Tensor of shape "
+            f"(n, n_outputs); for one sample it returned {type(out).__name__} of shape {shape}."
+        )
+    return int(shape[1])
+
+
+def _fit_targets(y: np.ndarray, n_outputs: int, class_indices: bool, name: str) -> np.ndarray:
+    """``y`` shaped for the model's outputs, or an error naming the mismatch."""
+    if class_indices and y.ndim == 1:
+        if y.dtype.kind == "f" and np.array_equal(y, np.round(y)):
+            y = y.astype(np.intp)
+        if y.dtype.kind != "i":
+            raise ValueError(
+                f"cross_entropy needs {name} as integer class indices (n,) or one-hot rows "
+                f"(n, {n_outputs}); got floats of shape {y.shape}."
+            )
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= n_outputs:
+            raise ValueError(
+                f"{name} holds class labels from {low} to {high}, but the model has "
+                f"{n_outputs} outputs; labels must be 0..{n_outputs - 1}."
+            )
+        return y
+    if y.ndim == 1:
+        if n_outputs != 1:
+            raise ValueError(
+                f"{name} is a vector but the model has {n_outputs} outputs; pass {name} of "
+                f"shape (n, {n_outputs}) (e.g. one-hot rows), or use loss='cross_entropy' "
+                "with class indices."
+            )
+        return y.reshape(-1, 1)
+    if y.shape[1] != n_outputs:
+        raise ValueError(f"{name} has {y.shape[1]} columns but the model has {n_outputs} outputs.")
+    return y
+
+
+def _as_batch(X: np.ndarray, y: np.ndarray) -> tuple[Tensor, Any]:
+    # Integer class indices stay arrays: the cross-entropy op reads them as indices.
+    return Tensor(X), Tensor(y) if y.dtype.kind == "f" else y
+
+
+def _unpack_validation(validation_data: Any) -> tuple[Any, Any]:
+    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+        raise ValueError("validation_data must be a pair (X_val, y_val).")
+    return validation_data[0], validation_data[1]
+
+
+def _check_optimizer(optimizer: Any, parameters: list[Any]) -> None:
+    groups = getattr(optimizer, "param_groups", None)
+    if groups is None or not callable(getattr(optimizer, "step", None)):
+        raise TypeError(
+            "optimizer must be a name ('sgd', 'adam', ...) or a gradlab optimizer; got "
+            f"{type(optimizer).__name__}."
+        )
+    held = {id(p) for group in groups for p in group["params"]}
+    if not held.intersection(id(p) for p in parameters):
+        raise ValueError(
+            "the optimizer holds none of the model's parameters; build it over "
+            "model.parameters() of this model."
+        )
+
+
+def _generator(rng: Any) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or _is_int(rng):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"rng must be None, an integer seed or a numpy.random.Generator; got {type(rng).__name__}."
+    )
