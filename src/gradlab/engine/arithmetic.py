@@ -1,7 +1,8 @@
 """Arithmetic: + - * / negation, powers and matrix products, each forward beside its backward.
 
 A Python number on either side stays a number (no tensor is built for it), which keeps
-float32 as float32 and saves time on the hot path.
+float32 as float32 and saves time on the hot path. NumPy scalars are lifted to tensors of the
+other operand's dtype instead: np.float64 subclasses float, but NumPy promotes float32 with it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def add(a: Operand, b: Operand) -> Tensor:
     >>> (gl.Tensor([1.0, 2.0]) + 1).data
     array([2., 3.])
     """
-    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+    if type(b) in _NUMBER and isinstance(a, Tensor):
         return node(a.data + b, (a,), lambda g: (g,), "add")
     a, b = _pair(a, b)
     return node(a.data + b.data, (a, b), lambda g: (g, g), "add")
@@ -37,9 +38,9 @@ def add(a: Operand, b: Operand) -> Tensor:
 
 def sub(a: Operand, b: Operand) -> Tensor:
     """a - b, broadcasting. d/da = 1, d/db = -1."""
-    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+    if type(b) in _NUMBER and isinstance(a, Tensor):
         return node(a.data - b, (a,), lambda g: (g,), "sub")
-    if isinstance(a, _NUMBER) and isinstance(b, Tensor):
+    if type(a) in _NUMBER and isinstance(b, Tensor):
         return node(a - b.data, (b,), lambda g: (-g,), "sub")
     a, b = _pair(a, b)
     return node(a.data - b.data, (a, b), lambda g: (g, -g), "sub")
@@ -47,7 +48,7 @@ def sub(a: Operand, b: Operand) -> Tensor:
 
 def mul(a: Operand, b: Operand) -> Tensor:
     """a * b elementwise, broadcasting. d/da = b, d/db = a."""
-    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+    if type(b) in _NUMBER and isinstance(a, Tensor):
         k = b
         return node(a.data * k, (a,), lambda g: (g * k,), "mul")
     a, b = _pair(a, b)
@@ -57,7 +58,7 @@ def mul(a: Operand, b: Operand) -> Tensor:
 
 def div(a: Operand, b: Operand) -> Tensor:
     """a / b elementwise, broadcasting. d/da = 1/b, d/db = -a/b^2."""
-    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+    if type(b) in _NUMBER and isinstance(a, Tensor):
         k = b
         return node(a.data / k, (a,), lambda g: (g / k,), "div")
     a, b = _pair(a, b)
@@ -77,10 +78,12 @@ def power(a: Operand, b: Operand) -> Tensor:
     d/da = b a^(b-1); d/db = a^b ln a, taken as 0 where a = 0 and NaN where a < 0 (the real
     power has no derivative in its exponent there), as PyTorch does.
     """
-    if isinstance(b, _NUMBER) and isinstance(a, Tensor):
+    if type(b) in _NUMBER and isinstance(a, Tensor):
         ad, k = a.data, b
         if k == 2:
             return node(ad * ad, (a,), lambda g: (g * 2 * ad,), "pow")
+        if k == 0:  # d/da = 0 also at a = 0, where k a^(k-1) would be 0 * inf
+            return node(np.ones_like(ad), (a,), lambda g: (np.zeros_like(g),), "pow")
         return node(ad**k, (a,), lambda g: (g * k * ad ** (k - 1),), "pow")
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
@@ -122,10 +125,11 @@ def matmul(a: Operand, b: Operand) -> Tensor:
         a2 = ad[None, :] if ad.ndim == 1 else ad
         b2 = bd[:, None] if bd.ndim == 1 else bd
         g2 = g
-        if ad.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
+        # b's axis first: for vector @ vector the 0-d gradient grows to (1,) and then (1, 1).
         if bd.ndim == 1:
             g2 = np.expand_dims(g2, -1)
+        if ad.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if a.requires_grad:
             ga = g2 @ np.swapaxes(b2, -1, -2)

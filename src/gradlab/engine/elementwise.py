@@ -78,7 +78,7 @@ def clip(x: Operand, low: float | None = None, high: float | None = None) -> Ten
     """Limit x to [low, high]. d/dx = 1 where low <= x <= high, else 0."""
     x = _tensor(x)
     xd = x.data
-    out = np.clip(xd, low, high)
+    out = np.clip(xd, low, high).astype(xd.dtype, copy=False)  # NumPy-scalar bounds promote
     inside = np.ones(xd.shape, dtype=bool)
     if low is not None:
         inside &= xd >= low

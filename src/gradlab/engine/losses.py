@@ -79,6 +79,7 @@ def huber(
 
     d/dp = r where |r| <= delta, else delta sign(r).
     """
+    delta = float(delta)  # a NumPy float64 scalar would promote float32 to float64
     r = prediction.data - _target(target, prediction)
     small = np.abs(r) <= delta
     values = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
@@ -131,22 +132,31 @@ def softmax_cross_entropy(
     """
     z = logits.data
     shifted = z - z.max(axis=axis, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    log_p = shifted - np.log(total)
+    slope = e / total  # softmax(z); the target is subtracted below
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.ndim == z.ndim - 1 and t.dtype.kind in "iub":
-        index = t.astype(np.intp)
+        index = t.astype(np.intp, copy=False)
         if index.size and (index.min() < 0 or index.max() >= z.shape[axis]):
             raise ValueError(
                 f"class indices must lie in [0, {z.shape[axis]}); got values from "
                 f"{index.min()} to {index.max()}."
             )
-        y = np.zeros_like(z)
-        np.put_along_axis(y, np.expand_dims(index, axis), 1, axis=axis)
+        if z.ndim == 2 and axis in (-1, 1):
+            rows = np.arange(len(index))
+            values = -log_p[rows, index]
+            slope[rows, index] -= 1
+        else:
+            picked = np.expand_dims(index, axis)
+            values = -np.take_along_axis(log_p, picked, axis=axis).squeeze(axis)
+            np.put_along_axis(slope, picked, np.take_along_axis(slope, picked, axis) - 1, axis)
     else:
         y = _target(t, logits)
-    values = -(y * log_p).sum(axis=axis)
+        values = -(y * log_p).sum(axis=axis)
+        slope -= y
     out, scale = _reduce(values, reduction)
-    slope = np.exp(log_p) - y
     if reduction == "none":
         return node(
             out, (logits,), lambda g: (slope * np.expand_dims(g, axis),), "softmax_cross_entropy"

@@ -25,7 +25,7 @@ def reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute axes (reverse them by default). The gradient is permuted back."""
-    inverse = None if axes is None else tuple(np.argsort(axes))
+    inverse = None if axes is None else tuple(np.argsort([a % x.ndim for a in axes]))
     return node(
         np.transpose(x.data, axes), (x,), lambda g: (np.transpose(g, inverse),), "transpose"
     )

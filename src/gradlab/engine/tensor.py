@@ -125,6 +125,9 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         self.data = as_float_array(data, dtype)
+        if requires_grad and isinstance(data, np.ndarray | Tensor):
+            # A trainable leaf owns its values: updates in place must not reach the caller's array.
+            self.data = self.data.copy()
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -225,7 +228,8 @@ class Tensor:
             seed = np.empty(self.data.shape, self.data.dtype)
             seed[...] = 1
         else:
-            seed = as_float_array(gradient, self.data.dtype)
+            # Copied: the caller's array must not become a leaf's grad that changes with it.
+            seed = as_float_array(gradient, self.data.dtype).copy()
             if seed.shape != self.shape:
                 raise ValueError(
                     f"gradient has shape {seed.shape} but the tensor has shape {self.shape}."
@@ -328,7 +332,9 @@ class Tensor:
             shape = tuple(shape[0])
         return shaping.reshape(self, shape)
 
-    def transpose(self, *axes: int) -> Tensor:
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
         return shaping.transpose(self, axes or None)
 
     @property
@@ -433,9 +439,10 @@ def _accumulate(t: Tensor, grad: Array) -> None:
         # A leaf's grad is the user's array: give it its own writable memory.
         if t._backward is None and (not grad.flags.writeable or grad.base is not None):
             grad = grad.copy()
-        t.grad = grad
     else:
-        t.grad = t.grad + grad
+        grad = t.grad + grad
+    # Summing to 0-d (unbroadcast, accumulation) gives NumPy scalars; grad is always an array.
+    t.grad = grad if type(grad) is np.ndarray else np.array(grad)
 
 
 # Every recorded result gets a larger number than its inputs, so sorting by it is a

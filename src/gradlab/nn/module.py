@@ -27,10 +27,8 @@ class Parameter(Tensor):
     def __init__(
         self, data: ArrayLike | Tensor, dtype: DTypeLike | None = None, name: str | None = None
     ) -> None:
+        # Tensor copies arrays given to a trainable leaf, so the caller's array is never updated.
         super().__init__(data, requires_grad=True, dtype=dtype, name=name)
-        # Own the memory: optimizers update values in place, which must not reach the
-        # caller's array.
-        self.data = self.data.copy()
 
     @classmethod
     def zeros(
