@@ -40,7 +40,8 @@ def main() -> None:
             w2.data -= LEARNING_RATE * w2.grad
     print("output of last step: ", np.round(output.data.ravel(), 3), f"(loss {loss.item():.5f})")
     with gl.no_grad():
-        print("prediction for [1, 0, 1]:", np.round(forward(gl.Tensor([[1, 0, 1]])).data.ravel(), 3))
+        prediction = forward(gl.Tensor([[1, 0, 1]])).data.ravel()
+    print("prediction for [1, 0, 1]:", np.round(prediction, 3))
     print("seed 003 publishes: 0.758 0.771 0.791 0.801 -> 0.028 0.925 0.925 0.090 -> 0.925")
 
 

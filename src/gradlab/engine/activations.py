@@ -43,7 +43,8 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else slope * x. d/dx = 1 where x > 0, else slope."""
     xd = x.data
     slope = np.where(xd > 0, 1, negative_slope).astype(xd.dtype)
-    return node(xd * slope, (x,), lambda g: (g * slope,), "leaky_relu")
+    attrs = {"negative_slope": negative_slope}
+    return node(xd * slope, (x,), lambda g: (g * slope,), "leaky_relu", attrs)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -80,7 +81,11 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     shifted = xd - np.max(xd, axis=axis, keepdims=True)
     out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
     return node(
-        out, (x,), lambda g: (g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),), "log_softmax"
+        out,
+        (x,),
+        lambda g: (g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),),
+        "log_softmax",
+        {"axis": axis},
     )
 
 
@@ -93,5 +98,9 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     e = np.exp(xd - np.max(xd, axis=axis, keepdims=True))
     out = e / np.sum(e, axis=axis, keepdims=True)
     return node(
-        out, (x,), lambda g: (out * (g - np.sum(g * out, axis=axis, keepdims=True)),), "softmax"
+        out,
+        (x,),
+        lambda g: (out * (g - np.sum(g * out, axis=axis, keepdims=True)),),
+        "softmax",
+        {"axis": axis},
     )

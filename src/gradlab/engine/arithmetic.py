@@ -31,7 +31,7 @@ def add(a: Operand, b: Operand) -> Tensor:
     array([2., 3.])
     """
     if type(b) in _NUMBER and isinstance(a, Tensor):
-        return node(a.data + b, (a,), lambda g: (g,), "add")
+        return node(a.data + b, (a,), lambda g: (g,), "add", {"constant": b})
     a, b = _pair(a, b)
     return node(a.data + b.data, (a, b), lambda g: (g, g), "add")
 
@@ -39,9 +39,9 @@ def add(a: Operand, b: Operand) -> Tensor:
 def sub(a: Operand, b: Operand) -> Tensor:
     """a - b, broadcasting. d/da = 1, d/db = -1."""
     if type(b) in _NUMBER and isinstance(a, Tensor):
-        return node(a.data - b, (a,), lambda g: (g,), "sub")
+        return node(a.data - b, (a,), lambda g: (g,), "sub", {"constant": b})
     if type(a) in _NUMBER and isinstance(b, Tensor):
-        return node(a - b.data, (b,), lambda g: (-g,), "sub")
+        return node(a - b.data, (b,), lambda g: (-g,), "sub", {"constant": a, "left": True})
     a, b = _pair(a, b)
     return node(a.data - b.data, (a, b), lambda g: (g, -g), "sub")
 
@@ -50,7 +50,7 @@ def mul(a: Operand, b: Operand) -> Tensor:
     """a * b elementwise, broadcasting. d/da = b, d/db = a."""
     if type(b) in _NUMBER and isinstance(a, Tensor):
         k = b
-        return node(a.data * k, (a,), lambda g: (g * k,), "mul")
+        return node(a.data * k, (a,), lambda g: (g * k,), "mul", {"constant": k})
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
     return node(ad * bd, (a, b), lambda g: (g * bd, g * ad), "mul")
@@ -60,7 +60,7 @@ def div(a: Operand, b: Operand) -> Tensor:
     """a / b elementwise, broadcasting. d/da = 1/b, d/db = -a/b^2."""
     if type(b) in _NUMBER and isinstance(a, Tensor):
         k = b
-        return node(a.data / k, (a,), lambda g: (g / k,), "div")
+        return node(a.data / k, (a,), lambda g: (g / k,), "div", {"constant": k})
     a, b = _pair(a, b)
     bd = b.data
     out = a.data / bd
@@ -80,11 +80,12 @@ def power(a: Operand, b: Operand) -> Tensor:
     """
     if type(b) in _NUMBER and isinstance(a, Tensor):
         ad, k = a.data, b
+        exponent = {"constant": k}
         if k == 2:
-            return node(ad * ad, (a,), lambda g: (g * 2 * ad,), "pow")
+            return node(ad * ad, (a,), lambda g: (g * 2 * ad,), "pow", exponent)
         if k == 0:  # d/da = 0 also at a = 0, where k a^(k-1) would be 0 * inf
-            return node(np.ones_like(ad), (a,), lambda g: (np.zeros_like(g),), "pow")
-        return node(ad**k, (a,), lambda g: (g * k * ad ** (k - 1),), "pow")
+            return node(np.ones_like(ad), (a,), lambda g: (np.zeros_like(g),), "pow", exponent)
+        return node(ad**k, (a,), lambda g: (g * k * ad ** (k - 1),), "pow", exponent)
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
     out = ad**bd

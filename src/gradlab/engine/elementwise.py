@@ -84,7 +84,7 @@ def clip(x: Operand, low: float | None = None, high: float | None = None) -> Ten
         inside &= xd >= low
     if high is not None:
         inside &= xd <= high
-    return node(out, (x,), lambda g: (g * inside,), "clip")
+    return node(out, (x,), lambda g: (g * inside,), "clip", {"low": low, "high": high})
 
 
 def where(condition: ArrayLike | Tensor, a: Operand, b: Operand) -> Tensor:

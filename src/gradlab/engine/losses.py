@@ -57,19 +57,23 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     >>> gl.squared_error(gl.Tensor([2.5]), [2.0], reduction="sum").item()
     0.25
     """
-    diff = prediction.data - _target(target, prediction)
+    y = _target(target, prediction)
+    diff = prediction.data - y
     out, scale = _reduce(diff * diff, reduction)
+    attrs = {"target": y, "reduction": reduction}
     if reduction == "none":
-        return node(out, (prediction,), lambda g: (g * 2 * diff,), "squared_error")
-    return node(out, (prediction,), lambda g: (diff * (2 * scale * g),), "squared_error")
+        return node(out, (prediction,), lambda g: (g * 2 * diff,), "squared_error", attrs)
+    return node(out, (prediction,), lambda g: (diff * (2 * scale * g),), "squared_error", attrs)
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     """Absolute error |p - y|, reduced. d/dp = sign(p - y) (0 where p = y)."""
-    diff = prediction.data - _target(target, prediction)
+    y = _target(target, prediction)
+    diff = prediction.data - y
     out, scale = _reduce(np.abs(diff), reduction)
     sign = np.sign(diff)
-    return node(out, (prediction,), lambda g: (sign * (scale * g),), "absolute_error")
+    attrs = {"target": y, "reduction": reduction}
+    return node(out, (prediction,), lambda g: (sign * (scale * g),), "absolute_error", attrs)
 
 
 def huber(
@@ -80,12 +84,14 @@ def huber(
     d/dp = r where |r| <= delta, else delta sign(r).
     """
     delta = float(delta)  # a NumPy float64 scalar would promote float32 to float64
-    r = prediction.data - _target(target, prediction)
+    y = _target(target, prediction)
+    r = prediction.data - y
     small = np.abs(r) <= delta
     values = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
     out, scale = _reduce(values, reduction)
     slope = np.where(small, r, delta * np.sign(r))
-    return node(out, (prediction,), lambda g: (slope * (scale * g),), "huber")
+    attrs = {"target": y, "reduction": reduction, "delta": delta}
+    return node(out, (prediction,), lambda g: (slope * (scale * g),), "huber", attrs)
 
 
 def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -99,7 +105,10 @@ def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = 
     values = -(y * np.log(p) + (1 - y) * np.log1p(-p))
     out, scale = _reduce(values, reduction)
     slope = (p - y) / (p * (1 - p))
-    return node(out, (probability,), lambda g: (slope * (scale * g),), "binary_cross_entropy")
+    attrs = {"target": y, "reduction": reduction}
+    return node(
+        out, (probability,), lambda g: (slope * (scale * g),), "binary_cross_entropy", attrs
+    )
 
 
 def binary_cross_entropy_with_logits(
@@ -114,7 +123,8 @@ def binary_cross_entropy_with_logits(
     values = np.logaddexp(0, z) - y * z
     out, scale = _reduce(values, reduction)
     slope = _sigmoid(z) - y
-    return node(out, (logits,), lambda g: (slope * (scale * g),), "bce_with_logits")
+    attrs = {"target": y, "reduction": reduction}
+    return node(out, (logits,), lambda g: (slope * (scale * g),), "bce_with_logits", attrs)
 
 
 def softmax_cross_entropy(
@@ -157,11 +167,16 @@ def softmax_cross_entropy(
         values = -(y * log_p).sum(axis=axis)
         slope -= y
     out, scale = _reduce(values, reduction)
+    attrs = {"target": t, "reduction": reduction, "axis": axis}
     if reduction == "none":
         return node(
-            out, (logits,), lambda g: (slope * np.expand_dims(g, axis),), "softmax_cross_entropy"
+            out,
+            (logits,),
+            lambda g: (slope * np.expand_dims(g, axis),),
+            "softmax_cross_entropy",
+            attrs,
         )
-    return node(out, (logits,), lambda g: (slope * (scale * g),), "softmax_cross_entropy")
+    return node(out, (logits,), lambda g: (slope * (scale * g),), "softmax_cross_entropy", attrs)
 
 
 def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -170,4 +185,5 @@ def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     margin = 1 - y * scores.data
     out, scale = _reduce(np.maximum(margin, 0), reduction)
     slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
-    return node(out, (scores,), lambda g: (slope * (scale * g),), "hinge")
+    attrs = {"target": y, "reduction": reduction}
+    return node(out, (scores,), lambda g: (slope * (scale * g),), "hinge", attrs)

@@ -41,7 +41,8 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     axes = _axes(axis, x.ndim)
     kept = _kept_shape(shape, axes)
     out = np.sum(x.data, axis=axes, keepdims=keepdims)
-    return node(out, (x,), lambda g: (_spread(g, kept, shape),), "sum")
+    attrs = {"axes": axes, "keepdims": keepdims}
+    return node(out, (x,), lambda g: (_spread(g, kept, shape),), "sum", attrs)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -51,7 +52,8 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     kept = _kept_shape(shape, axes)
     count = int(np.prod([shape[a] for a in axes]))
     out = np.mean(x.data, axis=axes, keepdims=keepdims)
-    return node(out, (x,), lambda g: (_spread(g / count, kept, shape),), "mean")
+    attrs = {"axes": axes, "keepdims": keepdims}
+    return node(out, (x,), lambda g: (_spread(g / count, kept, shape),), "mean", attrs)
 
 
 def _extreme(x: Tensor, axis: Axis, keepdims: bool, reduce: np.ufunc, op: str) -> Tensor:
@@ -70,7 +72,7 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, reduce: np.ufunc, op: str) -
         hits = xd == extreme
         return (g.reshape(kept) * hits / hits.sum(axis=axes, keepdims=True),)
 
-    return node(out, (x,), backward, op)
+    return node(out, (x,), backward, op, {"axes": axes, "keepdims": keepdims})
 
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:

@@ -20,14 +20,19 @@ def reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     (2, 2)
     """
     old = x.shape
-    return node(x.data.reshape(shape), (x,), lambda g: (g.reshape(old),), "reshape")
+    out = x.data.reshape(shape)
+    return node(out, (x,), lambda g: (g.reshape(old),), "reshape", {"shape": out.shape})
 
 
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute axes (reverse them by default). The gradient is permuted back."""
     inverse = None if axes is None else tuple(np.argsort([a % x.ndim for a in axes]))
     return node(
-        np.transpose(x.data, axes), (x,), lambda g: (np.transpose(g, inverse),), "transpose"
+        np.transpose(x.data, axes),
+        (x,),
+        lambda g: (np.transpose(g, inverse),),
+        "transpose",
+        {"axes": None if axes is None else tuple(axes)},
     )
 
 
@@ -61,7 +66,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
             np.add.at(full, index, g)
         return (full,)
 
-    return node(x.data[index], (x,), backward, "getitem")
+    return node(x.data[index], (x,), backward, "getitem", {"index": index})
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
@@ -76,7 +81,11 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
         return np.split(g, bounds, axis=axis)
 
     return node(
-        np.concatenate([t.data for t in tensors], axis=axis), tensors, backward, "concatenate"
+        np.concatenate([t.data for t in tensors], axis=axis),
+        tensors,
+        backward,
+        "concatenate",
+        {"axis": axis},
     )
 
 
@@ -91,4 +100,4 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     def backward(g: Array) -> list[Array]:
         return [np.take(g, i, axis=axis) for i in range(len(tensors))]
 
-    return node(out, tensors, backward, "stack")
+    return node(out, tensors, backward, "stack", {"axis": axis})

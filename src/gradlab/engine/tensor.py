@@ -99,6 +99,7 @@ class Tensor:
         "_backward",
         "_parents",
         "_seq",
+        "attrs",
         "data",
         "grad",
         "name",
@@ -113,6 +114,7 @@ class Tensor:
     requires_grad: bool
     name: str | None
     op: str
+    attrs: dict[str, Any] | None
     _parents: tuple[Tensor, ...]
     _backward: Backward | None
     _seq: int
@@ -132,6 +134,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.name = name
         self.op = "leaf"
+        self.attrs = None
         self._parents = ()
         self._backward = None
 
@@ -370,7 +373,13 @@ Operand = Tensor | float | int | np.ndarray
 Axis = int | tuple[int, ...] | None
 
 
-def node(data: Any, parents: tuple[Tensor, ...], backward: Backward, op: str) -> Tensor:
+def node(
+    data: Any,
+    parents: tuple[Tensor, ...],
+    backward: Backward,
+    op: str,
+    attrs: dict[str, Any] | None = None,
+) -> Tensor:
     """Make the result of an operation, recording it when gradients are wanted.
 
     This is the one constructor every op uses; it is on the hot path, so it validates nothing.
@@ -386,12 +395,16 @@ def node(data: Any, parents: tuple[Tensor, ...], backward: Backward, op: str) ->
         output's shape or the parent's (broadcasting is undone here), or None where unneeded.
     op : str
         The operation's name, shown by the glass-box views.
+    attrs : dict, optional
+        The op's arguments that are not tensors (a folded Python number ``constant``, reduction
+        ``axes``, an ``axis``, an ``index``...), so that the views can write the op out.
     """
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out.grad = None
     out.name = None
     out.op = op
+    out.attrs = attrs
     if _enabled[0]:
         for parent in parents:
             if parent.requires_grad:
@@ -427,14 +440,19 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad if grad.shape == shape else grad.reshape(shape)
 
 
-def _accumulate(t: Tensor, grad: Array) -> None:
-    data = t.data
+def _conform(grad: Array, data: Array) -> Array:
+    """``grad`` as an array of ``data``'s shape (broadcasting undone) and dtype."""
     if type(grad) is not np.ndarray:  # NumPy scalars from 0-d arithmetic
         grad = np.asarray(grad)
     if grad.shape != data.shape:
         grad = unbroadcast(grad, data.shape) if grad.ndim else np.full(data.shape, grad)
     if grad.dtype != data.dtype:
         grad = grad.astype(data.dtype)
+    return grad
+
+
+def _accumulate(t: Tensor, grad: Array) -> None:
+    grad = _conform(grad, t.data)
     if t.grad is None:
         # A leaf's grad is the user's array: give it its own writable memory.
         if t._backward is None and (not grad.flags.writeable or grad.base is not None):
@@ -443,6 +461,23 @@ def _accumulate(t: Tensor, grad: Array) -> None:
         grad = t.grad + grad
     # Summing to 0-d (unbroadcast, accumulation) gives NumPy scalars; grad is always an array.
     t.grad = grad if type(grad) is np.ndarray else np.array(grad)
+
+
+def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
+    """What ``t``'s recorded backward sends to each of its inputs for dL/dt = ``upstream``.
+
+    Each gradient comes in its input's shape and dtype, as backpropagation accumulates it;
+    None where the op sends nothing (and an empty list for a leaf). The glass-box views use
+    this to show one op's chain-rule factors without computing them a second way.
+    """
+    if t._backward is None:
+        return []
+    grads = list(t._backward(upstream))
+    grads += [None] * (len(t._parents) - len(grads))
+    return [
+        None if g is None else _conform(g, parent.data)
+        for parent, g in zip(t._parents, grads, strict=True)
+    ]
 
 
 # Every recorded result gets a larger number than its inputs, so sorting by it is a

@@ -1,0 +1,1 @@
+"""The ``gradlab`` command: train, predict, info and explain from a terminal."""

@@ -1,0 +1,152 @@
+"""Reading the cells of a CSV column: which are missing, which are numbers, which are not finite."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gradlab.cli.main import UsageError
+
+if TYPE_CHECKING:
+    from gradlab.cli.csv_data import CsvTable
+
+# The markers pandas and spreadsheets use for "no value", compared case-insensitively.
+MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "nan", "-nan", "+nan", "null", "none", "#n/a", "<na>", "?"}
+)
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+@dataclass
+class ColumnCells:
+    """The cells of one column, classified.
+
+    Parameters
+    ----------
+    name : str
+        The column name.
+    text : numpy.ndarray
+        The cells as strings.
+    missing : numpy.ndarray
+        True where the cell is empty or a missing-value marker ("nan", "NA", "null", ...).
+    numbers : numpy.ndarray
+        The cells read as float64; NaN where the cell is missing or not a number.
+    """
+
+    name: str
+    text: np.ndarray
+    missing: np.ndarray
+    numbers: np.ndarray
+
+    @property
+    def is_number(self) -> np.ndarray:
+        """True where the cell is a number (finite or infinite)."""
+        return ~np.isnan(self.numbers)
+
+    @property
+    def not_a_number(self) -> np.ndarray:
+        """True where the cell holds text that is neither a number nor a missing marker."""
+        return ~self.missing & ~self.is_number
+
+    def looks_numeric(self) -> bool:
+        """Whether most present cells are numbers (a column meant to be numeric)."""
+        present = ~self.missing
+        n_present = int(present.sum())
+        return n_present > 0 and int(self.is_number[present].sum()) * 2 >= n_present
+
+
+def read_cells(table: CsvTable, name: str) -> ColumnCells:
+    """Classify the cells of column ``name`` of ``table``.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The table read by `gradlab.cli.csv_data.read_csv`.
+    name : str
+        A column of the table.
+
+    Returns
+    -------
+    ColumnCells
+        The column's text, missing mask and numbers.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gradlab.cli.csv_data import CsvTable
+    >>> table = CsvTable(pd.DataFrame({"x": ["1.5", "nan", "inf", "abc"]}), np.arange(2, 6), "t")
+    >>> cells = read_cells(table, "x")
+    >>> cells.missing.tolist(), cells.not_a_number.tolist()
+    ([False, True, False, False], [False, False, False, True])
+    """
+    import pandas
+
+    text = table.frame[name].to_numpy(dtype=str)
+    missing = np.isin(np.char.lower(text), list(MISSING_MARKERS))
+    numbers = np.array(pandas.to_numeric(pandas.Series(text), errors="coerce"), dtype=np.float64)
+    numbers[missing] = np.nan
+    return ColumnCells(name, text, missing, numbers)
+
+
+def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np.ndarray:
+    """Rows holding an empty, missing-marker or (in a numeric column) infinite cell.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The table the cells come from.
+    cells : list of ColumnCells
+        The columns to check.
+    numeric : set of str
+        The names of the numeric columns, where an infinite value is also bad.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean mask over the rows.
+    """
+    mask = np.zeros(len(table.frame), dtype=bool)
+    for column in cells:
+        mask |= column.missing
+        if column.name in numeric:
+            mask |= np.isinf(column.numbers)
+    return mask
+
+
+def describe_first_bad_cell(
+    table: CsvTable, cells: list[ColumnCells], numeric: set[str], mask: np.ndarray
+) -> str:
+    """A message naming the first bad cell (by row, then column) and how many rows have one."""
+    row = int(np.flatnonzero(mask)[0])
+    for column in cells:
+        value = str(column.text[row])
+        if column.missing[row]:
+            problem = "an empty cell" if value == "" else f"a missing value {value!r}"
+            break
+        if column.name in numeric and np.isinf(column.numbers[row]):
+            problem = f"a non-finite value {value!r}"
+            break
+    n_bad = int(mask.sum())
+    more = f" ({n_bad} rows have such cells)" if n_bad > 1 else ""
+    return (
+        f"{table.source}: column {column.name!r}, {table.where(row)} holds {problem}{more}; "
+        "fill it in, or pass --drop-na to drop such rows"
+    )
+
+
+def require_numbers(table: CsvTable, column: ColumnCells) -> None:
+    """Raise `UsageError` naming the first cell of a numeric column that is not a number."""
+    bad = np.flatnonzero(column.not_a_number)
+    if bad.size == 0:
+        return
+    row = int(bad[0])
+    value = str(column.text[row])
+    hint = " (write decimals with a point: 1.5, not 1,5)" if _DECIMAL_COMMA.match(value) else ""
+    more = f" ({bad.size} cells are not numbers)" if bad.size > 1 else ""
+    raise UsageError(
+        f"{table.source}: column {column.name!r} is numeric but {table.where(row)} holds "
+        f"{value!r}, which is not a number{hint}{more}; fix the cell"
+    )

@@ -1,0 +1,240 @@
+"""The model folder ``gradlab train`` writes and ``predict`` / ``info`` read.
+
+The folder holds ``model.safetensors`` (weights, architecture and, in its JSON metadata, the
+preprocessing and the training record), ``report.md`` and the PNG pictures. It is built in a
+hidden temporary folder next to its destination and renamed into place only when complete, so a
+failure or an interruption never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradlab.cli.main import UsageError
+from gradlab.cli.preprocessing import Preprocessing
+
+MODEL_FILE = "model.safetensors"
+FORMAT = "gradlab-cli-model"
+FORMAT_VERSION = 1
+FOLDER_FILES = frozenset(
+    {MODEL_FILE, "report.md", "loss.png", "confusion.png", "parity.png", "decision_boundary.png"}
+)
+
+
+@dataclass
+class ModelFolder:
+    """A model folder read back: the network, its preprocessing and its metadata.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    model : gradlab.nn.Module
+    preprocessing : Preprocessing
+    metadata : dict
+        Everything stored at training (``"preprocessing"``, ``"training"``, ...).
+    """
+
+    path: Path
+    model: Any
+    preprocessing: Preprocessing
+    metadata: dict[str, Any]
+
+
+def is_model_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder holding only what ``gradlab train`` writes (and a model)."""
+    names = {entry.name for entry in path.iterdir()}
+    return MODEL_FILE in names and names <= FOLDER_FILES
+
+
+def check_destination(path: Path, force: bool) -> None:
+    """Refuse an output folder that is a file, or a non-empty folder not written by gradlab.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``--out`` folder.
+    force : bool
+        Replace a non-empty folder anyway.
+    """
+    here = Path.cwd().resolve()
+    if path.resolve() in (here, *here.parents):
+        raise UsageError(
+            f"--out {path} is the current folder or one above it; name a new folder, such as "
+            "--out gradlab-model"
+        )
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise UsageError(f"--out {path} is a file; give a folder name")
+    try:
+        empty = not any(path.iterdir())
+        ours = empty or is_model_folder(path)
+    except OSError as error:
+        raise UsageError(f"cannot read --out {path}: {error.strerror or error}") from error
+    if not ours and not force:
+        raise UsageError(
+            f"--out {path} is not empty and is not a gradlab model folder; choose another "
+            "folder, or pass --force to replace it and everything in it"
+        )
+
+
+@contextlib.contextmanager
+def staged_folder(destination: Path) -> Iterator[Path]:
+    """A temporary folder next to ``destination``, renamed to it when the block succeeds.
+
+    On success an existing ``destination`` is replaced; on any exception (an interruption
+    included) the temporary folder is removed and ``destination`` is left as it was.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "run"
+    >>> with staged_folder(out) as staging:
+    ...     _ = (staging / "report.md").write_text("# Report")
+    >>> sorted(p.name for p in out.iterdir())
+    ['report.md']
+    """
+    parent = destination.absolute().parent
+    created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=parent))
+    except OSError as error:
+        _remove_empty(created)
+        raise UsageError(
+            f"cannot write the output folder {destination}: {error.strerror or error}"
+        ) from error
+    try:
+        yield staging
+        _fsync_files(staging)
+        _replace(staging, destination)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    # The parent folders this run created, deepest first, so a failure leaves no trace.
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _fsync_files(folder: Path) -> None:
+    # mkdtemp and mkstemp create private modes; give the folder the user's usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    for entry in folder.iterdir():
+        os.chmod(entry, 0o666 & ~umask)
+        with open(entry, "rb") as handle:
+            os.fsync(handle.fileno())
+    os.chmod(folder, 0o777 & ~umask)
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _replace(staging: Path, destination: Path) -> None:
+    if not destination.exists():
+        os.rename(staging, destination)
+    else:
+        old = Path(
+            tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=staging.parent)
+        )
+        os.rename(destination, old / "previous")
+        try:
+            os.rename(staging, destination)
+        except BaseException:
+            os.rename(old / "previous", destination)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_folder(staging.parent)
+
+
+def load_model_folder(path: str | Path) -> ModelFolder:
+    """Read a folder written by ``gradlab train``, or raise one clear `UsageError`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The model folder (the ``--out`` of ``gradlab train``).
+
+    Returns
+    -------
+    ModelFolder
+    """
+    import gradlab as gl
+
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no such model folder: {path}")
+    if not path.is_dir():
+        raise UsageError(f"{path} is a file; give the model folder written by gradlab train")
+    file = path / MODEL_FILE
+    if not file.is_file():
+        raise UsageError(
+            f"{path} is not a gradlab model folder (it has no {MODEL_FILE}); train one with "
+            f"gradlab train DATA.csv --target COLUMN --out {path}"
+        )
+    try:
+        model, metadata = gl.io.load_with_metadata(file)
+    except ImportError as error:
+        raise UsageError('reading models needs safetensors: pip install "gradlab[io]"') from error
+    except gl.io.ModelFileError as error:
+        raise UsageError(f"{file} is corrupt or not a gradlab model: {error}") from error
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror or error}") from error
+    if metadata.get("format") != FORMAT:
+        raise UsageError(
+            f"{file} is a gradlab model but was not written by gradlab train (it has no "
+            "preprocessing record); use gl.load in Python, or train with gradlab train"
+        )
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise UsageError(
+            f"{file} has format version {metadata.get('format_version')!r}; this gradlab reads "
+            f"version {FORMAT_VERSION}: retrain it with this gradlab"
+        )
+    try:
+        preprocessing = Preprocessing.from_dict(metadata.get("preprocessing"))
+    except ValueError as error:
+        raise UsageError(f"{file} is corrupt: {error}") from error
+    _check_shapes(model, preprocessing, file)
+    return ModelFolder(path, model, preprocessing, metadata)
+
+
+def _check_shapes(model: Any, preprocessing: Preprocessing, file: Path) -> None:
+    import gradlab as gl
+
+    n_inputs = len(preprocessing.input_names)
+    dtype = model.dtype if model.dtype is not None else np.float64
+    try:
+        with gl.no_grad():
+            output = model(gl.Tensor(np.zeros((1, n_inputs), dtype=dtype)))
+        shape = tuple(output.shape)
+    except Exception as error:
+        raise UsageError(
+            f"{file} is corrupt: the network does not take the {n_inputs} inputs its "
+            f"preprocessing describes ({error})"
+        ) from error
+    if shape != (1, preprocessing.n_outputs):
+        raise UsageError(
+            f"{file} is corrupt: the network gives {shape[-1]} outputs where its preprocessing "
+            f"describes {preprocessing.n_outputs}"
+        )

@@ -1,0 +1,113 @@
+"""``gradlab predict``: the training preprocessing, then predictions written as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradlab.cli import options
+from gradlab.cli.main import UsageError
+
+EXAMPLES = """\
+examples:
+  gradlab predict gradlab-model new_rows.csv                      # writes predictions.csv
+  gradlab predict runs/houses houses_2025.csv --out prices.csv
+  gradlab predict gradlab-model new_rows.csv --out -              # print to the terminal
+
+The output has one row per input row: "row" (the 1-based data row of the input),
+"prediction", and for classification one "probability_<class>" column per class.
+The input needs the training feature columns (in any order); the target column may be present
+and is ignored.
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``gradlab predict`` and its options."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict with a trained model folder on a CSV file",
+        description="Apply the preprocessing learned by gradlab train, then predict each row.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("model", metavar="MODEL_DIR", help="a folder written by gradlab train")
+    parser.add_argument("data", metavar="DATA.csv", help="rows to predict (a header line)")
+    parser.add_argument(
+        "--out",
+        default="predictions.csv",
+        metavar="FILE",
+        help="the CSV file to write, or - for standard output (default: predictions.csv)",
+    )
+    parser.add_argument(
+        "--drop-na", action="store_true", help="skip rows with empty, missing or infinite cells"
+    )
+    options.one_line_errors(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict every row of DATA.csv with the model folder; return the exit status."""
+    import gradlab as gl
+    from gradlab.cli.csv_data import read_csv
+    from gradlab.cli.model_dir import load_model_folder
+    from gradlab.cli.preprocessing import CLASSIFICATION
+
+    folder = load_model_folder(args.model)
+    if args.out != "-" and Path(args.out).resolve() == Path(args.data).resolve():
+        raise UsageError(f"--out {args.out} is the input file; choose another output file")
+    table = read_csv(args.data)
+    prep = folder.preprocessing
+    X, kept = prep.transform(table, drop_na=args.drop_na)
+    model = folder.model
+    dtype = model.dtype if model.dtype is not None else np.float64
+    outputs = gl.predict(model, X.astype(dtype))
+    import pandas
+
+    result = pandas.DataFrame({"row": kept + 1})
+    if prep.task == CLASSIFICATION:
+        probabilities = gl.softmax(gl.Tensor(outputs.astype(np.float64)), axis=1).data
+        result["prediction"] = np.asarray(prep.classes, dtype=object)[outputs.argmax(axis=1)]
+        for index, label in enumerate(prep.classes):
+            result[f"probability_{label}"] = probabilities[:, index]
+    else:
+        result["prediction"] = prep.decode_regression(outputs[:, 0])
+    # float32 carries about 7 significant digits; print no more than that.
+    float_format = "%.7g" if np.dtype(dtype) == np.float32 else None
+    text = result.to_csv(index=False, lineterminator="\n", float_format=float_format)
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    _write_atomic(Path(args.out), text)
+    skipped = len(table.frame) - kept.size
+    note = f" ({skipped} row(s) with missing values skipped)" if skipped else ""
+    print(f"Wrote {args.out}: {kept.size} predictions of {prep.target!r}{note}.")
+    return 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    folder = path.absolute().parent
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a folder; give a file name such as predictions.csv")
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+        raise

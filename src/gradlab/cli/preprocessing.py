@@ -1,0 +1,370 @@
+"""The preprocessing the ``gradlab`` command learns at ``train`` and replays at ``predict``.
+
+Numeric columns are standardised, :math:`z = (x - \\mu) / \\sigma` with the mean and standard
+deviation of the training rows (:math:`\\sigma = 1` for a constant column); categorical columns are
+one-hot encoded, one input ``column=value`` per category. A classification target becomes class
+indices into the sorted ``classes``; a regression target is standardised like a feature, and the
+network's outputs are mapped back with :math:`y = \\mu_y + \\sigma_y \\hat z`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradlab.cli.cells import (
+    ColumnCells,
+    bad_rows,
+    describe_first_bad_cell,
+    read_cells,
+    require_numbers,
+)
+from gradlab.cli.csv_data import CsvTable
+from gradlab.cli.main import UsageError
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+MAX_AUTO_CLASSES = 20
+
+
+@dataclass
+class Feature:
+    """One CSV column as the network sees it.
+
+    Parameters
+    ----------
+    name : str
+        The column name.
+    kind : {"numeric", "categorical"}
+        Standardised number, or one-hot encoded category.
+    mean, std : float
+        The standardisation of a numeric column (training rows).
+    categories : list of str
+        The sorted categories of a categorical column; one network input each.
+    """
+
+    name: str
+    kind: str
+    mean: float = 0.0
+    std: float = 1.0
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def input_names(self) -> list[str]:
+        """The network inputs this column becomes: its name, or ``name=category`` per category."""
+        if self.kind == NUMERIC:
+            return [self.name]
+        return [f"{self.name}={category}" for category in self.categories]
+
+
+@dataclass
+class Preprocessing:
+    """Columns to network inputs, and the target to network targets, as learned at training.
+
+    Parameters
+    ----------
+    features : list of Feature
+        The feature columns, in file order.
+    target : str
+        The target column.
+    task : {"classification", "regression"}
+        What the network predicts.
+    classes : list of str
+        The sorted class labels (classification).
+    target_mean, target_std : float
+        The standardisation of a regression target.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gradlab.cli.csv_data import CsvTable
+    >>> frame = pd.DataFrame({"x": ["1", "3"], "c": ["b", "a"], "y": ["no", "yes"]})
+    >>> table = CsvTable(frame, np.array([2, 3]), "data.csv")
+    >>> prep = Preprocessing(
+    ...     [Feature("x", "numeric", 2.0, 1.0), Feature("c", "categorical", categories=["a", "b"])],
+    ...     "y", "classification", classes=["no", "yes"])
+    >>> prep.input_names
+    ['x', 'c=a', 'c=b']
+    >>> prep.transform(table)[0]
+    array([[-1.,  0.,  1.],
+           [ 1.,  1.,  0.]])
+    """
+
+    features: list[Feature]
+    target: str
+    task: str
+    classes: list[str] = field(default_factory=list)
+    target_mean: float = 0.0
+    target_std: float = 1.0
+
+    @property
+    def input_names(self) -> list[str]:
+        """The names of the network's inputs, in order."""
+        return [name for feature in self.features for name in feature.input_names]
+
+    @property
+    def n_outputs(self) -> int:
+        """One output per class (softmax), or one for regression."""
+        return len(self.classes) if self.task == CLASSIFICATION else 1
+
+    # ------------------------------------------------------------------------- columns
+    def check_columns(self, table: CsvTable) -> None:
+        """Raise `UsageError` naming missing and extra columns when they differ from training."""
+        expected = [feature.name for feature in self.features]
+        present = table.columns
+        missing = [name for name in expected if name not in present]
+        extra = [name for name in present if name not in expected and name != self.target]
+        if not missing and not extra:
+            return
+        parts = []
+        if missing:
+            parts.append(f"missing {quoted(missing)}")
+        if extra:
+            parts.append(f"extra {quoted(extra)}")
+        raise UsageError(
+            f"{table.source}: its columns differ from the training data ({'; '.join(parts)}); "
+            f"the model expects {len(expected)} feature column(s), "
+            f"{quoted(expected, quote=False)} (the target {self.target!r} may be present)"
+        )
+
+    def transform(self, table: CsvTable, drop_na: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The network inputs of ``table``'s rows, and which rows they are.
+
+        Parameters
+        ----------
+        table : CsvTable
+            Rows with (at least) the training feature columns.
+        drop_na : bool, default False
+            Drop rows with an empty, missing or infinite feature cell instead of refusing them.
+
+        Returns
+        -------
+        X : numpy.ndarray of float64, shape (n_kept, n_inputs)
+        kept : numpy.ndarray of int
+            The 0-based positions in ``table`` of the rows in ``X``.
+        """
+        self.check_columns(table)
+        cells = [read_cells(table, feature.name) for feature in self.features]
+        numeric = {feature.name for feature in self.features if feature.kind == NUMERIC}
+        for column in cells:
+            if column.name in numeric:
+                require_numbers(table, column)
+        kept = keep_rows(table, cells, numeric, drop_na)
+        blocks = []
+        for feature, column in zip(self.features, cells, strict=True):
+            if feature.kind == NUMERIC:
+                z = standardise(column.numbers[kept], feature.mean, feature.std)
+                _check_range(table, column, kept, z)
+                blocks.append(z[:, None])
+            else:
+                blocks.append(_one_hot(table, column, kept, feature.categories))
+        return np.concatenate(blocks, axis=1), kept
+
+    # -------------------------------------------------------------------------- target
+    def encode_target(self, table: CsvTable) -> np.ndarray:
+        """The training targets: class indices (int64) or the standardised target (float64)."""
+        cells = read_cells(table, self.target)
+        if self.task == CLASSIFICATION:
+            labels = class_labels(cells, numeric=self.target_is_numeric)
+            lookup = {label: index for index, label in enumerate(self.classes)}
+            return np.array([lookup[label] for label in labels], dtype=np.int64)
+        return standardise(cells.numbers, self.target_mean, self.target_std)
+
+    @property
+    def target_is_numeric(self) -> bool:
+        """Whether the class labels are numbers (ordered numerically)."""
+        return self.task == REGRESSION or _all_numbers(self.classes)
+
+    def decode_regression(self, outputs: np.ndarray) -> np.ndarray:
+        """Map the network's standardised outputs back to the target's units."""
+        return self.target_mean + self.target_std * np.asarray(outputs, dtype=np.float64)
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able description, stored in the model file's metadata."""
+        features: list[dict[str, Any]] = []
+        for feature in self.features:
+            if feature.kind == NUMERIC:
+                features.append(
+                    {
+                        "name": feature.name,
+                        "kind": NUMERIC,
+                        "mean": feature.mean,
+                        "std": feature.std,
+                    }
+                )
+            else:
+                features.append(
+                    {"name": feature.name, "kind": CATEGORICAL, "categories": feature.categories}
+                )
+        record: dict[str, Any] = {"features": features, "target": self.target, "task": self.task}
+        if self.task == CLASSIFICATION:
+            record["classes"] = self.classes
+        else:
+            record["target_mean"] = self.target_mean
+            record["target_std"] = self.target_std
+        return record
+
+    @classmethod
+    def from_dict(cls, record: Any) -> Preprocessing:
+        """Rebuild from `to_dict`'s output; raise ValueError naming what is malformed."""
+        try:
+            task = record["task"]
+            if task not in (CLASSIFICATION, REGRESSION):
+                raise ValueError(f"unknown task {task!r}")
+            features = [_feature_from_dict(item) for item in record["features"]]
+            if not features:
+                raise ValueError("no feature columns")
+            target = _string(record["target"], "target")
+            if task == CLASSIFICATION:
+                classes = [_string(label, "class label") for label in record["classes"]]
+                if len(classes) < 2 or len(set(classes)) != len(classes):
+                    raise ValueError("the class labels are not distinct or fewer than two")
+                return cls(features, target, task, classes=classes)
+            mean = _finite(record["target_mean"], "target_mean")
+            std = _finite(record["target_std"], "target_std")
+            if std <= 0:
+                raise ValueError("target_std is not positive")
+            return cls(features, target, task, target_mean=mean, target_std=std)
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed preprocessing record ({error!r})") from error
+
+
+def mean_std(values: np.ndarray) -> tuple[float, float]:
+    """Mean and population standard deviation, finite for any finite values (even near 1e308).
+
+    The values are divided by their largest magnitude first, so the sums cannot overflow.
+
+    Examples
+    --------
+    >>> mean_std(np.array([1e308, -1e308]))
+    (0.0, 1e+308)
+    """
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    if scale == 0:
+        return 0.0, 0.0
+    scaled = values / scale
+    return float(scale * scaled.mean()), float(scale * scaled.std())
+
+
+def standardise(
+    values: np.ndarray, mean: float | np.ndarray, std: float | np.ndarray
+) -> np.ndarray:
+    """z = (x - mean) / std, computed as x / std - mean / std so that x - mean cannot overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return values / std - mean / std
+
+
+def _check_range(table: CsvTable, column: ColumnCells, kept: np.ndarray, z: np.ndarray) -> None:
+    # Training rows lie within sqrt(n) standard deviations; 1e30 is far outside any data the
+    # model has seen, and beyond float32 it would become inf.
+    bad = np.flatnonzero(~(np.abs(z) <= 1e30))
+    if bad.size:
+        row = int(kept[bad[0]])
+        raise UsageError(
+            f"{table.source}: column {column.name!r}, {table.where(row)} holds "
+            f"{str(column.text[row])!r}, more than 1e30 standard deviations from the training "
+            "mean; check the cell"
+        )
+
+
+def keep_rows(
+    table: CsvTable, cells: list[ColumnCells], numeric: set[str], drop_na: bool
+) -> np.ndarray:
+    """Positions of the rows without a missing or infinite cell; refuse them unless ``drop_na``."""
+    bad = bad_rows(table, cells, numeric)
+    if bad.any() and not drop_na:
+        raise UsageError(describe_first_bad_cell(table, cells, numeric, bad))
+    kept = np.flatnonzero(~bad)
+    if kept.size == 0:
+        raise UsageError(
+            f"{table.source}: every row has an empty, missing or non-finite cell; "
+            "nothing is left after --drop-na"
+        )
+    return kept
+
+
+def class_labels(cells: ColumnCells, numeric: bool) -> list[str]:
+    """Each row's class label as a string: numbers written canonically (``3.0`` -> ``"3"``)."""
+    if not numeric:
+        return [str(value) for value in cells.text]
+    return [_number_label(value) for value in cells.numbers]
+
+
+def sorted_classes(labels: list[str], numeric: bool) -> list[str]:
+    """The distinct labels, sorted numerically for numbers and as text otherwise."""
+    distinct = set(labels)
+    if numeric:
+        return sorted(distinct, key=float)
+    return sorted(distinct)
+
+
+def quoted(names: list[str], quote: bool = True, limit: int = 8) -> str:
+    """``'a', 'b', ... (3 more)``: names for a one-line message, at most ``limit`` of them."""
+    shown = [repr(name) if quote else name for name in names[:limit]]
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _number_label(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return np.format_float_positional(value, trim="-")
+
+
+def _all_numbers(labels: list[str]) -> bool:
+    try:
+        for label in labels:
+            float(label)
+    except ValueError:
+        return False
+    return True
+
+
+def _one_hot(
+    table: CsvTable, column: ColumnCells, kept: np.ndarray, categories: list[str]
+) -> np.ndarray:
+    lookup = {category: index for index, category in enumerate(categories)}
+    codes = np.array([lookup.get(value, -1) for value in column.text[kept]], dtype=np.int64)
+    unknown = np.flatnonzero(codes < 0)
+    if unknown.size:
+        row = int(kept[unknown[0]])
+        raise UsageError(
+            f"{table.source}: column {column.name!r}, {table.where(row)} holds "
+            f"{str(column.text[row])!r}, a category unseen in training; the model knows "
+            f"{quoted(categories, limit=20)}"
+        )
+    encoded = np.zeros((kept.size, len(categories)), dtype=np.float64)
+    encoded[np.arange(kept.size), codes] = 1.0
+    return encoded
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {value!r} is not a string")
+    return value
+
+
+def _finite(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise ValueError(f"{what} {value!r} is not a finite number")
+    return float(value)
+
+
+def _feature_from_dict(item: Any) -> Feature:
+    name = _string(item["name"], "feature name")
+    if item["kind"] == NUMERIC:
+        std = _finite(item["std"], f"std of {name!r}")
+        if std <= 0:
+            raise ValueError(f"std of {name!r} is not positive")
+        return Feature(name, NUMERIC, mean=_finite(item["mean"], f"mean of {name!r}"), std=std)
+    if item["kind"] == CATEGORICAL:
+        categories = [_string(category, "category") for category in item["categories"]]
+        if not categories:
+            raise ValueError(f"categorical column {name!r} has no categories")
+        return Feature(name, CATEGORICAL, categories=categories)
+    raise ValueError(f"unknown column kind {item['kind']!r}")

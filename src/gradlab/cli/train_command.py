@@ -1,0 +1,427 @@
+"""``gradlab train``: train a network on a CSV file (or the built-in digits) and write a folder."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import shlex
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradlab.cli import options
+from gradlab.cli.main import UsageError
+
+if TYPE_CHECKING:
+    from gradlab.cli.csv_data import CsvTable
+    from gradlab.cli.evaluation import Evaluation
+    from gradlab.cli.training_data import TrainingData
+
+DEFAULT_OUT = "gradlab-model"
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "identity")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+MIN_STEPS, MIN_EPOCHS, MAX_AUTO_EPOCHS = 1000, 30, 500
+
+EXAMPLES = """\
+examples:
+  gradlab train                                   # scikit-learn's digits, nothing downloaded
+  gradlab train iris.csv --target species         # writes gradlab-model/
+  gradlab train houses.csv --target price --hidden 32,16 --epochs 200 --out runs/houses
+
+The folder holds model.safetensors (the network, its preprocessing and training record),
+report.md, loss.png, confusion.png (classification) or parity.png (regression), and
+decision_boundary.png when the data has two numeric feature columns.
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``gradlab train`` and its options."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train a network on a CSV file and write a model folder",
+        description=(
+            "Train a multilayer perceptron on a CSV file: numeric columns are standardised, "
+            "text columns one-hot encoded, the target's classes detected. Without DATA, train "
+            "on scikit-learn's digits dataset (shipped with scikit-learn)."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("data", nargs="?", metavar="DATA.csv", help="the CSV file (a header line)")
+    parser.add_argument("--target", metavar="COLUMN", help="the column to predict")
+    parser.add_argument(
+        "--hidden",
+        type=options.hidden_sizes,
+        default=[64],
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated, or none (default: 64)",
+    )
+    parser.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        default="relu",
+        help="hidden activation (default: relu)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help=f"passes over the data (default: {MIN_EPOCHS}, or more on small data so that "
+        f"training makes at least {MIN_STEPS} steps, at most {MAX_AUTO_EPOCHS} epochs)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=options.positive_float,
+        default=None,
+        metavar="X",
+        help="learning rate (default: the optimizer's, 0.001 for adam)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=options.positive_int,
+        default=32,
+        metavar="K",
+        help="rows per step (default: 32)",
+    )
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    parser.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help="default: auto (text or few whole numbers: classification; other numbers: regression)",
+    )
+    parser.add_argument(
+        "--validation-split",
+        type=options.fraction,
+        default=0.2,
+        metavar="F",
+        help="fraction of rows held out for validation, 0 for none (default: 0.2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=options.seed,
+        default=0,
+        metavar="S",
+        help="seed of the split, the initial weights and the shuffling (default: 0)",
+    )
+    parser.add_argument(
+        "--dtype", choices=("float32", "float64"), default="float32", help="default: float32"
+    )
+    parser.add_argument(
+        "--drop-na",
+        action="store_true",
+        help="drop rows with empty, missing (nan, NA) or infinite cells",
+    )
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"the model folder to write (default: {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace DIR even if it is not empty and not a gradlab model folder",
+    )
+    options.one_line_errors(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, evaluate, and write the model folder; return the exit status."""
+    from gradlab.cli.model_dir import check_destination, staged_folder
+
+    started = time.perf_counter()
+    _require_io()
+    out = Path(args.out)
+    check_destination(out, args.force)
+    if args.data is not None and out.resolve() in Path(args.data).resolve().parents:
+        raise UsageError(f"--out {out} holds the data file {args.data}; choose another folder")
+    table, data_name, target = _load_table(args)
+    data = _prepare(table, target, args)
+    settings = _settings(args, data)
+    _describe(data, settings)
+    with staged_folder(out) as staging:
+        model, history, seconds = _train(data, settings)
+        metadata, evaluation = _record(args, data, data_name, settings, model, history, seconds)
+        metadata["training"]["total_seconds"] = time.perf_counter() - started
+        written = _write(staging, model, metadata, data, evaluation)
+    _finish(out, metadata, written, data_name)
+    return 0
+
+
+def _require_io() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("safetensors") is None:
+        raise UsageError('saving the model needs safetensors: pip install "gradlab[io]"')
+
+
+def _load_table(args: argparse.Namespace) -> tuple[CsvTable, str, str]:
+    from gradlab.cli.csv_data import DELIMITERS, read_csv
+    from gradlab.cli.digits import DESCRIPTION, TARGET, digits_table
+    from gradlab.cli.preprocessing import quoted
+
+    if args.data is None:
+        if args.target not in (None, TARGET):
+            raise UsageError(
+                f"--target {args.target} needs DATA: gradlab train DATA.csv --target {args.target}"
+            )
+        print(f"No DATA given: training on {DESCRIPTION}.")
+        return digits_table(), "scikit-learn's digits dataset (built in)", TARGET
+    table = read_csv(args.data)
+    if args.target is None:
+        raise UsageError(
+            f"--target COLUMN is required: the column of {table.source} to predict; its "
+            f"columns are {quoted(table.columns, quote=False, limit=30)}"
+        )
+    if table.delimiter != ",":
+        print(f"Read {table.source} as {DELIMITERS[table.delimiter]}-separated.")
+    return table, str(args.data), args.target
+
+
+def _prepare(table: CsvTable, target: str, args: argparse.Namespace) -> TrainingData:
+    from gradlab.cli.training_data import prepare
+
+    rng = np.random.default_rng([args.seed, 0])
+    return prepare(table, target, args.task, args.validation_split, args.drop_na, rng)
+
+
+def _settings(args: argparse.Namespace, data: TrainingData) -> dict[str, Any]:
+    from gradlab.cli.preprocessing import CLASSIFICATION
+
+    epochs = args.epochs
+    if epochs is None:
+        steps = math.ceil(data.train.size / args.batch_size)
+        epochs = min(MAX_AUTO_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / steps)))
+    return {
+        "hidden": args.hidden,
+        "activation": args.activation,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "epochs": epochs,
+        "batch_size": args.batch_size,
+        "validation_split": args.validation_split,
+        "seed": args.seed,
+        "dtype": args.dtype,
+        "loss": "cross_entropy" if data.preprocessing.task == CLASSIFICATION else "mse",
+    }
+
+
+def _describe(data: TrainingData, settings: dict[str, Any]) -> None:
+    from gradlab.cli.report import describe_inputs
+
+    prep = data.preprocessing
+    for note in data.notes:
+        print(note[0].upper() + note[1:] + ".")
+    for line in describe_inputs(prep.to_dict()):
+        print(line[0].upper() + line[1:] + ".")
+    sizes = [len(prep.input_names), *settings["hidden"], prep.n_outputs]
+    print(
+        f"Rows: {data.train.size} for training, {data.validation.size} for validation. "
+        f"Network: {' -> '.join(map(str, sizes))} ({settings['activation']}), "
+        f"{settings['optimizer']}, {settings['epochs']} epochs, batch size "
+        f"{settings['batch_size']}, {settings['dtype']}."
+    )
+
+
+def _train(data: TrainingData, settings: dict[str, Any]) -> tuple[Any, Any, float]:
+    import gradlab as gl
+    from gradlab.cli.progress import epoch_lines
+
+    prep = data.preprocessing
+    dtype = np.dtype(settings["dtype"])
+    model = gl.nn.MLP(
+        len(prep.input_names),
+        settings["hidden"],
+        prep.n_outputs,
+        activation=settings["activation"],
+        rng=np.random.default_rng([settings["seed"], 1]),
+        dtype=dtype,
+    )
+    X = data.X.astype(dtype)
+    y = data.y if data.y.dtype.kind == "i" else data.y.astype(dtype)
+    validation = None
+    if data.validation.size:
+        validation = (X[data.validation], y[data.validation])
+    on_terminal = sys.stdout.isatty()
+    callbacks = [] if on_terminal else [epoch_lines(settings["epochs"])]
+    start = time.perf_counter()
+    try:
+        history = gl.fit(
+            model,
+            X[data.train],
+            y[data.train],
+            loss=settings["loss"],
+            optimizer=settings["optimizer"],
+            lr=settings["lr"],
+            epochs=settings["epochs"],
+            batch_size=settings["batch_size"],
+            rng=np.random.default_rng([settings["seed"], 2]),
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=1 if on_terminal else 0,
+        )
+    except gl.training.DivergenceError as error:
+        raise UsageError(f"{error} Nothing was written; set a smaller rate with --lr.") from error
+    return model, history, time.perf_counter() - start
+
+
+def _record(
+    args: argparse.Namespace,
+    data: TrainingData,
+    data_name: str,
+    settings: dict[str, Any],
+    model: Any,
+    history: Any,
+    seconds: float,
+) -> tuple[dict[str, Any], Evaluation]:
+    import gradlab as gl
+    from gradlab.cli.evaluation import evaluate
+    from gradlab.cli.model_dir import FORMAT, FORMAT_VERSION
+    from gradlab.cli.report import settings_line
+
+    evaluation = evaluate(model, data, settings["loss"])
+    source = (
+        ""
+        if args.data is None
+        else f"{shlex.quote(str(args.data))} --target {shlex.quote(data.preprocessing.target)} "
+    )
+    task = f"--task {data.preprocessing.task} "
+    drop = "--drop-na " if args.drop_na else ""
+    command = f"gradlab train {source}{task}{drop}{settings_line(settings)}"
+    training = {
+        "data": data_name,
+        "command": command,
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seconds": seconds,
+        "settings": settings,
+        "rows": {
+            "read": len(data.table.frame) + data.dropped,
+            "dropped": data.dropped,
+            "training": int(data.train.size),
+            "validation": int(data.validation.size),
+        },
+        "notes": data.notes,
+        "history": {name: list(values) for name, values in history.history.items()},
+        "epochs_run": len(history.epoch),
+        "stop_reason": history.stop_reason,
+        "stop_message": getattr(history, "stop_message", ""),
+        "scores": evaluation.record,
+    }
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "gradlab_version": gl.__version__,
+        "preprocessing": data.preprocessing.to_dict(),
+        "training": training,
+    }
+    return metadata, evaluation
+
+
+def _write(
+    staging: Path, model: Any, metadata: dict[str, Any], data: TrainingData, evaluation: Evaluation
+) -> list[str]:
+    import gradlab as gl
+    from gradlab.cli.model_dir import MODEL_FILE
+    from gradlab.cli.report import markdown_report
+
+    try:
+        gl.save(model, staging / MODEL_FILE, metadata=metadata)
+        pictures = _pictures(staging, model, metadata, data, evaluation)
+        (staging / "report.md").write_text(markdown_report(metadata, pictures), encoding="utf-8")
+    except ImportError as error:
+        raise UsageError(f"{error}") from error
+    except OSError as error:
+        raise UsageError(f"cannot write the model folder: {error.strerror or error}") from error
+    return [MODEL_FILE, "report.md", *pictures]
+
+
+def _pictures(
+    staging: Path, model: Any, metadata: dict[str, Any], data: TrainingData, evaluation: Evaluation
+) -> list[str]:
+    from gradlab.cli import plots
+    from gradlab.cli.preprocessing import NUMERIC
+    from gradlab.cli.report import loss_label
+
+    prep = data.preprocessing
+    title = f"{evaluation.part} rows ({evaluation.y_true.size})"
+    drawings: dict[str, Callable[[Path], None]] = {
+        "loss.png": lambda path: plots.plot_loss(
+            metadata["training"]["history"], path, loss_label(metadata)
+        )
+    }
+    if evaluation.confusion is not None:
+        matrix = evaluation.confusion
+        drawings["confusion.png"] = lambda path: plots.plot_confusion(
+            matrix, prep.classes, path, f"Confusion matrix, {title}"
+        )
+    else:
+        drawings["parity.png"] = lambda path: plots.plot_parity(
+            evaluation.y_true,
+            evaluation.y_pred,
+            path,
+            f"{prep.target}: predicted against true, {title}",
+        )
+    if len(prep.features) == 2 and all(f.kind == NUMERIC for f in prep.features):
+        drawings["decision_boundary.png"] = lambda path: _decision_boundary(path, model, data)
+    written = []
+    for name, draw in drawings.items():
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", UserWarning)
+                draw(staging / name)
+        except ImportError as error:
+            print(f"Pictures skipped: {error}.")
+            break
+        except (ValueError, OverflowError) as error:
+            # Extreme values (near the float64 maximum) can defeat matplotlib's axes.
+            print(f"{name} skipped: could not draw these values ({error}).")
+            continue
+        written.append(name)
+    return written
+
+
+def _decision_boundary(path: Path, model: Any, data: TrainingData) -> None:
+    import gradlab as gl
+    from gradlab.cli import plots
+    from gradlab.cli.cells import read_cells
+    from gradlab.cli.preprocessing import CLASSIFICATION, standardise
+
+    prep = data.preprocessing
+    means = np.array([feature.mean for feature in prep.features])
+    stds = np.array([feature.std for feature in prep.features])
+    points = np.column_stack([read_cells(data.table, f.name).numbers for f in prep.features])
+    dtype = model.dtype if model.dtype is not None else np.float64
+
+    def predict(grid: np.ndarray) -> np.ndarray:
+        outputs = gl.predict(model, standardise(grid, means, stds).astype(dtype))
+        if prep.task == CLASSIFICATION:
+            return outputs.argmax(axis=1)
+        return prep.decode_regression(outputs[:, 0])
+
+    if prep.task == CLASSIFICATION:
+        values = data.y
+        classes = prep.classes
+    else:
+        values = prep.decode_regression(data.y)
+        classes = None
+    names = [f.name for f in prep.features]
+    plots.plot_decision_boundary(points, values, predict, names, path, classes=classes)
+
+
+def _finish(out: Path, metadata: dict[str, Any], written: list[str], data_name: str) -> None:
+    from gradlab.cli.report import terminal_report
+
+    print()
+    print(terminal_report(metadata))
+    print(f"Wrote {out}/: {', '.join(written)}.")
+    example = "DATA.csv" if data_name.startswith("scikit-learn") else shlex.quote(data_name)
+    print(f"Predict with: gradlab predict {shlex.quote(str(out))} {example}")

@@ -1,0 +1,228 @@
+"""From a CSV table to a training set: column kinds, task, classes, split and arrays."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gradlab.cli.cells import ColumnCells, read_cells, require_numbers
+from gradlab.cli.csv_data import CsvTable
+from gradlab.cli.main import UsageError
+from gradlab.cli.preprocessing import (
+    CATEGORICAL,
+    CLASSIFICATION,
+    MAX_AUTO_CLASSES,
+    NUMERIC,
+    REGRESSION,
+    Feature,
+    Preprocessing,
+    class_labels,
+    keep_rows,
+    mean_std,
+    quoted,
+    sorted_classes,
+)
+from gradlab.cli.splitting import split_rows
+
+
+@dataclass
+class TrainingData:
+    """Everything ``gradlab train`` learns from, ready for `gradlab.fit`.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The rows kept (after ``--drop-na``).
+    preprocessing : Preprocessing
+        The learned column encoding.
+    X : numpy.ndarray of float64, shape (n_rows, n_inputs)
+    y : numpy.ndarray
+        Class indices (int64) or the standardised target (float64).
+    train, validation : numpy.ndarray of int
+        Row positions of the two parts.
+    notes : list of str
+        What was decided on the user's behalf (the task, dropped rows, constant columns).
+    dropped : int
+        The number of rows dropped by ``drop_na``.
+    """
+
+    table: CsvTable
+    preprocessing: Preprocessing
+    X: np.ndarray
+    y: np.ndarray
+    train: np.ndarray
+    validation: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    dropped: int = 0
+
+
+def prepare(
+    table: CsvTable,
+    target: str,
+    task: str = "auto",
+    validation_split: float = 0.2,
+    drop_na: bool = False,
+    rng: np.random.Generator | None = None,
+) -> TrainingData:
+    """Validate ``table``, choose column kinds and the task, split it and encode it.
+
+    A column is numeric when at least half of its present cells are numbers (and then every cell
+    must be one), categorical otherwise. With ``task="auto"`` the target is a classification
+    target when it is text, or whole numbers with at most 20 distinct values that repeat (two
+    values, or at least two rows per value on average); otherwise regression.
+    Standardisation statistics come from the training rows only.
+
+    Parameters
+    ----------
+    table : CsvTable
+        The CSV file read by `gradlab.cli.csv_data.read_csv`.
+    target : str
+        The column to predict.
+    task : {"auto", "classification", "regression"}
+    validation_split : float
+        The fraction of rows held out, in [0, 1).
+    drop_na : bool
+        Drop rows with empty, missing or non-finite cells instead of refusing the file.
+    rng : numpy.random.Generator, optional
+        The source of the split's shuffle.
+
+    Returns
+    -------
+    TrainingData
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gradlab.cli.csv_data import CsvTable
+    >>> frame = pd.DataFrame({"x": ["0", "1", "2", "3"], "y": ["a", "b", "a", "b"]})
+    >>> data = prepare(CsvTable(frame, np.arange(2, 6), "d.csv"), "y", validation_split=0)
+    >>> data.preprocessing.task, data.preprocessing.classes, data.y.tolist()
+    ('classification', ['a', 'b'], [0, 1, 0, 1])
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    _check_target_column(table, target)
+    names = [name for name in table.columns if name != target]
+    if not names:
+        raise UsageError(
+            f"{table.source} has no feature columns besides the target {target!r}; "
+            "add the columns to learn from"
+        )
+    notes: list[str] = []
+    cells = [read_cells(table, name) for name in [*names, target]]
+    numeric = {column.name for column in cells if _is_numeric(table, column)}
+    kept = keep_rows(table, cells, numeric, drop_na)
+    dropped = len(table.frame) - kept.size
+    if dropped:
+        notes.append(f"dropped {dropped} row(s) with empty, missing or non-finite cells")
+        table = table.take(kept)
+        cells = [read_cells(table, name) for name in [*names, target]]
+    target_cells = cells[-1]
+    chosen = _choose_task(task, target, target_cells, target in numeric, notes)
+
+    labels: list[str] = []
+    classes: list[str] = []
+    codes = None
+    if chosen == CLASSIFICATION:
+        labels = class_labels(target_cells, numeric=target in numeric)
+        classes = sorted_classes(labels, numeric=target in numeric)
+        if len(classes) < 2:
+            raise UsageError(
+                f"the target {target!r} has a single class {classes[0]!r} in every row; "
+                "a classifier needs at least two classes"
+            )
+        lookup = {label: index for index, label in enumerate(classes)}
+        codes = np.array([lookup[label] for label in labels], dtype=np.int64)
+    elif np.all(target_cells.numbers == target_cells.numbers[0]):
+        raise UsageError(
+            f"the target {target!r} is constant ({str(target_cells.text[0])!r} in every row); "
+            "there is nothing to learn"
+        )
+    train, validation = split_rows(len(table.frame), validation_split, rng, codes)
+
+    constant: list[str] = []
+    features = [
+        _fit_feature(column, column.name in numeric, train, constant) for column in cells[:-1]
+    ]
+    if constant:
+        notes.append(
+            f"{len(constant)} column(s) constant in the training rows, carrying no information: "
+            + ", ".join(constant)
+        )
+    preprocessing = Preprocessing(features, target, chosen, classes=classes)
+    if chosen == REGRESSION:
+        mean, std = mean_std(target_cells.numbers[train])
+        preprocessing.target_mean = mean
+        preprocessing.target_std = std if std > 0 else 1.0
+    X, _ = preprocessing.transform(table)
+    y = preprocessing.encode_target(table)
+    return TrainingData(table, preprocessing, X, y, train, validation, notes, dropped)
+
+
+def _check_target_column(table: CsvTable, target: str) -> None:
+    if target in table.columns:
+        return
+    close = difflib.get_close_matches(target, table.columns, n=1)
+    lowered = [name for name in table.columns if name.lower() == target.lower()]
+    guess = lowered or close
+    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    raise UsageError(
+        f"{table.source} has no column {target!r}{hint}; its columns are "
+        f"{quoted(table.columns, quote=False, limit=30)}"
+    )
+
+
+def _is_numeric(table: CsvTable, column: ColumnCells) -> bool:
+    if column.missing.all():
+        raise UsageError(
+            f"{table.source}: column {column.name!r} is empty in every row; remove it or fill it"
+        )
+    if column.looks_numeric():
+        require_numbers(table, column)
+        return True
+    return False
+
+
+def _choose_task(
+    task: str, target: str, cells: ColumnCells, numeric: bool, notes: list[str]
+) -> str:
+    if task == REGRESSION and not numeric:
+        row = int(np.flatnonzero(cells.not_a_number)[0])
+        raise UsageError(
+            f"the target {target!r} is not numeric (data row {row + 1} holds "
+            f"{str(cells.text[row])!r}); regression needs numbers: use --task classification"
+        )
+    if task in (CLASSIFICATION, REGRESSION):
+        return task
+    if not numeric:
+        notes.append(f"task: classification (the target {target!r} holds text)")
+        return CLASSIFICATION
+    whole = bool(np.all(np.mod(cells.numbers, 1) == 0))
+    n_distinct = np.unique(cells.numbers).size
+    # A few whole numbers that repeat are labels; one value per row or so is a measurement.
+    repeated = n_distinct == 2 or cells.numbers.size >= 2 * n_distinct
+    if whole and n_distinct <= MAX_AUTO_CLASSES and repeated:
+        notes.append(
+            f"task: classification (the target {target!r} holds {n_distinct} distinct whole "
+            "numbers; pass --task regression to predict it as a number)"
+        )
+        return CLASSIFICATION
+    notes.append(
+        f"task: regression (the target {target!r} holds numbers; pass --task classification "
+        "to treat them as classes)"
+    )
+    return REGRESSION
+
+
+def _fit_feature(
+    column: ColumnCells, numeric: bool, train: np.ndarray, constant: list[str]
+) -> Feature:
+    if numeric:
+        mean, std = mean_std(column.numbers[train])
+        if std == 0:
+            constant.append(column.name)
+            std = 1.0
+        return Feature(column.name, NUMERIC, mean=mean, std=std)
+    categories = sorted(set(column.text.tolist()))
+    return Feature(column.name, CATEGORICAL, categories=categories)

@@ -1,0 +1,230 @@
+"""`explain` for layered networks: validate the data, run the passes, assemble the trace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine import Tensor
+from gradlab.engine.tensor import Array
+from gradlab.explain.formula import Label, Sym
+from gradlab.explain.layered import (
+    LossFunction,
+    LossInfo,
+    Pass,
+    batch_steps,
+    layer_summaries,
+    network_view,
+    pass_steps,
+    run_pass,
+)
+from gradlab.explain.loss_formula import LOSS_OPS, entries, reduce
+from gradlab.explain.naming import dense_entries, network_labels
+from gradlab.explain.structure import DenseLayer
+from gradlab.explain.trace import Trace
+from gradlab.explain.update import gradient_descent, update_steps
+from gradlab.nn.module import Module
+
+
+def prepare_data(
+    layers: Sequence[DenseLayer], x: Any, y: Any, need_y: bool = True
+) -> tuple[Array, Array | None]:
+    """x as rows of in_features numbers; y as rows of out_features numbers (or class indices).
+
+    Without y (``need_y=False``) only x is checked and None is returned for y."""
+    n_in = layers[0].linear.in_features
+    n_out = layers[-1].linear.out_features
+    dtype = layers[0].linear.weight.dtype
+    xs = _numbers(x, "x").astype(dtype, copy=False)
+    if xs.ndim == 1:
+        xs = xs.reshape(1, -1)
+    if xs.ndim != 2 or xs.shape[0] == 0:
+        raise ValueError(
+            f"x must be one sample of {n_in} numbers or a 2-D array of samples in rows; got "
+            f"shape {xs.shape}."
+        )
+    if xs.shape[1] != n_in:
+        raise ValueError(
+            f"x has {xs.shape[1]} features per sample but the first Linear layer expects "
+            f"{n_in} (in_features={n_in})."
+        )
+    n = xs.shape[0]
+    if y is None and not need_y:
+        return xs, None
+    ys = _numbers(y, "y")
+    if ys.dtype.kind in "iu" and n_out > 1 and ys.size == n and ys.ndim <= 1:
+        return xs, ys.reshape(n)  # class indices
+    ys = ys.astype(dtype, copy=False)
+    if ys.size != n * n_out:
+        raise ValueError(
+            f"y has shape {ys.shape} but the network gives {n} sample(s) of {n_out} output(s); "
+            f"pass y with {n * n_out} numbers (shape ({n}, {n_out}))."
+        )
+    return xs, ys.reshape(n, n_out)
+
+
+def _numbers(values: Any, name: str) -> Array:
+    if values is None:
+        raise ValueError(f"{name} is required to explain a network.")
+    array = np.asarray(values.data if isinstance(values, Tensor) else values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}.")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one sample.")
+    return array
+
+
+def _target_row(y: Array, n_out: int) -> Array:
+    """The targets of one sample as numbers (class indices become one-hot rows)."""
+    if y.ndim == 1 and y.dtype.kind in "iu":
+        row = np.zeros(n_out)
+        row[int(y[0])] = 1.0
+        return row
+    return y[0].astype(np.float64)
+
+
+def explain_network(
+    model: Module,
+    layers: list[DenseLayer],
+    x: Any,
+    y: Any,
+    loss_fn: LossFunction,
+    lr: float,
+    names: Mapping[str, Any] | None,
+    decimals: int | None,
+    full: bool | None,
+    max_parameters: int,
+    max_samples: int,
+    step: bool,
+) -> Trace:
+    """Build the trace of one gradient-descent step of a layered network (see `explain`)."""
+    xs, ys_given = prepare_data(layers, x, y)
+    assert ys_given is not None
+    ys = ys_given
+    n, n_out = xs.shape[0], layers[-1].linear.out_features
+    labels = network_labels(layers, names)
+    params = list(model.parameters())
+    by_layer = dense_entries(layers, labels)
+    entries_all = [e for _, _, group in by_layer for e in group]
+    n_params = sum(p.size for p in params)
+    if full is None:
+        full = n_params <= max_parameters and n <= max_samples
+    old = {id(p): p.data.copy() for p in params}
+
+    per_sample = (
+        [run_pass(layers, xs[s : s + 1], ys[s : s + 1], loss_fn, params) for s in range(n)]
+        if full
+        else []
+    )
+    batch = per_sample[0] if n == 1 and per_sample else run_pass(layers, xs, ys, loss_fn, params)
+    first_targets = _target_row(ys[:1], n_out)
+    info = _loss_info(loss_fn, per_sample or [batch], batch, labels, first_targets)
+    steps = []
+    for s, run in enumerate(per_sample):
+        targets = _target_row(ys[s : s + 1], n_out)
+        steps += pass_steps(run, layers, labels, targets, info, s + 1 if n > 1 else None)
+    ordered = [e for _, _, group in _output_first(by_layer) for e in group]
+    if full and n > 1:
+        steps += batch_steps(per_sample, batch, ordered, info.reduction)
+    grads = {id(p): batch.gradients[id(p)] for p in params}
+    new = gradient_descent(params, lr, keep=step)
+    if full:
+        steps += update_steps(ordered, old, new, grads, lr, Label("L", "L"))
+
+    dtype = layers[0].linear.weight.dtype
+    trace = Trace(
+        title=_title(layers, n, info, lr),
+        steps=steps,
+        loss=float(batch.loss.data),
+        lr=lr,
+        n_samples=n,
+        reduction=info.reduction,
+        gradients={e.label.text: float(grads[id(e.tensor)][e.index]) for e in entries_all},
+        new_values={e.label.text: float(new[id(e.tensor)][e.index]) for e in entries_all},
+        decimals=decimals,
+        network=network_view(
+            per_sample[0] if per_sample else batch,
+            batch,
+            layers,
+            labels,
+            per_sample=bool(per_sample),
+        ),
+        graph=batch.loss,
+        node_labels=_node_labels(batch, model),
+        tolerance=1e-9 if dtype == np.float64 else 1e-4,
+    )
+    if not full:
+        trace.summary = layer_summaries(batch, layers, old, new)
+        trace.message = (
+            f"This network is too large to print number by number ({n_params} parameters, "
+            f"{n} sample(s); the limits are max_parameters={max_parameters} and "
+            f"max_samples={max_samples}). Showing a per-layer summary instead; pass "
+            f"detail='full' to see every number."
+        )
+    return trace
+
+
+def _output_first(groups: list[tuple[DenseLayer, str, list[Any]]]) -> list[Any]:
+    order: dict[int, list[Any]] = {}
+    for item in groups:
+        order.setdefault(item[0].number, []).append(item)
+    return [item for number in sorted(order, reverse=True) for item in order[number]]
+
+
+def _loss_info(
+    loss_fn: LossFunction, runs: Sequence[Pass], batch: Pass, labels: Any, targets: Array
+) -> LossInfo:
+    """The loss op and reduction. A plain callable has no ``reduction``: it is the one whose
+    written formula gives the first sample's loss and that combines the samples' losses into
+    the batch loss (mean of means, or sum of sums)."""
+    op = runs[0].loss.op
+    delta = getattr(loss_fn, "delta", None)
+    delta = None if delta is None else float(delta)
+    reduction = getattr(loss_fn, "reduction", None)
+    if isinstance(reduction, str):
+        return LossInfo(op, reduction, delta)
+    if op not in LOSS_OPS or runs[0].layers[0][0].shape[0] != 1:
+        return LossInfo(op, None, delta)
+    out = runs[0].layers[-1][2]
+    predictions = [Sym(lab, float(out.data[0, j])) for j, lab in enumerate(labels.layers[-1].a)]
+    ys = [Sym(lab, float(targets[j])) for j, lab in enumerate(labels.targets)]
+    terms = entries(op, predictions, ys, delta)
+    losses = [float(r.loss.data) for r in runs]
+    combined = {"mean": float(np.mean(losses)), "sum": float(np.sum(losses))}
+    for name in ("mean", "sum", "half_sum"):
+        written = reduce(terms, name).evaluate()
+        batch_value = combined["mean" if name == "mean" else "sum"]
+        if (
+            written is not None
+            and np.isclose(written, losses[0], rtol=1e-9, atol=1e-12)
+            and np.isclose(batch_value, float(batch.loss.data), rtol=1e-9, atol=1e-12)
+        ):
+            return LossInfo(op, name, delta)
+    return LossInfo(op, None, delta)
+
+
+def _title(layers: Sequence[DenseLayer], n: int, info: LossInfo, lr: float) -> str:
+    arch = " → ".join(
+        f"Linear({layer.linear.in_features}→{layer.linear.out_features}) + {layer.activation_name}"
+        for layer in layers
+    )
+    how = f"{info.op}" + (f", reduction {info.reduction!r}" if info.reduction else "")
+    samples = "1 sample" if n == 1 else f"{n} samples"
+    return f"One gradient-descent step of {arch}, on {samples}; loss {how}; lr {lr:g}"
+
+
+def _node_labels(batch: Pass, model: Module) -> dict[int, str]:
+    """Names of the batch graph's tensors for the DOT picture."""
+    names: dict[int, str] = {id(batch.loss): "L"}
+    for dotted, parameter in model.named_parameters():
+        names[id(parameter)] = dotted
+    for k, (h, z, a) in enumerate(batch.layers, start=1):
+        names.setdefault(id(z), f"layer {k}: z")
+        names.setdefault(id(a), f"layer {k}: a")
+        if k == 1:
+            names.setdefault(id(h), "x")
+    return names

@@ -1,0 +1,146 @@
+"""The network diagram the seeds describe in words, drawn with matplotlib.
+
+Neurons are circles in columns (inputs on the left), labelled with their name, activation value
+and δ; each weight is an edge coloured by its sign and value (blue negative, red positive) and as
+thick as its magnitude, labelled with its value and its gradient. Needs
+``pip install "gradlab[plot]"``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gradlab.explain.formula import format_number
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from gradlab.explain.trace import Trace
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            'plot_network needs matplotlib; install it with pip install "gradlab[plot]".'
+        ) from None
+    return matplotlib, Figure
+
+
+def plot_network(
+    trace: Trace,
+    ax: Axes | None = None,
+    decimals: int | None = 3,
+    figsize: tuple[float, float] | None = None,
+    labels: bool | None = None,
+) -> Figure:
+    """Draw the network of a trace of a layered model.
+
+    Parameters
+    ----------
+    trace : Trace
+        From `gradlab.explain` on a `Sequential` / `MLP`.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new Figure (not attached to pyplot) is made.
+    decimals : int or None, default 3
+        Decimals of the numbers written on the picture.
+    figsize : (width, height) in inches, optional
+        Size of a new figure; by default it grows with the number of layers and neurons.
+    labels : bool, optional
+        Write values on neurons and edges; by default only for networks of up to 60 weights.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> model = gl.nn.MLP(2, [2], 1, rng=0)
+    >>> fig = gl.explain(model, [1.0, 0.0], [1.0]).plot_network()
+    >>> fig.savefig("network.png")  # doctest: +SKIP
+    """
+    matplotlib, Figure = _matplotlib()
+    view = trace.network
+    if view is None:
+        raise ValueError(
+            "this trace has no network to draw: plot_network needs a trace of a Sequential of "
+            "Linear layers and activations (use trace.to_dot() for graphs)."
+        )
+    n_columns = len(view.layers)
+    tallest = max(len(column) for column in view.layers)
+    n_edges = sum(len(e) for e in view.edges)
+    show = n_edges <= 60 if labels is None else labels
+    if ax is None:
+        size = figsize or (max(6.0, 2.6 * n_columns), max(4.0, 1.3 * tallest + 1.5))
+        fig = Figure(figsize=size)
+        ax = fig.add_subplot(1, 1, 1)
+    else:
+        fig = ax.figure
+    fmt = lambda v: format_number(v, decimals)  # noqa: E731
+
+    def position(column: int, row: int) -> tuple[float, float]:
+        count = len(view.layers[column])
+        return float(column), (count - 1) / 2.0 - row
+
+    weights = [abs(e.weight) for edges in view.edges for e in edges] or [1.0]
+    scale = max(weights) or 1.0
+    colormap = matplotlib.colormaps["coolwarm"]
+    norm = matplotlib.colors.Normalize(vmin=-scale, vmax=scale)
+    for column, edges in enumerate(view.edges):
+        for edge in edges:
+            x0, y0 = position(column, edge.source)
+            x1, y1 = position(column + 1, edge.target)
+            ax.plot(
+                [x0, x1],
+                [y0, y1],
+                color=colormap(norm(edge.weight)),
+                linewidth=0.6 + 3.4 * abs(edge.weight) / scale,
+                zorder=1,
+            )
+            if show:
+                # Near the source, edges fanning out of one neuron are far enough apart.
+                t = 0.3
+                ax.text(
+                    x0 + t * (x1 - x0),
+                    y0 + t * (y1 - y0),
+                    f"{edge.label.text}={fmt(edge.weight)}\ngrad={fmt(edge.grad)}",
+                    fontsize=7,
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                )
+    for column, neurons in enumerate(view.layers):
+        for row, neuron in enumerate(neurons):
+            x, y = position(column, row)
+            face = "#e8e8e8" if column == 0 else "#fff3cd"
+            ax.scatter([x], [y], s=1400, color=face, edgecolors="#333333", zorder=2)
+            text = f"{neuron.label.text}\n{fmt(neuron.value)}"
+            if show and neuron.delta is not None:
+                text += f"\nδ={fmt(neuron.delta)}"
+            ax.text(x, y, text, fontsize=7, ha="center", va="center", zorder=4)
+            if show and neuron.bias is not None:
+                ax.text(
+                    x,
+                    y - 0.32,
+                    f"b={fmt(neuron.bias)}",
+                    fontsize=6,
+                    ha="center",
+                    va="top",
+                    color="#555555",
+                    zorder=4,
+                )
+    titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(view.activations)]
+    for column, title in enumerate(titles):
+        ax.text(column, (tallest - 1) / 2.0 + 0.75, title, ha="center", va="bottom", fontsize=9)
+    ax.set_xlim(-0.6, n_columns - 0.4)
+    ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 1.3)
+    ax.set_axis_off()
+    ax.set_title(
+        f"loss {fmt(trace.loss)}; edges: red positive, blue negative, width |w|", fontsize=9
+    )
+    return fig

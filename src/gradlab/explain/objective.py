@@ -1,0 +1,99 @@
+"""The loss of a model as a function of its parameters, re-evaluable, with its labelled entries.
+
+`check_gradients` perturbs the entries and re-evaluates; `gradlab.symbolic` walks the graph one
+evaluation records. Both see the same model, data, loss and names as `explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine import Tensor
+from gradlab.engine.tensor import Array
+from gradlab.explain.explain_graph import collect_parameters
+from gradlab.explain.explain_network import prepare_data
+from gradlab.explain.graph import topological
+from gradlab.explain.naming import Entry, parameter_entries, tensor_entries
+from gradlab.explain.structure import dense_layers, is_module
+from gradlab.losses.registry import get as get_loss
+
+
+@dataclass
+class Objective:
+    """``evaluate()`` runs the model (and the loss, when y is given) with the engine and returns
+    ``(root, prediction)``: the tensor to differentiate and the model's output.
+
+    Attributes
+    ----------
+    entries : list of Entry
+        Every trainable number, labelled as in `explain`.
+    target : ndarray or None
+        The targets as the loss receives them.
+    loss : Loss, callable or None
+        The loss applied (None when the output itself is the objective).
+    """
+
+    evaluate: Callable[[], tuple[Tensor, Tensor]]
+    entries: list[Entry]
+    target: Array | None
+    loss: Any
+
+
+def objective(
+    model: Any,
+    x: Any = None,
+    y: Any = None,
+    loss: Any = "mse",
+    names: Mapping[str, Any] | None = None,
+    params: Any = None,
+) -> Objective:
+    """The objective of ``model`` on (x, y): a Module, a function of x, or a built Tensor.
+
+    A built Tensor cannot be re-evaluated: its ``evaluate`` returns the same graph, which is
+    enough for the symbolic view but not for finite differences.
+    """
+    loss_fn = None if y is None else get_loss(loss)
+    xs: Array | None
+    ys: Array | None
+    if isinstance(model, Tensor):
+        if x is not None or y is not None:
+            raise ValueError("a built Tensor graph takes no x or y.")
+        root = model
+        leaves = [t for t in topological(root) if t.is_leaf and t.requires_grad]
+        chosen = collect_parameters(leaves, params)
+        entries = [e for name, t in chosen for e in tensor_entries(name, t)]
+        return Objective(lambda: (root, root), entries, None, None)
+    if is_module(model):
+        layers = dense_layers(model)
+        if layers is not None:
+            xs, ys = prepare_data(layers, x, y, need_y=False)
+        else:
+            xs, ys = np.asarray(x), None if y is None else np.asarray(y)
+        entries = parameter_entries(model, names)
+    else:
+        if not callable(model):
+            raise TypeError(
+                f"expected a Module, a function or a Tensor; got {type(model).__name__}."
+            )
+        if names is not None:
+            raise ValueError("names= is for layered networks; name the tensors themselves.")
+        xs = None if x is None else (x.data if isinstance(x, Tensor) else np.asarray(x))
+        ys = None if y is None else (y.data if isinstance(y, Tensor) else np.asarray(y))
+        out = model() if xs is None else model(Tensor(xs))
+        if not isinstance(out, Tensor):
+            raise TypeError(f"the model must return a Tensor; got {type(out).__name__}.")
+        leaves = [t for t in topological(out) if t.is_leaf and t.requires_grad]
+        chosen = collect_parameters(leaves, params)
+        entries = [e for name, t in chosen for e in tensor_entries(name, t)]
+
+    def evaluate() -> tuple[Tensor, Tensor]:
+        out = model() if xs is None else model(Tensor(xs))
+        if loss_fn is None or ys is None:
+            return out, out
+        return loss_fn(out, ys), out
+
+    return Objective(evaluate, entries, ys, loss_fn)

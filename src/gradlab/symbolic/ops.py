@@ -1,0 +1,269 @@
+"""Op name -> SymPy: how each recorded engine op is written as a formula.
+
+Values travel as NumPy object arrays of SymPy expressions, one per entry, so matrix products,
+broadcasting and reductions work as they do on numbers. Arguments an op does not keep as parents
+(the 2 of ``x * 2``, a reduction's axes, an index) are read from the recorded node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine import Tensor
+from gradlab.explain.graph import folded_constant
+
+ObjectArray = np.ndarray
+Rule = Callable[[Any, Tensor, list[ObjectArray], "LossContext"], Any]
+
+
+class LossContext:
+    """What a fused loss node needs beyond its input: the targets and the reduction."""
+
+    def __init__(self, target: Any, reduction: str | None, delta: float | None) -> None:
+        self.target = target
+        self.reduction = reduction
+        self.delta = delta
+
+
+def number(sp: Any, value: float) -> Any:
+    """A SymPy number: an Integer for whole values (so 2·x, not 2.0·x), else a Float."""
+    value = float(value)
+    return sp.Integer(int(value)) if value.is_integer() and abs(value) < 2**53 else sp.Float(value)
+
+
+def as_array(value: Any, shape: tuple[int, ...]) -> ObjectArray:
+    """An object array of ``shape`` from an expression or an array of expressions."""
+    if isinstance(value, np.ndarray):
+        return value.astype(object).reshape(shape)
+    array = np.empty((), dtype=object)
+    array[()] = value
+    return np.broadcast_to(array, shape).copy() if shape else array
+
+
+def elementwise(function: Callable[[Any], Any], values: Any) -> ObjectArray:
+    """``function`` applied to every entry (arithmetic on 0-d object arrays gives bare
+    expressions, so those are accepted too)."""
+    if not isinstance(values, np.ndarray):
+        values = as_array(values, ())
+    out = np.empty(values.shape, dtype=object)
+    for index in np.ndindex(*values.shape):
+        out[index] = function(values[index])
+    return out
+
+
+def _attr(node: Tensor, name: str) -> Any:
+    """An argument the engine recorded with the op (its ``attrs``)."""
+    attrs = node.attrs or {}
+    if name not in attrs:
+        raise NotImplementedError(
+            f"the recorded {node.op!r} op does not carry its {name!r}; write this part of the "
+            "model with other operations."
+        )
+    return attrs[name]
+
+
+def _sigmoid(sp: Any, x: Any) -> Any:
+    return 1 / (1 + sp.exp(-x))
+
+
+def _relu(sp: Any, x: Any) -> Any:
+    return sp.Piecewise((x, x > 0), (0, True))
+
+
+def _arith(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    folded = folded_constant(node)
+    if folded is not None:
+        constant, left = folded
+        c = number(sp, constant)
+        a = args[0]
+        if node.op == "add":
+            return a + c
+        if node.op == "sub":
+            return c - a if left else a - c
+        if node.op == "mul":
+            return c * a
+        if node.op == "div":
+            return a / c
+        return elementwise(lambda e: e**c, a)
+    a, b = args
+    if node.op == "add":
+        return a + b
+    if node.op == "sub":
+        return a - b
+    if node.op == "mul":
+        return a * b
+    if node.op == "div":
+        return a / b
+    return a**b
+
+
+def _reduce_axes(node: Tensor) -> tuple[int, ...]:
+    return tuple(_attr(node, "axes"))
+
+
+def _sum(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    axes = _reduce_axes(node)
+    total = np.sum(args[0], axis=axes, keepdims=True)
+    if node.op == "mean":
+        count = int(np.prod([args[0].shape[a] for a in axes]))
+        total = total / number(sp, count)
+    return total
+
+
+def _extreme(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    axes = _reduce_axes(node)
+    pick = sp.Max if node.op == "max" else sp.Min
+    moved = np.moveaxis(args[0], axes, tuple(range(len(axes))))
+    flat = moved.reshape(-1, *moved.shape[len(axes) :])
+    out = np.empty(flat.shape[1:], dtype=object)
+    for index in np.ndindex(*out.shape):
+        out[index] = pick(*[flat[(k, *index)] for k in range(flat.shape[0])])
+    return out
+
+
+def _softmax(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    axis = _attr(node, "axis")
+    x = args[0]
+    exps = elementwise(sp.exp, x)
+    total = np.sum(exps, axis=axis, keepdims=True)
+    if node.op == "softmax":
+        return exps / total
+    return x - elementwise(sp.log, np.broadcast_to(total, x.shape))
+
+
+def _leaky_relu(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    k = number(sp, float(_attr(node, "negative_slope")))
+    return elementwise(lambda e: sp.Piecewise((e, e > 0), (k * e, True)), args[0])
+
+
+def _getitem(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    return args[0][_attr(node, "index")]
+
+
+def _join(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    axis = _attr(node, "axis")
+    if node.op == "stack":
+        return np.stack(args, axis=axis)
+    return np.concatenate(args, axis=axis)
+
+
+def _transpose(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    return np.transpose(args[0], _attr(node, "axes"))
+
+
+def _linear(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+    out = np.matmul(args[0], args[1])
+    return out + args[2] if len(args) == 3 else out
+
+
+def _loss(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) -> Any:
+    if context.target is None or context.reduction is None:
+        raise NotImplementedError(
+            f"the fused loss {node.op!r} needs its targets and reduction; build the symbolic view "
+            "with y= and loss= instead of from a finished graph."
+        )
+    p, op = args[0], node.op
+    if op != "softmax_cross_entropy":
+        targets = np.broadcast_to(np.asarray(context.target, dtype=np.float64), p.shape)
+        y = elementwise(lambda v: number(sp, v), targets)
+    if op == "squared_error":
+        values = (p - y) ** 2
+    elif op == "absolute_error":
+        values = elementwise(sp.Abs, p - y)
+    elif op == "huber":
+        d = number(sp, context.delta if context.delta is not None else 1.0)
+        values = elementwise(
+            lambda r: sp.Piecewise((r**2 / 2, sp.Abs(r) <= d), (d * (sp.Abs(r) - d / 2), True)),
+            p - y,
+        )
+    elif op == "binary_cross_entropy":
+        values = -(y * elementwise(sp.log, p) + (1 - y) * elementwise(sp.log, 1 - p))
+    elif op == "bce_with_logits":
+        values = elementwise(lambda z: sp.log(1 + sp.exp(z)), p) - y * p
+    elif op == "hinge":
+        values = elementwise(lambda m: sp.Max(0, m), 1 - y * p)
+    elif op == "softmax_cross_entropy":
+        target = np.asarray(context.target)
+        if target.ndim == p.ndim - 1:
+            onehot = np.zeros(p.shape)
+            np.put_along_axis(onehot, np.expand_dims(target.astype(int), -1), 1, axis=-1)
+            target = onehot
+        exps = elementwise(sp.exp, p)
+        log_p = p - elementwise(
+            sp.log, np.broadcast_to(np.sum(exps, axis=-1, keepdims=True), p.shape)
+        )
+        weights = elementwise(
+            lambda v: number(sp, v), np.broadcast_to(target, p.shape).astype(float)
+        )
+        values = -np.sum(weights * log_p, axis=-1)
+    else:
+        raise NotImplementedError(f"no symbolic form for the loss {op!r}.")
+    values = as_array(values, np.shape(values))
+    if context.reduction == "mean":
+        return np.sum(values) / number(sp, max(values.size, 1))
+    if context.reduction == "sum":
+        return np.sum(values)
+    if context.reduction == "half_sum":
+        return np.sum(values) / 2
+    raise NotImplementedError("a loss with reduction 'none' is not one number.")
+
+
+def _unary(function: Callable[[Any, Any], Any]) -> Rule:
+    def rule(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
+        return elementwise(lambda e: function(sp, e), args[0])
+
+    return rule
+
+
+RULES: dict[str, Rule] = {
+    "add": _arith,
+    "sub": _arith,
+    "mul": _arith,
+    "div": _arith,
+    "pow": _arith,
+    "neg": lambda sp, node, args, _: -args[0],
+    "matmul": lambda sp, node, args, _: np.matmul(args[0], args[1]),
+    "linear": _linear,
+    "exp": _unary(lambda sp, e: sp.exp(e)),
+    "log": _unary(lambda sp, e: sp.log(e)),
+    "sqrt": _unary(lambda sp, e: sp.sqrt(e)),
+    "abs": _unary(lambda sp, e: sp.Abs(e)),
+    "astype": lambda sp, node, args, _: args[0],
+    "maximum": lambda sp, node, args, _: np.vectorize(sp.Max, otypes=[object])(*args),
+    "minimum": lambda sp, node, args, _: np.vectorize(sp.Min, otypes=[object])(*args),
+    "relu": _unary(_relu),
+    "step": _unary(lambda sp, e: sp.Piecewise((1, e > 0), (0, True))),
+    "sigmoid": _unary(_sigmoid),
+    "tanh": _unary(lambda sp, e: sp.tanh(e)),
+    "softplus": _unary(lambda sp, e: sp.log(1 + sp.exp(e))),
+    "leaky_relu": _leaky_relu,
+    "softmax": _softmax,
+    "log_softmax": _softmax,
+    "sum": _sum,
+    "mean": _sum,
+    "max": _extreme,
+    "min": _extreme,
+    "reshape": lambda sp, node, args, _: args[0].reshape(node.shape),
+    "transpose": _transpose,
+    "getitem": _getitem,
+    "concatenate": _join,
+    "stack": _join,
+    "squared_error": _loss,
+    "absolute_error": _loss,
+    "huber": _loss,
+    "binary_cross_entropy": _loss,
+    "bce_with_logits": _loss,
+    "softmax_cross_entropy": _loss,
+    "hinge": _loss,
+}
+
+
+def apply(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) -> ObjectArray:
+    """The symbolic value of ``node`` from those of its parents."""
+    rule = RULES.get(node.op)
+    if rule is None:
+        raise NotImplementedError(f"no symbolic form for the op {node.op!r}.")
+    return as_array(rule(sp, node, args, context), node.shape)

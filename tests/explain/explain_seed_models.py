@@ -1,0 +1,68 @@
+"""The seeds' networks, typed in from the seed texts (the oracles are their printed figures)."""
+
+from __future__ import annotations
+
+import gradlab as gl
+
+# Seed 000: w1..w6, bias1..bias3; node 1 = input1*w1 + input2*w3 + bias1.
+SEED_000_NAMES = {
+    "inputs": ["x1", "x2"],
+    "0.weight": [["w1", "w2"], ["w3", "w4"]],
+    "0.bias": ["bias1", "bias2"],
+    "0.neurons": ["1", "2"],
+    "2.weight": [["w5"], ["w6"]],
+    "2.bias": ["bias3"],
+    "2.neurons": ["3"],
+}
+
+
+def seed_000_model() -> gl.nn.Sequential:
+    return gl.nn.Sequential(
+        gl.nn.Linear.from_values([[1, 0.5], [1, -0.5]], bias=[0.5, 0]),
+        gl.nn.ReLU(),
+        gl.nn.Linear.from_values([[1], [1]], bias=[0.5]),
+        gl.nn.ReLU(),
+    )
+
+
+# Seed 002: weights_input_hidden_neuronK are the weights from (x0, x1) into neuron K.
+SEED_002_W1 = [[0.15, 0.5, 0.05], [0.23, 0.8, -0.05]]
+SEED_002_B1 = [0.5, 0.5, 0.5]
+SEED_002_W2 = [[0.9], [-0.5], [0.08]]
+SEED_002_B2 = [0.2]
+
+
+def seed_002_model() -> gl.nn.Sequential:
+    return gl.nn.Sequential(
+        gl.nn.Linear.from_values(SEED_002_W1, bias=SEED_002_B1),
+        gl.nn.Sigmoid(),
+        gl.nn.Linear.from_values(SEED_002_W2, bias=SEED_002_B2),
+        gl.nn.Sigmoid(),
+    )
+
+
+# Seed 001: the shared bias w0 enters every neuron twice.
+SEED_001_INITIAL = {
+    "w0": 0.1,
+    "w13": 0.2,
+    "w14": 0.8,
+    "w23": 0.6,
+    "w24": 0.4,
+    "w35": 0.1,
+    "w45": 0.5,
+}
+
+
+def seed_001_parameters() -> dict[str, gl.Tensor]:
+    return {k: gl.Tensor(v, requires_grad=True, name=k) for k, v in SEED_001_INITIAL.items()}
+
+
+def seed_001_network(w: dict[str, gl.Tensor]):
+    def f(x: gl.Tensor) -> gl.Tensor:
+        x1, x2 = x[0], x[1]
+        z3 = (x1 * w["w13"] + w["w0"]) + (x2 * w["w23"] + w["w0"])
+        z4 = (x1 * w["w14"] + w["w0"]) + (x2 * w["w24"] + w["w0"])
+        z5 = (z3.sigmoid() * w["w35"] + w["w0"]) + (z4.sigmoid() * w["w45"] + w["w0"])
+        return z5.sigmoid()
+
+    return f

@@ -1,0 +1,63 @@
+"""check_gradients: autograd vs finite differences vs SymPy, one row per parameter entry."""
+
+import numpy as np
+import pytest
+import torch
+from explain_seed_models import seed_002_model
+
+import gradlab as gl
+
+
+def test_seed_002_rows_agree_with_pytorch():
+    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
+    assert len(check.rows) == 13 and check.passed()
+    assert all(row.symbolic is not None for row in check.rows)
+    w = torch.tensor([[0.9], [-0.5], [0.08]], dtype=torch.float64, requires_grad=True)
+    hidden = torch.sigmoid(
+        torch.tensor([[2.0, 9.0]], dtype=torch.float64)
+        @ torch.tensor([[0.15, 0.5, 0.05], [0.23, 0.8, -0.05]], dtype=torch.float64)
+        + 0.5
+    )
+    ((torch.sigmoid(hidden @ w + 0.2) - 0.92) ** 2).sum().backward()
+    by_name = {row.name: row for row in check.rows}
+    for i in range(3):
+        row = by_name[f"W2[{i},0]"]
+        for value in (row.autograd, row.symbolic):
+            assert value == pytest.approx(w.grad[i, 0].item(), rel=1e-10)
+        assert row.finite_difference == pytest.approx(w.grad[i, 0].item(), rel=1e-6)
+
+
+def test_the_table_marks_the_worst_row():
+    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
+    text = str(check)
+    assert text.count("◀ worst") == 1
+    worst_line = next(line for line in text.splitlines() if "◀ worst" in line)
+    assert worst_line.startswith(check.worst.name)
+    assert "symbolic" in text.splitlines()[0]
+    assert check.worst.error == max(row.error for row in check.rows)
+    assert list(check.to_frame().columns)[:3] == ["name", "parameter", "autograd"]
+
+
+def test_a_wrong_gradient_is_caught():
+    # An op whose backward is wrong for negative inputs (2t + 1 instead of 2t): finite
+    # differences expose it at w[1] only, where t = w[1] * 2 = -2 (error |1 * 2| = 2).
+    def bad_square(t):
+        return gl.node(t.data**2, (t,), lambda g: ((2 * t.data + (t.data < 0)) * g,), "bad")
+
+    w = gl.Tensor(np.array([0.5, -1.0]), requires_grad=True, name="w")
+    check = gl.explain.check_gradients(
+        lambda x: bad_square(w * x).sum(), [1.0, 2.0], params={"w": w}, symbolic=False
+    )
+    assert not check.passed()
+    assert check.worst.name == "w[1]"
+    assert check.worst.error == pytest.approx(2.0, rel=1e-6)
+    assert check.rows[0].error < 1e-8
+
+
+def test_parameters_are_left_untouched():
+    model = seed_002_model()
+    before = model.state_dict()
+    gl.explain.check_gradients(model, [2, 9], [0.92], symbolic=False)
+    after = model.state_dict()
+    for key, value in before.items():
+        np.testing.assert_array_equal(after[key], value)

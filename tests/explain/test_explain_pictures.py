@@ -1,0 +1,67 @@
+"""Pictures: the computational graph as Graphviz DOT (and SVG/PNG), the network with matplotlib."""
+
+import shutil
+import struct
+
+import matplotlib
+import pytest
+from explain_seed_models import SEED_000_NAMES, seed_000_model
+
+import gradlab as gl
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+
+
+def test_dot_of_a_scalar_graph_has_op_value_and_gradient():
+    w = gl.Tensor(2.0, requires_grad=True, name="w")
+    loss = (w * 3.0 - 1.0) ** 2
+    loss.backward()
+    dot = gl.explain.to_dot(loss)
+    assert dot.startswith("digraph gradlab {") and dot.rstrip().endswith("}")
+    assert '"w\\nparameter\\nvalue = 2\\ngrad = 30"' in dot  # d/dw (3w - 1)^2 = 6 (3w - 1)
+    assert "pow" in dot and "value = 25" in dot
+    assert dot.count("->") == 3
+
+
+def test_dot_of_a_trace_names_layers(trace):
+    dot = trace.to_dot()
+    assert "linear" in dot and "relu" in dot and "squared_error" in dot
+    assert '"L\\nsquared_error\\nvalue = 0.25\\ngrad = 1"' in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+def test_render_svg(tmp_path, trace):
+    path = gl.explain.render_graph(trace.to_dot(), tmp_path / "graph.svg")
+    assert path.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_render_without_graphviz_says_what_to_install(tmp_path, monkeypatch, trace):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="install Graphviz"):
+        gl.explain.render_graph(trace.to_dot(), tmp_path / "graph.svg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_network_plot_is_a_png_of_the_requested_size(tmp_path, trace):
+    figure = trace.plot_network()
+    figure.set_size_inches(6, 4)
+    path = tmp_path / "network.png"
+    figure.savefig(path, dpi=50)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+    assert (width, height) == (300, 200)
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert any(t.startswith("w5=1\ngrad=1.5") for t in texts)
+    assert any(t.startswith("a3\n2.5") for t in texts)
+
+
+def test_plot_needs_a_layered_network():
+    w = gl.Tensor(1.0, requires_grad=True, name="w")
+    with pytest.raises(ValueError, match="Sequential"):
+        gl.explain((w * 2) ** 2).plot_network()
