@@ -32,9 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -387,20 +385,14 @@ def _write_plot(trace: Any, path: str) -> None:
     folder = Path(path).resolve().parent
     if not folder.is_dir():
         raise UsageError(f"--plot {path}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=f".{suffix}.tmp")
-    os.close(handle)
-    try:
+    from gradlab.io.atomic import atomic_path
+
+    with atomic_path(path) as temporary:
         figure.savefig(temporary, format=suffix)
-        with open(temporary, "rb+") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _atomic_write(path: str, payload: bytes) -> None:
-    from gradlab.io.model_file import write_atomic
+    from gradlab.io.atomic import write_atomic
 
     try:
         write_atomic(path, payload)

@@ -21,6 +21,7 @@ import numpy as np
 
 from gradlab.cli.main import UsageError
 from gradlab.cli.preprocessing import Preprocessing
+from gradlab.io.atomic import fsync_folder
 
 MODEL_FILE = "model.safetensors"
 FORMAT = "gradlab-cli-model"
@@ -139,16 +140,7 @@ def _fsync_files(folder: Path) -> None:
         with open(entry, "rb") as handle:
             os.fsync(handle.fileno())
     os.chmod(folder, 0o777 & ~umask)
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    fsync_folder(folder)
 
 
 def _replace(staging: Path, destination: Path) -> None:
@@ -165,7 +157,7 @@ def _replace(staging: Path, destination: Path) -> None:
             os.rename(old / "previous", destination)
             raise
         shutil.rmtree(old, ignore_errors=True)
-    _fsync_folder(staging.parent)
+    fsync_folder(staging.parent)
 
 
 def load_model_folder(path: str | Path) -> ModelFolder:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -126,10 +125,9 @@ def render_graph(source: str, path: str | os.PathLike[str], format: str | None =
             "Graphviz (apt install graphviz, brew install graphviz, conda install graphviz) "
             "or save the DOT text from to_dot() and render it elsewhere."
         )
-    folder = target.resolve().parent
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=f".{fmt}.tmp")
-    os.close(handle)
-    try:
+    from gradlab.io.atomic import atomic_path
+
+    with atomic_path(target) as temporary:
         result = subprocess.run(
             [dot, f"-T{fmt}", "-o", temporary],
             input=source.encode(),
@@ -138,10 +136,4 @@ def render_graph(source: str, path: str | os.PathLike[str], format: str | None =
         )
         if result.returncode != 0:
             raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
-        with open(temporary, "rb+") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return target

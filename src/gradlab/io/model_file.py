@@ -8,15 +8,14 @@ Models are rebuilt only from `gradlab.nn.LAYERS`; nothing is ever unpickled.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from gradlab.io.atomic import write_atomic
 from gradlab.io.errors import ModelFileError
 from gradlab.io.safetensors_file import CheckedFile, read_checked
 from gradlab.nn.init import skip_init
@@ -82,56 +81,6 @@ def save(model: Module, path: PathLike, metadata: Mapping[str, Any] | None = Non
     tensors = {name: np.ascontiguousarray(p.data) for name, p in model.named_parameters()}
     payload = _safetensors_numpy().save(tensors, metadata=header)
     write_atomic(path, payload)
-
-
-def write_atomic(path: PathLike, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder, fsync and
-    ``os.replace``; on any failure the temporary file is removed and ``path`` is untouched.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "x.bin")
-    >>> write_atomic(path, b"abc")
-    >>> open(path, "rb").read()
-    b'abc'
-    """
-    target = os.path.abspath(os.fspath(path))
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"cannot save to {os.fspath(path)!r}: the folder {folder!r} does not exist; "
-            "create it first."
-        )
-    if os.path.isdir(target):
-        raise IsADirectoryError(
-            f"cannot save to {os.fspath(path)!r}: it is a folder; give a file name such as "
-            "'model.safetensors'."
-        )
-    fd, temporary = tempfile.mkstemp(
-        dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    # Makes the rename itself durable; not possible on every platform (e.g. Windows).
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def load(path: PathLike) -> Module:
