@@ -61,7 +61,8 @@ def plot_network(
     >>> import gradlab as gl
     >>> model = gl.nn.MLP(2, [2], 1, rng=0)
     >>> fig = gl.explain(model, [1.0, 0.0], [1.0]).plot_network()
-    >>> fig.savefig("network.png")  # doctest: +SKIP
+    >>> len(fig.axes)
+    1
     """
     matplotlib, Figure = _matplotlib()
     view = trace.network

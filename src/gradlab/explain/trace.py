@@ -248,9 +248,12 @@ class Trace:
 
         Examples
         --------
-        >>> trace.value("z1")                      # doctest: +SKIP
-        1.5
-        >>> trace.value("∂L/∂w5", section="gradient")  # doctest: +SKIP
+        >>> import gradlab as gl
+        >>> model = gl.nn.Sequential(
+        ...     gl.nn.Linear.from_values([[1.0], [1.0]], [0.5]), gl.nn.ReLU()
+        ... )
+        >>> trace = gl.explain(model, [1.0, 0.0], [2.0])
+        >>> trace.value("z1[0]")
         1.5
         """
         found = self.find(name, section, sample)
