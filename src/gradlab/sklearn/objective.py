@@ -1,0 +1,139 @@
+r"""The objective an MLP estimator minimises: scikit-learn's loss plus its L2 penalty.
+
+For a batch of :math:`n` samples with weights :math:`s_i` (all 1 without ``sample_weight``),
+:math:`S = \sum_i s_i`, per-sample losses :math:`\ell_i` and the weight matrices
+:math:`W_l` (not the biases):
+
+.. math:: L = \frac{1}{S} \sum_i s_i \ell_i + \frac{\alpha}{2S} \sum_l \lVert W_l \rVert^2
+
+with :math:`\ell_i`, by output activation:
+
+- ``"softmax"`` (multiclass): the softmax cross-entropy of the logits;
+- ``"logistic"`` (binary, multilabel): the binary cross-entropy of sigmoid(logits), summed
+  over the outputs;
+- ``"identity"`` (regression): half the squared error, summed over the outputs;
+- ``"exp"`` (Poisson regression): half the Poisson deviance of :math:`e^z`, summed over the
+  outputs.
+
+The first three are single fused engine ops with stable formulas; the Poisson loss is
+composed of engine ops. In every case the gradient on the outputs :math:`z` is
+:math:`s_i (\hat y_i - y_i) / S`, as in scikit-learn's MLP.
+
+`mlp_objective` builds the data term as a tensor. The penalty's gradient
+:math:`\alpha W_l / S` is applied by the optimizer, as its (PyTorch, coupled) weight decay
+on the weight matrices, and `l2_penalty` gives its value for the reported loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import gradlab as gl
+
+
+def _half_poisson(reduction: str) -> Any:
+    r"""Half the Poisson deviance of :math:`\hat y = e^z`: :math:`e^z - y z + y \ln y - y`.
+
+    Built from engine ops; its gradient on :math:`z` is :math:`e^z - y`.
+    """
+    from scipy.special import xlogy
+
+    def loss(output: gl.Tensor, target: NDArray[Any]) -> gl.Tensor:
+        values = gl.exp(output) - output * target
+        constant = xlogy(target, target) - target
+        if reduction == "none":
+            return values + constant
+        return values.sum() + float(constant.sum())
+
+    return loss
+
+
+_LOSSES = {
+    "softmax": lambda reduction: gl.losses.CrossEntropy(reduction=reduction),
+    "logistic": lambda reduction: gl.losses.BinaryCrossEntropy(
+        from_logits=True, reduction=reduction
+    ),
+    "identity": lambda reduction: gl.losses.SquaredError(reduction=reduction),
+    "exp": _half_poisson,
+}
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def _loss(out_activation: str, reduction: str) -> Any:
+    """The loss object for an output kind and a reduction (built once, then reused)."""
+    key = (out_activation, reduction)
+    if key not in _BUILT:
+        _BUILT[key] = _LOSSES[out_activation](reduction)
+    return _BUILT[key]
+
+
+def mlp_objective(
+    output: gl.Tensor,
+    target: NDArray[Any],
+    out_activation: str,
+    sample_weight: NDArray[Any] | None = None,
+) -> tuple[gl.Tensor, float]:
+    r"""The data term of :math:`L` for one batch, and the value scikit-learn reports for it.
+
+    Parameters
+    ----------
+    output : Tensor of shape (n, n_outputs)
+        The network's last linear layer (logits for classification).
+    target : ndarray
+        0/1 or real targets of shape (n, n_outputs), in the output's dtype (one-hot rows for
+        "softmax", which also takes class indices of shape (n,)).
+    out_activation : {"softmax", "logistic", "identity", "exp"}
+    sample_weight : ndarray of shape (n,), optional
+        Non-negative, not all zero.
+
+    Returns
+    -------
+    loss : Tensor
+        :math:`\frac{1}{S}\sum_i s_i \ell_i`, a scalar to call ``backward()`` on.
+    reported : float
+        Its value as scikit-learn records it in ``loss_curve_``: the same, except that for
+        several regression outputs scikit-learn averages the half squared error over the
+        outputs (while its gradient, there as here, is that of the sum).
+
+    Examples
+    --------
+    >>> import numpy as np, gradlab as gl
+    >>> z = gl.Tensor([[2.0], [0.0]], requires_grad=True)
+    >>> loss, reported = mlp_objective(z, np.array([[1.0], [3.0]]), "identity")
+    >>> loss.item(), reported  # ((2 - 1)^2 + (0 - 3)^2) / (2 * 2)
+    (2.5, 2.5)
+    """
+    single = output.ndim == 1 or output.shape[1] == 1
+    if sample_weight is None:
+        if out_activation == "softmax" or (out_activation == "logistic" and single):
+            loss = _loss(out_activation, "mean")(output, target)  # a mean over samples
+        else:
+            reduction = "half_sum" if out_activation == "identity" else "sum"
+            loss = _loss(out_activation, reduction)(output, target) * (1.0 / len(target))
+    else:
+        scale = sample_weight * (0.5 / sample_weight.sum())
+        if out_activation != "identity":
+            scale = scale * 2
+        per_entry = _loss(out_activation, "none")(output, target)
+        loss = (per_entry * (scale if per_entry.ndim == 1 else scale[:, None])).sum()
+    reported = float(loss.data)
+    if out_activation == "identity" and not single:
+        reported /= output.shape[1]
+    return loss, reported
+
+
+def l2_penalty(weights: Sequence[NDArray[Any]], alpha: float, total: float) -> float:
+    r"""The value of the L2 term, :math:`\frac{\alpha}{2S}\sum_l \lVert W_l\rVert^2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> l2_penalty([np.array([[3.0, 4.0]])], alpha=2.0, total=5.0)
+    5.0
+    """
+    squares = sum(float(np.dot(w.ravel(), w.ravel())) for w in weights)
+    return 0.5 * alpha * squares / total

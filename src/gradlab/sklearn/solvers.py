@@ -1,0 +1,112 @@
+r"""The ``solver`` and ``learning_rate`` of the MLP estimators, mapped onto `gradlab.optim`.
+
+The optimizers are gradlab's, with PyTorch's semantics. scikit-learn's own SGD keeps its
+velocity in units of steps (:math:`v \leftarrow \mu v - \eta g`, :math:`\theta \leftarrow
+\theta + v`) where PyTorch keeps it in units of gradients (:math:`b \leftarrow \mu b + g`,
+:math:`\theta \leftarrow \theta - \eta b`): the two agree exactly while the learning rate is
+constant, and differ once a schedule changes it (with momentum). scikit-learn's Adam adds
+:math:`\epsilon` to :math:`\sqrt{v}` where PyTorch adds it to
+:math:`\sqrt{v / (1 - \beta_2^t)}`: the steps differ only for gradient entries not much
+larger than :math:`\epsilon`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradlab as gl
+
+#: Solvers the MLP estimators accept; "gd" is SGD on the full batch.
+SOLVERS = ("sgd", "gd", "adam", "adamw", "rmsprop", "adagrad")
+#: Solvers that follow ``learning_rate`` (scikit-learn applies it to SGD only).
+SCHEDULED_SOLVERS = ("sgd", "gd")
+
+
+def make_optimizer(estimator: Any, params: Any) -> gl.optim.Optimizer:
+    """The gradlab optimizer for ``estimator.solver`` over ``params`` (tensors or groups).
+
+    "sgd" and "gd": ``SGD(lr=learning_rate_init, momentum=momentum, nesterov=
+    nesterovs_momentum)``; "adam" and "adamw": ``betas=(beta_1, beta_2), eps=epsilon``;
+    "rmsprop" and "adagrad": their defaults besides ``lr``.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> from gradlab.sklearn import MLPRegressor
+    >>> opt = make_optimizer(MLPRegressor(solver="sgd"), [gl.nn.Parameter([1.0])])
+    >>> type(opt).__name__, opt.param_groups[0]["momentum"], opt.param_groups[0]["nesterov"]
+    ('SGD', 0.9, True)
+    """
+    solver, lr = estimator.solver, float(estimator.learning_rate_init)
+    if solver in ("sgd", "gd"):
+        momentum = float(estimator.momentum)
+        nesterov = bool(estimator.nesterovs_momentum) and momentum > 0
+        return gl.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov)
+    if solver in ("adam", "adamw"):
+        betas = (float(estimator.beta_1), float(estimator.beta_2))
+        return gl.optim.get(solver, params, lr=lr, betas=betas, eps=float(estimator.epsilon))
+    return gl.optim.get(solver, params, lr=lr)
+
+
+class LearningRateSchedule:
+    """scikit-learn's ``learning_rate`` for SGD, applied to an optimizer's ``param_groups``.
+
+    - "constant": ``learning_rate_init`` throughout.
+    - "invscaling": after each epoch, :math:`\\eta = \\eta_0 / (t + 1)^{p}` with :math:`t`
+      the number of samples seen (``t_``) and :math:`p` = ``power_t``.
+    - "adaptive": when the loss (or validation score) stalls for ``n_iter_no_change``
+      epochs, divide :math:`\\eta` by 5 and go on; stop once :math:`\\eta \\le 10^{-6}`.
+
+    Solvers other than "sgd" and "gd" adapt their own steps and ignore it, as in scikit-learn.
+
+    Parameters
+    ----------
+    optimizer : gradlab.optim.Optimizer
+    kind : {"constant", "invscaling", "adaptive"}
+    learning_rate_init, power_t : float
+    active : bool
+        False: keep the learning rate constant and stop on the first stall.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> opt = gl.optim.SGD([gl.nn.Parameter([1.0])], lr=0.1)
+    >>> schedule = LearningRateSchedule(opt, "invscaling", 0.1, 0.5, active=True)
+    >>> schedule.epoch_end(samples_seen=3)
+    >>> opt.param_groups[0]["lr"]
+    0.05
+    """
+
+    def __init__(
+        self,
+        optimizer: gl.optim.Optimizer,
+        kind: str,
+        learning_rate_init: float,
+        power_t: float,
+        active: bool,
+    ) -> None:
+        self.optimizer = optimizer
+        self.kind = kind if active else "constant"
+        self.learning_rate_init = float(learning_rate_init)
+        self.power_t = float(power_t)
+
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _set(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def epoch_end(self, samples_seen: int) -> None:
+        """Update the learning rate after an epoch ("invscaling")."""
+        if self.kind == "invscaling":
+            self._set(self.learning_rate_init / (samples_seen + 1) ** self.power_t)
+
+    def stalled(self) -> bool:
+        """React to a stall; True when training should stop."""
+        if self.kind != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self._set(self.learning_rate / 5.0)
+        return False

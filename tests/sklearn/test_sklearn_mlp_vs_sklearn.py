@@ -1,0 +1,176 @@
+"""The MLP estimators trained side by side with scikit-learn's: same numbers.
+
+With solver 'sgd', scikit-learn's random_state draws the same initial weights, batches and
+validation splits here as there, so every fitted number must agree to rounding; with 'adam'
+the two differ only in where epsilon enters (see gradlab.sklearn.solvers).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import sklearn.neural_network as sk
+from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from gradlab.sklearn import MLPClassifier, MLPRegressor
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def regression(n_targets: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    X, y = make_regression(120, 4, n_targets=n_targets, noise=1.0, random_state=0)
+    return X, y / 100
+
+
+def assert_same_fit(ours: Any, theirs: Any, rtol: float = 1e-9) -> None:
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    assert ours.n_layers_ == theirs.n_layers_
+    assert ours.n_outputs_ == theirs.n_outputs_
+    assert ours.out_activation_ == theirs.out_activation_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+    for a, b in zip(
+        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True
+    ):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
+
+
+SGD_SETTINGS = [
+    dict(momentum=0.9, nesterovs_momentum=True, batch_size=32),
+    dict(momentum=0.9, nesterovs_momentum=False, batch_size="auto"),
+    dict(momentum=0.0, batch_size=50, shuffle=False),
+]
+
+
+@pytest.mark.parametrize("settings", SGD_SETTINGS)
+@pytest.mark.parametrize("binary", [False, True], ids=["multiclass", "binary"])
+def test_classifier_sgd_matches_sklearn(settings: dict[str, Any], binary: bool) -> None:
+    X, y = iris()
+    if binary:
+        y = np.where(y == 1, "versicolor", "other")
+    kw = dict(hidden_layer_sizes=(6, 4), solver="sgd", alpha=0.01, max_iter=12, random_state=3)
+    ours = MLPClassifier(**kw, **settings).fit(X, y)
+    theirs = sk.MLPClassifier(**kw, **settings).fit(X, y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_multilabel_classifier_matches_sklearn() -> None:
+    X, Y = make_multilabel_classification(100, 6, n_classes=3, random_state=0)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=10, batch_size=16, random_state=1)
+    ours, theirs = MLPClassifier(**kw).fit(X, Y), sk.MLPClassifier(**kw).fit(X, Y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("n_targets", [1, 3])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_regressor_sgd_matches_sklearn(n_targets: int, activation: str) -> None:
+    X, y = regression(n_targets)
+    kw = dict(
+        hidden_layer_sizes=(5,), activation=activation, solver="sgd", alpha=0.1,
+        learning_rate_init=0.01, max_iter=10, batch_size=16, random_state=2,
+    )  # fmt: skip
+    ours, theirs = MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+
+
+def test_poisson_regressor_matches_sklearn() -> None:
+    X, _ = regression()
+    y = np.random.RandomState(0).poisson(np.exp(0.3 * X[:, 0]))
+    kw = dict(loss="poisson", hidden_layer_sizes=(5,), solver="sgd", max_iter=10, random_state=1)
+    ours, theirs = MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y)
+    assert ours.out_activation_ == "exp"
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+
+
+def test_sample_weight_matches_sklearn() -> None:
+    X, y = regression()
+    weights = np.random.RandomState(0).randint(0, 4, len(X)).astype(float)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=10, batch_size=16, random_state=1)
+    ours = MLPRegressor(**kw).fit(X, y, sample_weight=weights)
+    theirs = sk.MLPRegressor(**kw).fit(X, y, sample_weight=weights)
+    assert_same_fit(ours, theirs)
+    Xc, yc = iris()
+    weights = np.random.RandomState(1).uniform(0, 3, len(Xc))
+    ours_c = MLPClassifier(**kw).fit(Xc, yc, sample_weight=weights)
+    theirs_c = sk.MLPClassifier(**kw).fit(Xc, yc, sample_weight=weights)
+    assert_same_fit(ours_c, theirs_c)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive"])
+@pytest.mark.parametrize("binary", [False, True], ids=["multiclass", "binary"])
+def test_schedules_and_early_stopping_match_sklearn(schedule: str, binary: bool) -> None:
+    X, y = iris()
+    if binary:
+        y = (y == 2).astype(int)
+    kw = dict(
+        hidden_layer_sizes=(4,), solver="sgd", momentum=0.0, learning_rate=schedule,
+        learning_rate_init=0.3, early_stopping=True, n_iter_no_change=2, max_iter=80,
+        tol=1e-3, random_state=0,
+    )  # fmt: skip
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert ours.best_validation_score_ == theirs.best_validation_score_
+    assert ours.best_loss_ is None and theirs.best_loss_ is None
+
+
+@pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
+def test_schedules_on_training_loss_match_sklearn(schedule: str) -> None:
+    X, y = regression()
+    kw = dict(
+        hidden_layer_sizes=(4,), solver="sgd", momentum=0.0, learning_rate=schedule,
+        learning_rate_init=0.05, n_iter_no_change=2, tol=1e-2, max_iter=60, random_state=0,
+    )  # fmt: skip
+    ours, theirs = MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y)
+    assert_same_fit(ours, theirs)
+    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-9)
+
+
+def test_partial_fit_and_warm_start_match_sklearn() -> None:
+    X, y = iris()
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", batch_size=40, random_state=0)
+    ours, theirs = MLPClassifier(**kw), sk.MLPClassifier(**kw)
+    for start in (0, 50, 100, 0):
+        part = slice(start, start + 50)
+        ours.partial_fit(X[part], y[part], classes=[0, 1, 2])
+        theirs.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    assert_same_fit(ours, theirs)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=3, warm_start=True, random_state=0)
+    ours, theirs = MLPClassifier(**kw), sk.MLPClassifier(**kw)
+    for _ in range(3):
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    assert_same_fit(ours, theirs)
+    assert len(ours.loss_curve_) == 9
+
+
+def test_adam_matches_sklearn_closely() -> None:
+    X, y = iris()
+    kw = dict(hidden_layer_sizes=(8,), solver="adam", max_iter=30, random_state=0)
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-3)
