@@ -238,3 +238,15 @@ def test_class_index_out_of_range_is_refused() -> None:
 def test_target_of_another_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="target has shape"):
         gl.squared_error(gl.Tensor(np.zeros((4, 1))), np.zeros(3))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (1, 3)])
+def test_float_class_labels_are_refused_not_broadcast(shape) -> None:
+    # (n,) float labels broadcast against (n, k) logits when n == k or n == 1, which would
+    # silently read them as probability rows; PyTorch refuses a float (n,) target too.
+    logits = np.zeros(shape)
+    labels = np.arange(shape[0], dtype=np.float64)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels))
+    with pytest.raises(ValueError, match="integer class indices"):
+        gl.softmax_cross_entropy(gl.Tensor(logits), labels)

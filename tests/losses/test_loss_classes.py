@@ -289,3 +289,9 @@ def test_reprs_and_names():
         "mae",
         "huber",
     ]
+
+
+@pytest.mark.parametrize("delta", ["1.0", None, [1.0]])
+def test_huber_rejects_a_delta_that_is_not_a_number(delta):
+    with pytest.raises(TypeError, match="delta must be a positive number"):
+        Huber(delta=delta)

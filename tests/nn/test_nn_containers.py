@@ -116,3 +116,22 @@ def test_zero_grad_train_eval_astype():
     model.astype(np.float32)
     assert model.dtype == np.float32 and model([[1.0, 2.0]]).dtype == np.float32
     assert model.get_config()["dtype"] == "float32"
+
+
+def test_a_refused_state_dict_changes_no_parameter():
+    model = gl.nn.MLP(2, [2], 1, rng=0)
+    before = {name: p.data.copy() for name, p in model.named_parameters()}
+    state = {name: value + 1.0 for name, value in before.items()}
+    state["2.weight"] = np.zeros((5, 5))  # refused after "0.weight" and "0.bias" would fit
+    with pytest.raises(ValueError, match=r"'2\.weight' has shape \(5, 5\)"):
+        model.load_state_dict(state)
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.data, before[name])
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.complex128, "U3"])
+def test_astype_refuses_a_non_float_dtype(dtype):
+    model = gl.nn.MLP(2, [2], 1, rng=0)
+    with pytest.raises(TypeError, match="float16, float32 or float64"):
+        model.astype(dtype)
+    assert model.dtype == np.float64

@@ -98,3 +98,20 @@ def test_bad_clipping_arguments_are_named(call, message):
     ours, _ = _pair(scale=1.0)
     with pytest.raises(ValueError, match=message):
         call(ours)
+
+
+def test_numpy_scalar_thresholds_keep_float32_and_match_torch():
+    # np.float64 scalars promote float32 arrays under NEP 50; the thresholds must not.
+    g = np.array([3.0, -4.0, 12.0], dtype=np.float32)
+    p = gl.nn.Parameter(np.zeros(3, dtype=np.float32))
+    p.grad = g.copy()
+    gl.optim.clip_grad_norm_([p], np.float64(1.0))
+    t = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    t.grad = torch.tensor(g, dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([t], 1.0)
+    assert p.grad.dtype == np.float32
+    np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-6)
+    gl.optim.clip_grad_value_([p], np.float64(0.1))
+    torch.nn.utils.clip_grad_value_([t], 0.1)
+    assert p.grad.dtype == np.float32
+    np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-6)

@@ -244,3 +244,20 @@ def test_history_is_ready_to_plot(tmp_path):
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3, 4])
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), history["val_loss"])
     assert len(history) == 4
+
+
+def test_model_checkpoint_saves_an_epoch_whose_val_loss_is_infinite(tmp_path):
+    # A finite training loss and an overflowing validation loss: (1e200)^2 is inf in float64.
+    model = gl.nn.Linear.from_values([[1.0], [1.0]], bias=[0.0])
+    X_val, y_val = np.array([[1e200, 0.0]]), np.array([0.0])
+    assert float("inf") == 1e200 * 1e200
+    checkpoint = gl.training.ModelCheckpoint(tmp_path / "last.safetensors")
+    with np.errstate(over="ignore"):
+        history = gl.fit(
+            model, X, Y, lr=0.0, epochs=1, validation_data=(X_val, y_val),
+            callbacks=[checkpoint], verbose=0,
+        )  # fmt: skip
+    _, metadata = gl.io.load_with_metadata(tmp_path / "last.safetensors")
+    assert metadata["epoch"] == 1
+    assert metadata["loss"] == pytest.approx(history.history["loss"][0])
+    assert metadata["val_loss"] == "inf"

@@ -63,7 +63,19 @@ CASES = [
         ValueError,
         "Found input variables with inconsistent numbers of samples: [4, 3]",
     ),
-    ("strings in X", {"X": [["a", "b"]] * 4}, ValueError, "X holds values that are not numbers"),
+    # scikit-learn's wording for text in numeric input, numeric-looking text included.
+    (
+        "strings in X",
+        {"X": [["a", "b"]] * 4},
+        ValueError,
+        "dtype='numeric' is not compatible with arrays of bytes/strings",
+    ),
+    (
+        "numeric-looking strings in X",
+        {"X": [["1.5", "2"]] * 4},
+        ValueError,
+        "dtype='numeric' is not compatible with arrays of bytes/strings",
+    ),
     ("complex X", {"X": X + 1j}, ValueError, "Complex data not supported in X"),
     ("ragged X", {"X": [[1.0, 2.0], [1.0]]}, ValueError, "X could not be made into an array"),
     ("wrong features", {"X": np.zeros((4, 3))}, ValueError, "the model cannot take X of shape"),

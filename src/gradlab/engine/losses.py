@@ -147,7 +147,13 @@ def softmax_cross_entropy(
     log_p = shifted - np.log(total)
     slope = e / total  # softmax(z); the target is subtracted below
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.ndim == z.ndim - 1 and t.dtype.kind in "iub":
+    if t.ndim == z.ndim - 1 and t.dtype.kind not in "iub":
+        # Broadcasting would read such labels as probability rows when n == k or n == 1.
+        raise ValueError(
+            f"class labels of shape {t.shape} must be integer class indices; got dtype "
+            f"{t.dtype}. Pass y.astype(int), or one-hot / probability rows of shape {z.shape}."
+        )
+    if t.ndim == z.ndim - 1:
         index = t.astype(np.intp, copy=False)
         if index.size and (index.min() < 0 or index.max() >= z.shape[axis]):
             raise ValueError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gradlab.engine import Tensor, absolute_error, huber
 from gradlab.engine.tensor import Operand
 from gradlab.losses.base import Loss
@@ -58,6 +60,8 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction)
+        if isinstance(delta, bool) or not isinstance(delta, int | float | np.integer | np.floating):
+            raise TypeError(f"Huber got delta={delta!r}; delta must be a positive number.")
         if not delta > 0:
             raise ValueError(f"Huber got delta={delta!r}; delta must be a positive number.")
         self.delta = float(delta)

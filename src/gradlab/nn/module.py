@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
+from gradlab.engine.tensor import as_float_array
 
 
 class Parameter(Tensor):
@@ -147,7 +148,7 @@ class Module:
     def astype(self, dtype: DTypeLike) -> Module:
         """Convert every parameter to ``dtype`` (float32 or float64) in place and return self."""
         for parameter in self.parameters():
-            parameter.data = parameter.data.astype(dtype)
+            parameter.data = as_float_array(parameter.data, dtype).copy()
             parameter.grad = None
         return self
 
@@ -185,16 +186,20 @@ class Module:
                 f"state_dict does not fit {type(self).__name__}: missing keys {missing}, "
                 f"unexpected keys {unexpected}."
             )
+        # Every entry is checked before any is assigned: a refused state changes nothing.
+        values = {}
         for name, parameter in own.items():
             if name not in state:
                 continue
-            value = np.asarray(state[name])
+            value = as_float_array(state[name], parameter.dtype)
             if value.shape != parameter.shape:
                 raise ValueError(
                     f"state_dict entry {name!r} has shape {value.shape}, "
                     f"but the parameter has shape {parameter.shape}."
                 )
-            parameter.data = np.array(value, dtype=parameter.dtype)
+            values[name] = value
+        for name, value in values.items():
+            own[name].data = np.array(value)
         return missing, unexpected
 
     # --------------------------------------------------------------- description

@@ -36,6 +36,6 @@ def as_generator(rng: RandomState) -> np.random.Generator:
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(
-        f"rng={rng!r} cannot be used to seed a numpy.random.Generator; pass None, an int seed "
-        "or a numpy.random.Generator (e.g. numpy.random.default_rng(0))."
+        f"rng={rng!r} cannot be used to seed a numpy.random.Generator; rng must be None, an "
+        "integer seed or a numpy.random.Generator (e.g. numpy.random.default_rng(0))."
     )

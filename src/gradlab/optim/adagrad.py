@@ -8,7 +8,14 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
-from gradlab.optim.optimizer import Optimizer, ParamGroup, Params, check_flags, check_nonnegative
+from gradlab.optim.optimizer import (
+    Optimizer,
+    ParamGroup,
+    Params,
+    check_flags,
+    check_nonnegative,
+    followed_gradient,
+)
 
 
 class Adagrad(Optimizer):
@@ -78,10 +85,7 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = np.full_like(data, float(group["initial_accumulator_value"]))
         weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * data
+        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
         state["step"] += 1
         clr = float(group["lr"]) / (1 + (state["step"] - 1) * float(group["lr_decay"]))
         total = state["sum"]

@@ -16,6 +16,7 @@ from gradlab.optim.optimizer import (
     check_flags,
     check_fraction,
     check_nonnegative,
+    followed_gradient,
 )
 
 
@@ -103,13 +104,10 @@ class Adam(Optimizer):
         lr = float(group["lr"])
         beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
         weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            if self._decoupled:
-                data *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * data
+        if self._decoupled and weight_decay != 0:
+            data *= 1 - lr * weight_decay
+        coupled_decay = 0.0 if self._decoupled else weight_decay
+        grad = followed_gradient(grad, data, group["maximize"], coupled_decay)
         state["step"] += 1
         step = state["step"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]

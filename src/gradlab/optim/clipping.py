@@ -64,6 +64,7 @@ def clip_grad_norm_(
     """
     if not 0 <= max_norm < math.inf:
         raise ValueError(f"clip_grad_norm_ got max_norm={max_norm!r}; it must be finite and >= 0.")
+    max_norm = float(max_norm)  # a NumPy float64 scalar would promote float32 gradients
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_ got norm_type={norm_type!r}; it must be positive.")
     pairs = _with_grads(parameters, "clip_grad_norm_")
@@ -109,5 +110,6 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError(
             f"clip_grad_value_ got clip_value={clip_value!r}; it must be finite and >= 0."
         )
+    clip_value = float(clip_value)  # a NumPy float64 scalar would promote float32 gradients
     for p, g in _with_grads(parameters, "clip_grad_value_"):
         p.grad = np.clip(g, -clip_value, clip_value)

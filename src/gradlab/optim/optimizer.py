@@ -269,6 +269,24 @@ def _as_groups(params: Any, name: str) -> list[Mapping[str, Any]]:
     return [{"params": items}]
 
 
+def followed_gradient(grad: Array, data: Array, maximize: bool, weight_decay: float) -> Array:
+    """The gradient a step follows: g' = (-g if maximize else g) + weight_decay * theta.
+
+    A new array whenever it differs from ``grad``: ``p.grad`` itself is never modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> followed_gradient(np.array([1.0]), np.array([2.0]), maximize=True, weight_decay=0.5)
+    array([0.])
+    """
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * data
+    return grad
+
+
 # ---------------------------------------------------------------- hyper-parameter checks
 def check_number(optimizer: str, key: str, value: Any) -> float:
     """``value`` as a float; a TypeError or ValueError unless it is a finite real number."""

@@ -8,7 +8,14 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
-from gradlab.optim.optimizer import Optimizer, ParamGroup, Params, check_flags, check_nonnegative
+from gradlab.optim.optimizer import (
+    Optimizer,
+    ParamGroup,
+    Params,
+    check_flags,
+    check_nonnegative,
+    followed_gradient,
+)
 
 
 class RMSprop(Optimizer):
@@ -89,10 +96,7 @@ class RMSprop(Optimizer):
         lr, alpha = float(group["lr"]), float(group["alpha"])
         momentum = float(group["momentum"])
         weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * data
+        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
         state["step"] += 1
         square_avg = state["square_avg"]
         work = self._buffer(p)

@@ -15,6 +15,7 @@ from gradlab.optim.optimizer import (
     check_flags,
     check_nonnegative,
     check_number,
+    followed_gradient,
 )
 
 
@@ -95,10 +96,7 @@ class SGD(Optimizer):
         lr = float(group["lr"])
         momentum = float(group["momentum"])
         weight_decay = float(group["weight_decay"])
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * data
+        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
         work = self._buffer(p)
         if momentum != 0:
             velocity = state.get("momentum_buffer")

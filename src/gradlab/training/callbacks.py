@@ -256,12 +256,19 @@ class EarlyStopping(Callback):
             self.model.load_state_dict(self.best_weights)
 
 
+def _json_number(value: Any) -> float | str:
+    """``value`` as a float, or as "nan" / "inf" / "-inf", which JSON cannot hold as numbers."""
+    number = float(value)
+    return number if math.isfinite(number) else str(number)
+
+
 class ModelCheckpoint(Callback):
     """Save the model after each epoch, or only when the monitored quantity improves.
 
     Files are written with `gradlab.save` (one safetensors file, written atomically), with the
     epoch (1-based) and the epoch's logs as metadata, so `gradlab.io.load_with_metadata` tells
-    which epoch a file holds.
+    which epoch a file holds. A non-finite logged value is stored as the string "nan", "inf"
+    or "-inf", since JSON has no such numbers.
 
     Parameters
     ----------
@@ -333,6 +340,6 @@ class ModelCheckpoint(Callback):
         from gradlab.io import save
 
         path = self._path(epoch, logs)
-        metadata = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}}
+        metadata = {"epoch": epoch + 1, **{k: _json_number(v) for k, v in logs.items()}}
         save(self.model, path, metadata=metadata)
         self.saved.append(path)

@@ -34,7 +34,14 @@ def _to_numbers(data: Any, name: str) -> np.ndarray:
         ) from None
     if array.dtype.kind == "c":
         raise ValueError(f"Complex data not supported in {name}; pass real numbers.")
-    if array.dtype.kind in "OUS":
+    if array.dtype.kind in "US":
+        # As scikit-learn: text that happens to look numeric is still text; say so.
+        raise ValueError(
+            f"dtype='numeric' is not compatible with arrays of bytes/strings; {name} holds "
+            f"{array.dtype} values. Convert your data to numeric values explicitly instead, "
+            f"e.g. np.asarray({name}, dtype=float), after encoding any text columns."
+        )
+    if array.dtype.kind == "O":
         try:
             array = array.astype(np.float64)
         except (ValueError, TypeError):

@@ -11,6 +11,7 @@ import numpy as np
 
 from gradlab import losses, optim
 from gradlab.engine import Tensor, no_grad
+from gradlab.nn.rng import as_generator
 from gradlab.training.callbacks import Callback
 from gradlab.training.data import Batches, check_X, check_y, split_off_validation
 from gradlab.training.history import History
@@ -148,7 +149,7 @@ def fit(
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"metric names must be distinct and not 'loss'; got {names}.")
 
-    generator = _generator(rng)
+    generator = as_generator(rng)
     k = X_arr.shape[0] if batch_size is None else int(batch_size)
     batches = Batches(X_arr, y_arr, k, shuffle, generator)
     trainer = Trainer(
@@ -299,7 +300,10 @@ def _fit_targets(y: np.ndarray, n_outputs: int, class_indices: bool, name: str) 
             )
         return y.reshape(-1, 1)
     if y.shape[1] != n_outputs:
-        raise ValueError(f"{name} has {y.shape[1]} columns but the model has {n_outputs} outputs.")
+        raise ValueError(
+            f"{name} has {y.shape[1]} columns but the model has {n_outputs} outputs; pass "
+            f"{name} of shape (n, {n_outputs}), or build the model with {y.shape[1]} outputs."
+        )
     return y
 
 
@@ -327,13 +331,3 @@ def _check_optimizer(optimizer: Any, parameters: list[Any]) -> None:
             "the optimizer holds none of the model's parameters; build it over "
             "model.parameters() of this model."
         )
-
-
-def _generator(rng: Any) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or _is_int(rng):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be None, an integer seed or a numpy.random.Generator; got {type(rng).__name__}."
-    )
