@@ -14,9 +14,7 @@ import pytest
 
 import gradlab
 
-MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(gradlab.__path__, prefix="gradlab.")
-)
+MODULES = sorted(info.name for info in pkgutil.walk_packages(gradlab.__path__, prefix="gradlab."))
 
 
 @pytest.mark.parametrize("name", MODULES)
