@@ -46,7 +46,8 @@ def initial_weights() -> dict[str, np.ndarray]:
 
 
 def run_gradlab(X: np.ndarray, y: np.ndarray) -> float:
-    model = gl.nn.MLP(D, [H1, H2], K, activation="relu", dtype=np.float32)
+    with gl.nn.init.skip_init():  # the shared initial weights are loaded right after
+        model = gl.nn.MLP(D, [H1, H2], K, activation="relu", dtype=np.float32)
     model.load_state_dict(initial_weights())
     history = gl.fit(
         model,

@@ -198,8 +198,9 @@ class Module:
                     f"but the parameter has shape {parameter.shape}."
                 )
             values[name] = value
+        # Copied into the existing arrays: no new memory, and views onto a parameter stay valid.
         for name, value in values.items():
-            own[name].data = np.array(value)
+            own[name].data[...] = value
         return missing, unexpected
 
     # --------------------------------------------------------------- description

@@ -61,7 +61,13 @@ def _cast(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
 
 
 def _check_finite(array: np.ndarray, name: str) -> None:
-    if array.dtype.kind != "f" or np.isfinite(array).all():
+    if array.dtype.kind != "f":
+        return
+    # One pass and no array-sized temporary: NaN and inf survive a sum, and a float64 sum of
+    # finite float32/float16 values cannot overflow. Only a non-finite sum needs a closer look.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum(dtype=np.float64)
+    if np.isfinite(total) or np.isfinite(array).all():
         return
     if np.isnan(array).any():
         raise ValueError(f"Input {name} contains NaN.")

@@ -167,6 +167,8 @@ class Trainer:
                 callbacks.on_batch_end(batch, {"loss": value, "size": size})
                 if self.stop_training:
                     break
+            # Free this batch's graph before the next forward builds one: memory holds one, not two.
+            del output, loss
         self._check_parameters(epoch, batch)
         logs = {"loss": total if self._sum_batches else total / seen}
         for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
