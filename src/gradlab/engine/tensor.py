@@ -237,16 +237,27 @@ class Tensor:
                 raise ValueError(
                     f"gradient has shape {seed.shape} but the tensor has shape {self.shape}."
                 )
-        order = _backward_order(self)
-        for t in order:
-            t.grad = None
+        order = _backward_order(self)  # also forgets the intermediates' previous gradients
         _accumulate(self, seed)
         for t in order:
             g, backward = t.grad, t._backward
             if g is None or backward is None:
                 continue
             for parent, pg in zip(t._parents, backward(g), strict=False):
-                if pg is not None and parent.requires_grad:
+                if pg is None or not parent.requires_grad:
+                    continue
+                data = parent.data
+                # The common case, inlined: a first gradient for an intermediate, already in
+                # its input's shape and dtype.
+                if (
+                    parent.grad is None
+                    and parent._backward is not None
+                    and type(pg) is np.ndarray
+                    and pg.shape == data.shape
+                    and pg.dtype == data.dtype
+                ):
+                    parent.grad = pg
+                else:
                     _accumulate(parent, pg)
 
     # ------------------------------------------------------------------- operator overloads
@@ -487,7 +498,8 @@ _by_sequence = attrgetter("_seq")
 
 
 def _backward_order(root: Tensor) -> list[Tensor]:
-    """The recorded (non-leaf) tensors that ``root`` depends on, latest first."""
+    """The recorded (non-leaf) tensors that ``root`` depends on, latest first, each with its
+    ``grad`` reset to None (an intermediate's gradient is that of the latest backward)."""
     order: list[Tensor] = []
     seen = {id(root)}
     stack = [root]
@@ -495,6 +507,7 @@ def _backward_order(root: Tensor) -> list[Tensor]:
         t = stack.pop()
         if t._backward is None:
             continue
+        t.grad = None
         order.append(t)
         for parent in t._parents:
             if parent.requires_grad and id(parent) not in seen:
