@@ -127,12 +127,13 @@ class Adam(Optimizer):
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq
-        step_size = lr / (1 - beta1**step)
+        # p -= lr/(1 - b1^t) * m / (sqrt(v)/c + eps) with c = sqrt(1 - b2^t), computed as
+        # (lr c/(1 - b1^t)) * m / (sqrt(v) + eps c): the same value with one pass fewer.
+        c = math.sqrt(1 - beta2**step)
         np.sqrt(second, out=work)
-        work /= math.sqrt(1 - beta2**step)
-        work += float(group["eps"])
+        work += float(group["eps"]) * c
         np.divide(exp_avg, work, out=work)
-        work *= -step_size
+        work *= -lr * c / (1 - beta1**step)
         data += work
 
 
