@@ -56,7 +56,8 @@ def sigmoid(x: Tensor) -> Tensor:
     >>> gl.sigmoid(gl.Tensor(0.0)).item()
     0.5
     """
-    out = _sigmoid(x.data)
+    xd = x.data
+    out = np.exp(xd - np.logaddexp(0, xd))  # as _sigmoid, inlined on this hot path
     return node(out, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
 
 

@@ -108,7 +108,8 @@ def matmul(a: Operand, b: Operand) -> Tensor:
     For C = A B: dL/dA = dL/dC B^T and dL/dB = A^T dL/dC; batch axes that broadcasting
     added are summed by the engine.
     """
-    a, b = _pair(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
     ad, bd = a.data, b.data
     out = ad @ bd
     if ad.ndim == 2 and bd.ndim == 2:

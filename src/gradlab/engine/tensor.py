@@ -12,6 +12,7 @@ a backward closure hand the same array to several inputs without copying.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from operator import attrgetter
@@ -228,8 +229,7 @@ class Tensor:
                     f"backward() without a gradient needs a one-element tensor; this one has "
                     f"shape {self.shape}. Reduce it (e.g. .sum()) or pass gradient= of that shape."
                 )
-            seed = np.empty(self.data.shape, self.data.dtype)
-            seed[...] = 1
+            seed = _ones(self.data.shape, self.data.dtype)
         else:
             # Copied: the caller's array must not become a leaf's grad that changes with it.
             seed = as_float_array(gradient, self.data.dtype).copy()
@@ -451,6 +451,14 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad if grad.shape == shape else grad.reshape(shape)
 
 
+@functools.cache
+def _ones(shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
+    """dL/dL = 1 for a one-element loss of this shape and dtype, made once and shared."""
+    ones = np.ones(shape, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 def _conform(grad: Array, data: Array) -> Array:
     """``grad`` as an array of ``data``'s shape (broadcasting undone) and dtype."""
     if type(grad) is not np.ndarray:  # NumPy scalars from 0-d arithmetic
@@ -501,7 +509,7 @@ def _backward_order(root: Tensor) -> list[Tensor]:
     """The recorded (non-leaf) tensors that ``root`` depends on, latest first, each with its
     ``grad`` reset to None (an intermediate's gradient is that of the latest backward)."""
     order: list[Tensor] = []
-    seen = {id(root)}
+    seen = {root}  # tensors hash by identity
     stack = [root]
     while stack:
         t = stack.pop()
@@ -510,8 +518,8 @@ def _backward_order(root: Tensor) -> list[Tensor]:
         t.grad = None
         order.append(t)
         for parent in t._parents:
-            if parent.requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
+            if parent.requires_grad and parent not in seen:
+                seen.add(parent)
                 stack.append(parent)
     order.sort(key=_by_sequence, reverse=True)
     return order
