@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from gradlab import io, losses, nn, optim, training
+from gradlab.checking import gradcheck
 from gradlab.engine import *  # noqa: F403
 from gradlab.engine import __all__ as _engine_all
 from gradlab.io import load, save
@@ -21,6 +22,7 @@ __all__ = [
     "__version__",
     "explain",  # noqa: F405 - loaded lazily by __getattr__
     "fit",
+    "gradcheck",
     "io",
     "load",
     "losses",

@@ -8,10 +8,8 @@ from explain_seed_models import seed_002_model
 import gradlab as gl
 
 
-def test_seed_002_rows_agree_with_pytorch():
-    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
-    assert len(check.rows) == 13 and check.passed()
-    assert all(row.symbolic is not None for row in check.rows)
+def _seed_002_output_weight_gradient() -> torch.Tensor:
+    """Seed 002's output weights after PyTorch (float64) backpropagated its squared error."""
     w = torch.tensor([[0.9], [-0.5], [0.08]], dtype=torch.float64, requires_grad=True)
     hidden = torch.sigmoid(
         torch.tensor([[2.0, 9.0]], dtype=torch.float64)
@@ -19,6 +17,14 @@ def test_seed_002_rows_agree_with_pytorch():
         + 0.5
     )
     ((torch.sigmoid(hidden @ w + 0.2) - 0.92) ** 2).sum().backward()
+    return w
+
+
+def test_seed_002_rows_agree_with_pytorch():
+    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
+    assert len(check.rows) == 13 and check.passed()
+    assert all(row.symbolic is not None for row in check.rows)
+    w = _seed_002_output_weight_gradient()
     by_name = {row.name: row for row in check.rows}
     for i in range(3):
         row = by_name[f"W2[{i},0]"]
@@ -61,3 +67,14 @@ def test_parameters_are_left_untouched():
     after = model.state_dict()
     for key, value in before.items():
         np.testing.assert_array_equal(after[key], value)
+
+
+def test_gl_gradcheck_takes_a_whole_model():
+    # The issue's name for the whole-model check: gradlab.gradcheck(model, x, y, ...).
+    check = gl.gradcheck(seed_002_model(), [2, 9], [0.92], loss="mse")
+    assert len(check.rows) == 13 and check.passed()
+    w = _seed_002_output_weight_gradient()
+    by_name = {row.name: row for row in check.rows}
+    assert by_name["W2[0,0]"].autograd == pytest.approx(w.grad[0, 0].item(), rel=1e-10)
+    with pytest.raises(TypeError, match="gradcheck of a function takes no"):
+        gl.gradcheck(lambda t: t.sum(), gl.Tensor([1.0]), loss="mse")

@@ -1,4 +1,8 @@
-"""The autograd engine: `Tensor`, its operations, `no_grad` and `gradcheck`."""
+"""The autograd engine: `Tensor`, its operations, `no_grad` and `gradcheck`.
+
+``gradlab.gradcheck`` (in `gradlab.checking`) wraps this package's `gradcheck` so that it also
+takes a whole model; the star import of this package therefore leaves `gradcheck` out.
+"""
 
 from gradlab.engine.activations import (
     leaky_relu,
@@ -13,7 +17,8 @@ from gradlab.engine.activations import (
 from gradlab.engine.arithmetic import add, div, matmul, mul, neg, power, sub
 from gradlab.engine.elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
 from gradlab.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
-from gradlab.engine.gradcheck import GradcheckError, gradcheck
+from gradlab.engine.gradcheck import GradcheckError
+from gradlab.engine.gradcheck import gradcheck as gradcheck
 from gradlab.engine.losses import (
     absolute_error,
     binary_cross_entropy,
@@ -42,7 +47,6 @@ __all__ = [
     "enable_grad",
     "exp",
     "getitem",
-    "gradcheck",
     "hinge",
     "huber",
     "is_grad_enabled",
