@@ -247,14 +247,14 @@ class Tensor:
                 if pg is None or not parent.requires_grad:
                     continue
                 data = parent.data
-                # The common case, inlined: a first gradient for an intermediate, already in
-                # its input's shape and dtype.
+                # The common case, inlined: a first gradient already in its input's shape and
+                # dtype, for an intermediate or (as its own fresh array) for a leaf.
                 if (
                     parent.grad is None
-                    and parent._backward is not None
                     and type(pg) is np.ndarray
                     and pg.shape == data.shape
                     and pg.dtype == data.dtype
+                    and (parent._backward is not None or _owns_memory(pg))
                 ):
                     parent.grad = pg
                 else:
@@ -470,11 +470,16 @@ def _conform(grad: Array, data: Array) -> Array:
     return grad
 
 
+def _owns_memory(array: Array) -> bool:
+    """True for a writable array that is no view of another (safe to hand to the user)."""
+    return array.base is None and array.flags.writeable
+
+
 def _accumulate(t: Tensor, grad: Array) -> None:
     grad = _conform(grad, t.data)
     if t.grad is None:
         # A leaf's grad is the user's array: give it its own writable memory.
-        if t._backward is None and (not grad.flags.writeable or grad.base is not None):
+        if t._backward is None and not _owns_memory(grad):
             grad = grad.copy()
     else:
         grad = t.grad + grad
