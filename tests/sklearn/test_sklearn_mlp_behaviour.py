@@ -310,3 +310,17 @@ def test_model_is_an_ordinary_gradlab_network(tmp_path: Any) -> None:
     gl.save(reg.model_, path)
     restored = gl.load(path)
     np.testing.assert_allclose(gl.predict(restored, X)[:, 0], reg.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [MLPClassifier, MLPRegressor, gl.sklearn.Perceptron])
+def test_random_state_none_leaves_numpys_global_generator_alone(make: Any) -> None:
+    # GUIDE: randomness through a seed or a generator, never NumPy's global state. The oracle
+    # is NumPy's own record of its global generator, before and after the fit.
+    X, y = load_iris(return_X_y=True)
+    target = y if make is not MLPRegressor else X[:, 0]
+    before = np.random.get_state()  # noqa: NPY002 - the global generator is what is checked
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        make(random_state=None, max_iter=3).fit(X, target)
+    after = np.random.get_state()  # noqa: NPY002
+    assert before[2:] == after[2:] and np.array_equal(before[1], after[1])

@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d, validate_data
 
 import gradlab as gl
@@ -41,7 +40,7 @@ from gradlab.sklearn.solvers import (
     LearningRateSchedule,
     make_optimizer,
 )
-from gradlab.sklearn.validation import check_sample_weight, validation_split
+from gradlab.sklearn.validation import check_sample_weight, random_state_of, validation_split
 
 #: Hidden-layer activations: scikit-learn's four and gradlab's others with a useful gradient.
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
@@ -188,7 +187,7 @@ class BaseMLP(BaseEstimator):
         if self.out_activation_ == "softmax":
             n_outputs = len(self.classes_)
         weights = check_sample_weight(sample_weight, len(Xv), dtype)
-        rng = check_random_state(self.random_state)
+        rng = random_state_of(self.random_state)
         if first_pass:
             self._initialize(Xv.shape[1], n_outputs, dtype, rng)
         elif n_outputs != self.n_outputs_:

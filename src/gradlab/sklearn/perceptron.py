@@ -9,7 +9,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -23,7 +22,11 @@ from gradlab.sklearn.parameters import (
     validate_params,
 )
 from gradlab.sklearn.rosenblatt import rosenblatt_epoch
-from gradlab.sklearn.validation import check_partial_fit_first_call, validation_split
+from gradlab.sklearn.validation import (
+    check_partial_fit_first_call,
+    random_state_of,
+    validation_split,
+)
 
 _FLOATS = (np.float64, np.float32)
 
@@ -167,7 +170,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         if not warm:
             self._build(Xv.shape[1], Xv.dtype)
-        self._run(Xv, yv, check_random_state(self.random_state), self.max_iter, stopping=True)
+        self._run(Xv, yv, random_state_of(self.random_state), self.max_iter, stopping=True)
         return self
 
     def partial_fit(
@@ -199,7 +202,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
         if not hasattr(self, "model_"):
             self._build(Xv.shape[1], Xv.dtype)
-        self._run(Xv, yv, check_random_state(self.random_state), 1, stopping=False)
+        self._run(Xv, yv, random_state_of(self.random_state), 1, stopping=False)
         return self
 
     def _build(self, n_features: int, dtype: np.dtype[Any]) -> None:

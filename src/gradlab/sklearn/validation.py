@@ -130,3 +130,25 @@ def validation_split(
             "your dataset."
         )
     return train, val
+
+
+def random_state_of(random_state: int | np.random.RandomState | None) -> np.random.RandomState:
+    """The generator behind ``random_state``, as ``sklearn.utils.check_random_state`` gives it,
+    except that None means a fresh generator seeded by the operating system rather than NumPy's
+    global one: fitting never advances (or depends on) anyone else's random stream.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> before = np.random.get_state()[1].copy()
+    >>> _ = random_state_of(None).random_sample(3)
+    >>> bool((np.random.get_state()[1] == before).all())
+    True
+    >>> random_state_of(0).randint(100) == np.random.RandomState(0).randint(100)
+    True
+    """
+    from sklearn.utils import check_random_state
+
+    if random_state is None:
+        return np.random.RandomState()
+    return check_random_state(random_state)
