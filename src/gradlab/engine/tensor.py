@@ -4,7 +4,7 @@ Every operation builds its result with :func:`node`, handing over the forward va
 input tensors and a ``backward`` closure that maps the output's gradient to one gradient per
 input. This module does the rest for every op alike: it undoes broadcasting, keeps each
 gradient in its input's dtype, accumulates gradients of inputs used more than once, and walks
-the graph in an iteratively built topological order, so depth is limited only by memory.
+the graph latest-result-first with a heap (no recursion, so depth is limited only by memory).
 
 Gradients are never modified in place by gradlab (accumulation builds a new array), which lets
 a backward closure hand the same array to several inputs without copying.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Sequence
-from operator import attrgetter
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -237,16 +237,35 @@ class Tensor:
                 raise ValueError(
                     f"gradient has shape {seed.shape} but the tensor has shape {self.shape}."
                 )
-        order = _backward_order(self)  # also forgets the intermediates' previous gradients
+        if self._backward is None:  # a leaf: the seed is its whole gradient
+            _accumulate(self, seed)
+            return
+        self.grad = None
         _accumulate(self, seed)
-        for t in order:
-            g, backward = t.grad, t._backward
-            if g is None or backward is None:
-                continue
+        # Recorded tensors are visited latest first, so each is visited after every tensor
+        # that uses it (their sequence numbers are larger); a tensor's previous gradient is
+        # forgotten when it is first reached, before anything is added to it.
+        heap = [(-self._seq, self)]
+        seen = {self}
+        while heap:
+            t = heappop(heap)[1]
+            g = t.grad
             # zip's strict= keyword alone doubles its cost here; each op returns one gradient
             # per parent by construction.
-            for parent, pg in zip(t._parents, backward(g)):  # noqa: B905
-                if pg is None or not parent.requires_grad:
+            pairs = (
+                zip(t._parents, t._backward(g))  # type: ignore[misc]  # noqa: B905
+                if g is not None
+                else ((parent, None) for parent in t._parents)
+            )
+            for parent, pg in pairs:
+                if not parent.requires_grad:
+                    continue
+                if parent not in seen:
+                    seen.add(parent)
+                    if parent._backward is not None:
+                        parent.grad = None
+                        heappush(heap, (-parent._seq, parent))
+                if pg is None:
                     continue
                 data = parent.data
                 # The common case, inlined: a first gradient already in its input's shape and
@@ -506,30 +525,9 @@ def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
     ]
 
 
-# Every recorded result gets a larger number than its inputs, so sorting by it is a
-# topological order; collecting the graph needs no recursion and no post-order bookkeeping.
+# Every recorded result gets a larger number than its inputs, so visiting the largest number
+# first is a reverse topological order: backward needs no recursion and no separate sort.
 _sequence = itertools.count()
-_by_sequence = attrgetter("_seq")
-
-
-def _backward_order(root: Tensor) -> list[Tensor]:
-    """The recorded (non-leaf) tensors that ``root`` depends on, latest first, each with its
-    ``grad`` reset to None (an intermediate's gradient is that of the latest backward)."""
-    order: list[Tensor] = []
-    seen = {root}  # tensors hash by identity
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        if t._backward is None:
-            continue
-        t.grad = None
-        order.append(t)
-        for parent in t._parents:
-            if parent.requires_grad and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    order.sort(key=_by_sequence, reverse=True)
-    return order
 
 
 # Op modules import this one; importing them last lets Tensor's methods call them.
