@@ -7,7 +7,7 @@ squared error also has ``"half_sum"``, the (1/2) sum of seeds 003 and 004 whose 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,6 +48,24 @@ def _target(target: Operand, prediction: Tensor) -> Array:
     return t
 
 
+def _loss_node(
+    out: Array,
+    x: Tensor,
+    slope: Array,
+    factor: float,
+    op: str,
+    attrs: dict[str, Any],
+) -> Tensor:
+    """The loss's node, whose backward is dL/dx = factor * slope * dL/d(loss).
+
+    For a reduced loss dL/d(loss) is 0-d: as a Python float it keeps the product one NumPy
+    operation and the slope's dtype. For ``reduction="none"`` it is elementwise.
+    """
+    if attrs["reduction"] == "none":
+        return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
+    return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
+
+
 def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     """Squared error (p - y)^2, reduced. d/dp = 2 (p - y), times the reduction's factor.
 
@@ -63,9 +81,7 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     diff = prediction.data - y
     out, scale = _reduce(diff * diff, reduction)
     attrs = {"target": y, "reduction": reduction}
-    if reduction == "none":
-        return node(out, (prediction,), lambda g: (g * 2 * diff,), "squared_error", attrs)
-    return node(out, (prediction,), lambda g: (diff * (2 * scale * g),), "squared_error", attrs)
+    return _loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -75,7 +91,7 @@ def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean")
     out, scale = _reduce(np.abs(diff), reduction)
     sign = np.sign(diff)
     attrs = {"target": y, "reduction": reduction}
-    return node(out, (prediction,), lambda g: (sign * (scale * g),), "absolute_error", attrs)
+    return _loss_node(out, prediction, sign, scale, "absolute_error", attrs)
 
 
 def huber(
@@ -93,7 +109,7 @@ def huber(
     out, scale = _reduce(values, reduction)
     slope = np.where(small, r, delta * np.sign(r))
     attrs = {"target": y, "reduction": reduction, "delta": delta}
-    return node(out, (prediction,), lambda g: (slope * (scale * g),), "huber", attrs)
+    return _loss_node(out, prediction, slope, scale, "huber", attrs)
 
 
 def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -108,9 +124,7 @@ def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = 
     out, scale = _reduce(values, reduction)
     slope = (p - y) / (p * (1 - p))
     attrs = {"target": y, "reduction": reduction}
-    return node(
-        out, (probability,), lambda g: (slope * (scale * g),), "binary_cross_entropy", attrs
-    )
+    return _loss_node(out, probability, slope, scale, "binary_cross_entropy", attrs)
 
 
 def binary_cross_entropy_with_logits(
@@ -126,7 +140,7 @@ def binary_cross_entropy_with_logits(
     out, scale = _reduce(values, reduction)
     slope = _sigmoid(z) - y
     attrs = {"target": y, "reduction": reduction}
-    return node(out, (logits,), lambda g: (slope * (scale * g),), "bce_with_logits", attrs)
+    return _loss_node(out, logits, slope, scale, "bce_with_logits", attrs)
 
 
 def softmax_cross_entropy(
@@ -184,7 +198,7 @@ def softmax_cross_entropy(
             "softmax_cross_entropy",
             attrs,
         )
-    return node(out, (logits,), lambda g: (slope * (scale * g),), "softmax_cross_entropy", attrs)
+    return _loss_node(out, logits, slope, scale, "softmax_cross_entropy", attrs)
 
 
 def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -194,4 +208,4 @@ def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     out, scale = _reduce(np.maximum(margin, 0), reduction)
     slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
     attrs = {"target": y, "reduction": reduction}
-    return node(out, (scores,), lambda g: (slope * (scale * g),), "hinge", attrs)
+    return _loss_node(out, scores, slope, scale, "hinge", attrs)
