@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.engine.tensor import Array, Tensor, node
+from gradlab.engine.tensor import ONE, ZERO, Array, Tensor, node
 
 
 def _sigmoid(x: Array) -> Array:
     # 1 / (1 + e^-x) = e^(x - ln(1 + e^x)); logaddexp never overflows, and the
     # cancellation for large x costs at most |x| ulps in the exponent (relative 1e-14 at x = 30).
-    return np.exp(x - np.logaddexp(0, x))
+    return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
 
 
 def step(x: Tensor) -> Tensor:
@@ -57,20 +57,23 @@ def sigmoid(x: Tensor) -> Tensor:
     0.5
     """
     xd = x.data
-    out = np.exp(xd - np.logaddexp(0, xd))  # as _sigmoid, inlined on this hot path
-    return node(out, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    out = np.exp(xd - np.logaddexp(xd, ZERO[xd.dtype]))  # _sigmoid, inlined on the hot path
+    one = ONE[xd.dtype]
+    return node(out, (x,), lambda g: (g * out * (one - out),), "sigmoid")
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent. d/dx = 1 - tanh(x)^2."""
     out = np.tanh(x.data)
-    return node(out, (x,), lambda g: (g * (1 - out * out),), "tanh")
+    one = ONE[out.dtype]
+    return node(out, (x,), lambda g: (g * (one - out * out),), "tanh")
 
 
 def softplus(x: Tensor) -> Tensor:
     """softplus(x) = ln(1 + e^x), computed as logaddexp(0, x). d/dx = sigmoid(x)."""
     xd = x.data
-    return node(np.logaddexp(0, xd), (x,), lambda g: (g * _sigmoid(xd),), "softplus")
+    out = np.logaddexp(xd, ZERO[xd.dtype])
+    return node(out, (x,), lambda g: (g * _sigmoid(xd),), "softplus")
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:

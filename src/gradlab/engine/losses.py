@@ -58,11 +58,15 @@ def _loss_node(
 ) -> Tensor:
     """The loss's node, whose backward is dL/dx = factor * slope * dL/d(loss).
 
-    For a reduced loss dL/d(loss) is 0-d: as a Python float it keeps the product one NumPy
-    operation and the slope's dtype. For ``reduction="none"`` it is elementwise.
+    For a reduced loss dL/d(loss) is 0-d and of the slope's dtype, so that with a factor of 1
+    the product is one NumPy operation with no Python number in it; any other factor joins it
+    as a Python float, which keeps the slope's dtype too. For ``reduction="none"`` it is
+    elementwise.
     """
     if attrs["reduction"] == "none":
         return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
+    if factor == 1:
+        return node(out, (x,), lambda g: (slope * g,), op, attrs)
     return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
 
 

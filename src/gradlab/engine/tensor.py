@@ -223,59 +223,56 @@ class Tensor:
                 "this tensor does not require grad, so there is nothing to backpropagate; "
                 "create its inputs with requires_grad=True (and not inside no_grad())."
             )
+        data = self.data
         if gradient is None:
-            if self.data.size != 1:
+            if data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element tensor; this one has "
                     f"shape {self.shape}. Reduce it (e.g. .sum()) or pass gradient= of that shape."
                 )
-            seed = _ones(self.data.shape, self.data.dtype)
+            seed = ONE[data.dtype] if data.ndim == 0 else _ones(data.shape, data.dtype)
         else:
             # Copied: the caller's array must not become a leaf's grad that changes with it.
-            seed = as_float_array(gradient, self.data.dtype).copy()
-            if seed.shape != self.shape:
+            seed = as_float_array(gradient, data.dtype).copy()
+            if seed.shape != data.shape:
                 raise ValueError(
                     f"gradient has shape {seed.shape} but the tensor has shape {self.shape}."
                 )
         if self._backward is None:  # a leaf: the seed is its whole gradient
             _accumulate(self, seed)
             return
-        self.grad = None
-        _accumulate(self, seed)
+        self.grad = seed
         # Recorded tensors are visited latest first, so each is visited after every tensor
         # that uses it (their sequence numbers are larger); a tensor's previous gradient is
-        # forgotten when it is first reached, before anything is added to it.
+        # forgotten when it is first reached, before anything is added to it. Leaves are
+        # never pushed: they only accumulate.
         heap = [(-self._seq, self)]
-        seen = {self}
+        reached = {self}
         while heap:
             t = heappop(heap)[1]
             g = t.grad
+            parents = t._parents
             # zip's strict= keyword alone doubles its cost here; each op returns one gradient
             # per parent by construction.
-            pairs = (
-                zip(t._parents, t._backward(g))  # type: ignore[misc]  # noqa: B905
-                if g is not None
-                else ((parent, None) for parent in t._parents)
-            )
-            for parent, pg in pairs:
-                if not parent.requires_grad:
-                    continue
-                if parent not in seen:
-                    seen.add(parent)
-                    if parent._backward is not None:
+            grads = t._backward(g) if g is not None else (None,) * len(parents)  # type: ignore[misc]
+            for parent, pg in zip(parents, grads):  # noqa: B905
+                if parent._backward is not None:
+                    if parent not in reached:
+                        reached.add(parent)
                         parent.grad = None
                         heappush(heap, (-parent._seq, parent))
+                elif not parent.requires_grad:
+                    continue
                 if pg is None:
                     continue
-                data = parent.data
                 # The common case, inlined: a first gradient already in its input's shape and
                 # dtype, for an intermediate or (as its own fresh array) for a leaf.
                 if (
                     parent.grad is None
                     and type(pg) is np.ndarray
-                    and pg.shape == data.shape
-                    and pg.dtype == data.dtype
-                    and (parent._backward is not None or _owns_memory(pg))
+                    and pg.shape == parent.data.shape
+                    and pg.dtype is parent.data.dtype
+                    and (parent._backward is not None or (pg.base is None and pg.flags.writeable))
                 ):
                     parent.grad = pg
                 else:
@@ -470,6 +467,18 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad if grad.shape == shape else grad.reshape(shape)
+
+
+def _frozen(array: Array) -> Array:
+    array.flags.writeable = False
+    return array
+
+
+# 0-d constants per dtype. As an operand a Python number costs NumPy a weak-scalar promotion
+# on every call (about twice the cost of the operation on a small array); a 0-d array of the
+# other operand's dtype costs nothing extra and keeps float32 float32.
+ZERO = {dtype: _frozen(np.zeros((), dtype)) for dtype in FLOAT_DTYPES}
+ONE = {dtype: _frozen(np.ones((), dtype)) for dtype in FLOAT_DTYPES}
 
 
 @functools.cache
