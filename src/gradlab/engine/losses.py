@@ -16,23 +16,33 @@ from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS = ("mean", "sum", "none")
+FLOAT64 = np.dtype(np.float64)
+
+
+def _scale(reduction: str, size: int) -> float:
+    """The factor a reduction applies to the sum of ``size`` entries, and so to each gradient."""
+    if reduction == "mean":
+        return 1.0 / max(size, 1)
+    if reduction == "sum" or reduction == "none":
+        return 1.0
+    if reduction == "half_sum":
+        return 0.5
+    raise ValueError(
+        f"reduction must be one of 'mean', 'sum', 'half_sum' or 'none'; got {reduction!r}."
+    )
+
+
+def _scaled(total: Any, scale: float) -> Array:
+    return np.asarray(total if scale == 1.0 else total * scale)
 
 
 def _reduce(values: Array, reduction: str) -> tuple[Array, float]:
     """The reduced loss and the factor each entry's gradient is scaled by."""
-    # np.add.reduce skips the Python wrappers of ndarray.sum/mean (this runs every batch).
-    if reduction == "mean":
-        scale = 1.0 / max(values.size, 1)
-        return np.asarray(np.add.reduce(values, axis=None) * scale), scale
-    if reduction == "sum":
-        return np.asarray(np.add.reduce(values, axis=None)), 1.0
-    if reduction == "half_sum":
-        return np.asarray(0.5 * np.add.reduce(values, axis=None)), 0.5
+    scale = _scale(reduction, values.size)
     if reduction == "none":
-        return values, 1.0
-    raise ValueError(
-        f"reduction must be one of 'mean', 'sum', 'half_sum' or 'none'; got {reduction!r}."
-    )
+        return values, scale
+    # np.add.reduce skips the Python wrappers of ndarray.sum/mean (this runs every batch).
+    return _scaled(np.add.reduce(values, axis=None), scale), scale
 
 
 def _target(target: Operand, prediction: Tensor) -> Array:
@@ -83,7 +93,14 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     """
     y = _target(target, prediction)
     diff = prediction.data - y
-    out, scale = _reduce(diff * diff, reduction)
+    if reduction == "none" or diff.dtype is not FLOAT64:
+        out, scale = _reduce(diff * diff, reduction)
+    else:
+        # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
+        # small batches. Its rounding error grows like n eps, harmless in float64; float32
+        # keeps NumPy's pairwise sum, whose error grows like log(n) eps.
+        scale = _scale(reduction, diff.size)
+        out = _scaled(np.vdot(diff, diff), scale)
     attrs = {"target": y, "reduction": reduction}
     return _loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
 
