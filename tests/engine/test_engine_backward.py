@@ -178,3 +178,22 @@ def test_leaf_gradients_are_writeable_arrays_of_their_own() -> None:
     assert_close(x.grad, [[3.0, 3.0, 3.0], [1.0, 1.0, 1.0]])
     assert_close(b.grad, [2.0, 2.0, 2.0])
     assert_close(c.grad, np.ones((3, 2)))
+
+
+def test_no_two_tensors_share_a_leaf_gradients_memory() -> None:
+    # add hands its upstream gradient to both inputs; each leaf must still own its grad, so
+    # that updating one in place (a hand-written SGD step) cannot change another.
+    x = gl.Tensor([1.0, 2.0], requires_grad=True)
+    y = gl.Tensor([3.0, 4.0], requires_grad=True)
+    total = (x + y) * 2
+    total.sum().backward()
+    assert total.grad is not None and x.grad is not None and y.grad is not None
+    for a, b in [(x.grad, y.grad), (x.grad, total.grad), (y.grad, total.grad)]:
+        assert not np.shares_memory(a, b)
+    x.grad *= 0
+    assert_close(y.grad, [2.0, 2.0])
+    z = gl.Tensor(np.ones(3), requires_grad=True)
+    w = gl.Tensor(np.ones(3), requires_grad=True)
+    (z + w).backward(np.array([1.0, 2.0, 3.0]))
+    assert z.grad is not None and w.grad is not None
+    assert not np.shares_memory(z.grad, w.grad)

@@ -268,13 +268,18 @@ class Tensor:
                 if pg is None:
                     continue
                 # The common case, inlined: a first gradient already in its input's shape and
-                # dtype, for an intermediate or (as its own fresh array) for a leaf.
+                # dtype, for an intermediate or, for a leaf, as a fresh array of its own (not
+                # the upstream gradient that an add passes through to every input).
+                data = parent.data
                 if (
                     parent.grad is None
                     and type(pg) is np.ndarray
-                    and pg.shape == parent.data.shape
-                    and pg.dtype is parent.data.dtype
-                    and (parent._backward is not None or (pg.base is None and pg.flags.writeable))
+                    and pg.shape == data.shape
+                    and pg.dtype is data.dtype
+                    and (
+                        parent._backward is not None
+                        or (pg is not g and pg.base is None and pg.flags.writeable)
+                    )
                 ):
                     parent.grad = pg
                 else:
@@ -508,15 +513,15 @@ def _owns_memory(array: Array) -> bool:
 
 
 def _accumulate(t: Tensor, grad: Array) -> None:
-    grad = _conform(grad, t.data)
-    if t.grad is None:
-        # A leaf's grad is the user's array: give it its own writable memory.
-        if t._backward is None and not _owns_memory(grad):
-            grad = grad.copy()
-    else:
-        grad = t.grad + grad
+    conformed = _conform(grad, t.data)
+    if t.grad is not None:
+        conformed = t.grad + conformed
+    elif t._backward is None and (conformed is grad or not _owns_memory(conformed)):
+        # A leaf's grad is the user's array: it gets writable memory that no other tensor's
+        # grad shares, since a backward may hand one array to several inputs.
+        conformed = conformed.copy()
     # Summing to 0-d (unbroadcast, accumulation) gives NumPy scalars; grad is always an array.
-    t.grad = grad if type(grad) is np.ndarray else np.array(grad)
+    t.grad = conformed if type(conformed) is np.ndarray else np.array(conformed)
 
 
 def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
