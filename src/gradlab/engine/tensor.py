@@ -7,7 +7,9 @@ gradient in its input's dtype, accumulates gradients of inputs used more than on
 the graph latest-result-first with a heap (no recursion, so depth is limited only by memory).
 
 Gradients are never modified in place by gradlab (accumulation builds a new array), which lets
-a backward closure hand the same array to several inputs without copying.
+a backward closure hand its upstream gradient itself to several inputs without copying; an
+array it makes goes to one input only. A leaf's grad is always an array of its own, since the
+user may change it in place.
 """
 
 from __future__ import annotations
