@@ -119,3 +119,31 @@ def test_an_interrupt_mid_epoch_leaves_the_weights_of_the_last_complete_epoch():
     assert len(interrupt.epoch_end_states) == 1
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, interrupt.epoch_end_states[0][name])
+
+
+def test_a_restore_puts_the_optimizer_state_back_to_the_epoch_start_too():
+    # Momentum buffers updated by the diverging epoch would push the restored weights the
+    # same way again if the optimizer were reused; they go back with the weights.
+    class LearningRateBlowsUpInEpochTwo(gl.training.Callback):
+        def on_epoch_begin(self, epoch, logs):
+            if epoch == 1:
+                self.weights = self.model.state_dict()
+                self.optimizer_state = optimizer.state_dict()["state"]
+                optimizer.param_groups[0]["lr"] = 1e308
+
+    model = gl.nn.Linear.from_values([[0.5]], bias=[0.0])
+    optimizer = gl.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    spy = LearningRateBlowsUpInEpochTwo()
+    with pytest.raises(gl.training.DivergenceError, match="optimizer state") as caught:
+        gl.fit(
+            model, [[10.0], [10.0]], [0.0, 0.0], optimizer=optimizer, epochs=3, batch_size=1,
+            shuffle=False, callbacks=[spy], verbose=0,
+        )  # fmt: skip
+    assert (caught.value.epoch, caught.value.batch) == (1, 1)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, spy.weights[name])
+    state = optimizer.state_dict()["state"]
+    assert state.keys() == spy.optimizer_state.keys() and state
+    for index, saved in spy.optimizer_state.items():
+        np.testing.assert_array_equal(state[index]["momentum_buffer"], saved["momentum_buffer"])
+    assert optimizer.param_groups[0]["lr"] == 1e308

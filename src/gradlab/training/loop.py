@@ -92,6 +92,7 @@ class Trainer:
         self._named = list(model.named_parameters())
         self._params = [p for _, p in self._named]
         self._snapshot = WeightSnapshot(self._params)
+        self._optimizer_state = self._optimizer_checkpoint()
 
     # ------------------------------------------------------------------------------ running
     def run(self) -> History:
@@ -128,7 +129,7 @@ class Trainer:
             callbacks.on_train_end(logs)
         except KeyboardInterrupt:
             # An interrupted epoch may have updated some weights and not others.
-            self._snapshot.restore()
+            self._restore_epoch_start()
             raise
         finally:
             if reporter is not None:
@@ -226,6 +227,21 @@ class Trainer:
             "(gradlab.optim.clip_grad_norm_)."
         )
 
+    def _optimizer_checkpoint(self) -> dict[str, Any] | None:
+        state_dict = getattr(self.optimizer, "state_dict", None)
+        return state_dict() if callable(state_dict) else None
+
+    def _restore_epoch_start(self) -> None:
+        """Weights and optimizer state (moments, step counts) back to the epoch's start.
+
+        The hyper-parameters stay as they are now: a schedule keeps its learning rate.
+        """
+        self._snapshot.restore()
+        if self._optimizer_state is not None:
+            groups = self.optimizer.state_dict()["param_groups"]
+            state = self._optimizer_state["state"]
+            self.optimizer.load_state_dict({"state": state, "param_groups": groups})
+
     def _first_nonfinite(self) -> str | None:
         for name, p in self._named:
             if not np.isfinite(p.data).all():
@@ -237,10 +253,10 @@ class Trainer:
         if name is None:
             kept = "the weights of the previous step are kept"
         else:
-            self._snapshot.restore()
+            self._restore_epoch_start()
             kept = (
-                f"parameter {name!r} was already non-finite, so the weights from the start of "
-                "the epoch were restored"
+                f"parameter {name!r} was already non-finite, so the weights and optimizer state "
+                "from the start of the epoch were restored"
             )
         raise DivergenceError(
             f"Training diverged: the loss is {value} at {self._where(epoch, batch)}. Training "
@@ -252,13 +268,14 @@ class Trainer:
 
     def _check_parameters(self, epoch: int, batch: int) -> None:
         if self._snapshot.capture():
+            self._optimizer_state = self._optimizer_checkpoint()
             return
         name = self._first_nonfinite()
-        self._snapshot.restore()
+        self._restore_epoch_start()
         raise DivergenceError(
             f"Training diverged: parameter {name!r} holds NaN or inf after the update of "
-            f"{self._where(epoch, batch)} (the epoch's last). The weights from the start of the "
-            f"epoch were restored. {self._advice()}",
+            f"{self._where(epoch, batch)} (the epoch's last). The weights and optimizer state "
+            f"from the start of the epoch were restored. {self._advice()}",
             epoch,
             batch,
             self.history,
