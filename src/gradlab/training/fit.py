@@ -103,7 +103,8 @@ def fit(
     ------
     DivergenceError
         When the loss or a parameter becomes NaN or infinite; the message names the epoch and
-        batch, and the model keeps its last finite weights.
+        batch, and the model keeps its last finite weights (those of the epoch's start, with
+        the optimizer's state of then, when a parameter itself went non-finite).
 
     Examples
     --------
