@@ -85,6 +85,32 @@ def test_round_trip_nested_sequential_without_bias_and_plain_load(tmp_path):
     assert gl.io.load_with_metadata(tmp_path / "m.safetensors")[1] == {}
 
 
+def test_tied_weights_are_stored_once_and_tied_again_on_load(tmp_path):
+    encoder = gl.nn.Linear(3, 3, rng=0)
+    decoder = gl.nn.Linear(3, 3, rng=1)
+    decoder.weight = encoder.weight
+    shared = gl.nn.Linear(3, 3, rng=2)  # one layer used twice: every parameter tied
+    model = gl.nn.Sequential(encoder, gl.nn.Tanh(), decoder, shared, gl.nn.ReLU(), shared)
+    path = tmp_path / "tied.safetensors"
+    gl.save(model, path)
+    header = json.loads(path.read_bytes()[8 : 8 + int.from_bytes(path.read_bytes()[:8], "little")])
+    assert sorted(k for k in header if k != "__metadata__") == [
+        "0.bias", "0.weight", "2.bias", "3.bias", "3.weight",
+    ]  # fmt: skip
+    assert json.loads(header["__metadata__"]["gradlab"])["tied"] == {
+        "2.weight": "0.weight", "5.weight": "3.weight", "5.bias": "3.bias",
+    }  # fmt: skip
+    loaded = gl.load(path)
+    assert loaded[2].weight is loaded[0].weight
+    assert loaded[5].weight is loaded[3].weight and loaded[5].bias is loaded[3].bias
+    assert loaded[2].bias is not loaded[0].bias
+    x = gl.Tensor(np.random.default_rng(3).standard_normal((4, 3)))
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)
+    # Training the loaded model moves both uses of a tied weight together.
+    loaded(x).sum().backward()
+    assert loaded[0].weight.grad is not None
+
+
 def test_file_layout_is_safetensors_with_gradlab_header(tmp_path):
     model = gl.nn.Linear.from_values([[1.5], [-2.0]], bias=[0.25])
     path = tmp_path / "m.safetensors"
@@ -300,6 +326,28 @@ def test_tensor_names_or_shapes_that_do_not_fit_the_architecture(tmp_path):
     three = {**LINEAR_2x1, "config": {**LINEAR_2x1["config"], "in_features": 1, "out_features": 2}}
     message = load_error(write(tmp_path, linear_file(architecture=three)))
     assert "tensor 'weight' has shape (2, 1) but the architecture needs (1, 2)" in message
+
+
+def test_tied_names_that_do_not_fit_the_architecture(tmp_path):
+    two = {"type": "Sequential", "config": {"layers": [LINEAR_2x1, LINEAR_2x1]}}
+    w = {"dtype": "F64", "shape": [2, 1], "data_offsets": [0, 16]}
+    b = {"dtype": "F64", "shape": [1], "data_offsets": [16, 24]}
+    entries = {"0.weight": w, "0.bias": b, "1.bias": {**b, "data_offsets": [24, 32]}}
+
+    def tied_file(tied):
+        metadata = gradlab_metadata(two)
+        document = json.loads(metadata["gradlab"])
+        document["tied"] = tied
+        metadata["gradlab"] = json.dumps(document)
+        return write(tmp_path, safetensors_bytes(entries, metadata, bytes(32)))
+
+    assert gl.load(tied_file({"1.weight": "0.weight"}))[1].weight.shape == (2, 1)
+    for tied in [{"1.weight": "9.weight"}, {"7.weight": "0.weight"}, {"1.weight": "0.bias"}]:
+        alias, stored = next(iter(tied.items()))
+        message = load_error(tied_file(tied))
+        assert f"tied parameter {alias!r} = {stored!r} does not fit" in message
+    assert "not an object of parameter names" in load_error(tied_file(["1.weight"]))
+    assert "not an object of parameter names" in load_error(tied_file({"1.weight": 3}))
 
 
 def nested_sequential(depth):

@@ -3,6 +3,8 @@
 The header's ``__metadata__`` holds two JSON strings: ``"gradlab"``, the document
 ``{"format": "gradlab", "version": 1, "architecture": {"type": ..., "config": {...}}}``, and
 ``"metadata"``, the caller's metadata. Tensors are named as in ``model.named_parameters()``.
+A parameter shared by several layers is stored once; the document's optional ``"tied"`` maps
+each of its other names to the stored one, e.g. ``{"2.weight": "0.weight"}``.
 Models are rebuilt only from `gradlab.nn.LAYERS`; nothing is ever unpickled.
 """
 
@@ -76,7 +78,14 @@ def save(model: Module, path: PathLike, metadata: Mapping[str, Any] | None = Non
             f"metadata must be JSON-serialisable (str, int, float, bool, None, lists and dicts "
             f"of them; no NaN or inf): {error}."
         ) from None
-    document = {"format": FORMAT, "version": VERSION, "architecture": layer_spec(model)}
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "architecture": layer_spec(model),
+    }
+    tied = _tied_names(model)
+    if tied:
+        document["tied"] = tied
     header = {"gradlab": json.dumps(document), "metadata": user}
     tensors = {name: np.ascontiguousarray(p.data) for name, p in model.named_parameters()}
     payload = _safetensors_numpy().save(tensors, metadata=header)
@@ -126,7 +135,7 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
     (ReLU(), {'epochs': 3})
     """
     checked = read_checked(path)
-    architecture, metadata = _read_header(path, checked)
+    architecture, tied, metadata = _read_header(path, checked)
     try:
         with skip_init():
             model = build_layer(architecture)
@@ -134,6 +143,7 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
         raise _fail(path, f"{error}") from None
     except RecursionError:
         raise _fail(path, "its architecture is nested too deeply to be a real model.") from None
+    _tie(path, model, tied)
     arrays = _decode(path, checked)
     own = dict(model.named_parameters())
     missing = [name for name in own if name not in arrays]
@@ -158,11 +168,41 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
     return model, metadata
 
 
+def _tied_names(model: Module) -> dict[str, str]:
+    """Every further name of a shared parameter, mapped to its first name."""
+    first: dict[int, str] = {}
+    tied = {}
+    for name, parameter in model.named_parameters(remove_duplicate=False):
+        stored = first.setdefault(id(parameter), name)
+        if stored != name:
+            tied[name] = stored
+    return tied
+
+
+def _tie(path: PathLike, model: Module, tied: dict[str, str]) -> None:
+    """Make each tied name of the rebuilt ``model`` share its stored parameter again."""
+    modules = dict(model.named_modules())
+    parameters = dict(model.named_parameters(remove_duplicate=False))
+    for alias, stored in tied.items():
+        module_name, _, attribute = alias.rpartition(".")
+        target = parameters.get(stored)
+        if alias not in parameters or target is None or parameters[alias].shape != target.shape:
+            raise _fail(
+                path,
+                f"its tied parameter {alias!r} = {stored!r} does not fit its architecture "
+                f"({model.__class__.__name__}); the file was altered or written by another "
+                "program.",
+            )
+        setattr(modules[module_name], attribute, target)
+
+
 def _fail(path: PathLike, problem: str) -> ModelFileError:
     return ModelFileError(f"cannot load model file {os.fspath(path)!r}: {problem}")
 
 
-def _read_header(path: PathLike, checked: CheckedFile) -> tuple[dict[str, Any], dict[str, Any]]:
+def _read_header(
+    path: PathLike, checked: CheckedFile
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
     text = checked.metadata.get("gradlab")
     if text is None:
         raise _fail(
@@ -187,9 +227,14 @@ def _read_header(path: PathLike, checked: CheckedFile) -> tuple[dict[str, Any], 
     architecture = document.get("architecture")
     if not isinstance(architecture, dict) or not isinstance(architecture.get("type"), str):
         raise _fail(path, 'its header has no "architecture" {"type": ..., "config": ...}.')
+    tied = document.get("tied", {})
+    if not isinstance(tied, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tied.items()
+    ):
+        raise _fail(path, 'its "tied" entry is not an object of parameter names.')
     if not isinstance(metadata, dict):
         raise _fail(path, "its user metadata is JSON but not an object.")
-    return architecture, metadata
+    return architecture, tied, metadata
 
 
 def _decode(path: PathLike, checked: CheckedFile) -> dict[str, np.ndarray]:

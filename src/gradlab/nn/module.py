@@ -111,14 +111,21 @@ class Module:
         for name, child in self._modules.items():
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name, e.g. ``("0.weight", W)``; each once."""
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name, e.g. ``("0.weight", W)``.
+
+        A parameter shared by several layers (tied weights) comes once, under its first name,
+        unless ``remove_duplicate=False``, which gives it under every name it has.
+        """
         seen: set[int] = set()
         for module_name, module in self.named_modules(prefix):
             for name, parameter in module._parameters.items():
-                if id(parameter) not in seen:
-                    seen.add(id(parameter))
-                    yield (f"{module_name}.{name}" if module_name else name), parameter
+                if remove_duplicate and id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield (f"{module_name}.{name}" if module_name else name), parameter
 
     def parameters(self) -> Iterator[Parameter]:
         """Every parameter, each once."""
