@@ -4,8 +4,10 @@ import shutil
 import struct
 
 import matplotlib
+import numpy as np
 import pytest
 from explain_seed_models import SEED_000_NAMES, seed_000_model
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import gradlab as gl
 
@@ -59,6 +61,39 @@ def test_network_plot_is_a_png_of_the_requested_size(tmp_path, trace):
     texts = [t.get_text() for t in figure.axes[0].texts]
     assert any(t.startswith("w5=1\ngrad=1.5") for t in texts)
     assert any(t.startswith("a3\n2.5") for t in texts)
+
+
+def seed_003_trace():
+    rng = np.random.RandomState(1)  # the seed's weights
+    model = gl.nn.Sequential(
+        gl.nn.Linear.from_values(rng.random_sample((3, 4))),
+        gl.nn.Sigmoid(),
+        gl.nn.Linear.from_values(rng.random_sample((4, 1))),
+        gl.nn.Sigmoid(),
+    )
+    return gl.explain(model, [0.0, 0.0, 1.0], [0.0])
+
+
+def seed_000_trace():
+    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+
+
+@pytest.mark.parametrize("make_trace", [seed_003_trace, seed_000_trace], ids=["3-4-1", "2-2-1"])
+def test_network_plot_edge_labels_cover_neither_each_other_nor_neuron_text(make_trace):
+    trace = make_trace()
+    figure = trace.plot_network()
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    # Matplotlib's own measure of the drawn text, not the estimate the layout used.
+    edge_labels, neuron_texts = [], []
+    for text in figure.axes[0].texts:
+        box = text.get_window_extent(renderer)
+        (edge_labels if "\ngrad=" in text.get_text() else neuron_texts).append(box)
+    assert len(edge_labels) == sum(len(edges) for edges in trace.network.edges)
+    for i, a in enumerate(edge_labels):
+        assert not any(a.overlaps(b) for b in edge_labels[i + 1 :])
+        assert not any(a.overlaps(b) for b in neuron_texts)
 
 
 def test_plot_needs_a_layered_network():

@@ -30,6 +30,64 @@ def _matplotlib() -> Any:
     return matplotlib, Figure
 
 
+Box = tuple[float, float, float, float]  # (left, bottom, right, top) in display pixels
+
+_NEURON_AREA = 1400.0  # scatter marker area in points^2
+_EDGE_FONTSIZE = 7.0
+# Where along its edge a label may sit (0 at the source), in order of preference: near the
+# source first, where the edges fanning out of one neuron are apart, then further along.
+_LABEL_SPOTS = (0.35, 0.5, 0.65, 0.42, 0.58, 0.28, 0.72, 0.46, 0.54, 0.38, 0.62, 0.22, 0.78)
+
+
+def _neuron_box(ax: Axes, x: float, y: float) -> Box:
+    cx, cy = ax.transData.transform((x, y))
+    radius = (_NEURON_AREA**0.5 / 2) * ax.figure.dpi / 72
+    return cx - radius, cy - radius, cx + radius, cy + radius
+
+
+def _text_box(ax: Axes, x: float, y: float, text: str, fontsize: float) -> Box:
+    """The display box of ``text`` centred at data point (x, y), estimated from its lines.
+
+    An estimate (0.6 em per character, 1.2 em per line, a little padding) rather than a
+    measurement, so that placing labels needs no renderer.
+    """
+    cx, cy = ax.transData.transform((x, y))
+    lines = text.split("\n")
+    em = fontsize * ax.figure.dpi / 72
+    half_width = (0.6 * max(len(line) for line in lines) + 0.4) * em / 2
+    half_height = (1.2 * len(lines) + 0.4) * em / 2
+    return cx - half_width, cy - half_height, cx + half_width, cy + half_height
+
+
+def _overlap(a: Box, b: Box) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _place_labels(
+    ax: Axes, labels: list[tuple[float, float, float, float, str]], obstacles: list[Box]
+) -> list[tuple[float, float, str]]:
+    """A spot on each edge (x0, y0) -> (x1, y1) for its label: the first of `_LABEL_SPOTS`
+    where it covers no neuron and no label placed before, else the one covering least."""
+    placed = list(obstacles)
+    spots = []
+    for x0, y0, x1, y1, text in labels:
+        best: tuple[float, float, float, Box] | None = None
+        for t in _LABEL_SPOTS:
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            box = _text_box(ax, x, y, text, _EDGE_FONTSIZE)
+            covered = sum(_overlap(box, other) for other in placed)
+            if best is None or covered < best[0]:
+                best = (covered, x, y, box)
+            if covered == 0:
+                break
+        assert best is not None
+        placed.append(best[3])
+        spots.append((best[1], best[2], text))
+    return spots
+
+
 def plot_network(
     trace: Trace,
     ax: Axes | None = None,
@@ -79,6 +137,7 @@ def plot_network(
         size = figsize or (max(6.0, 2.6 * n_columns), max(4.0, 1.3 * tallest + 1.5))
         fig = Figure(figsize=size)
         ax = fig.add_subplot(1, 1, 1)
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.94)
     else:
         fig = ax.figure
     fmt = lambda v: format_number(v, decimals)  # noqa: E731
@@ -91,6 +150,10 @@ def plot_network(
     scale = max(weights) or 1.0
     colormap = matplotlib.colormaps["coolwarm"]
     norm = matplotlib.colors.Normalize(vmin=-scale, vmax=scale)
+    # The limits come first: label placement measures in display space.
+    ax.set_xlim(-0.6, n_columns - 0.4)
+    ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 1.3)
+    edge_labels = []
     for column, edges in enumerate(view.edges):
         for edge in edges:
             x0, y0 = position(column, edge.source)
@@ -102,24 +165,15 @@ def plot_network(
                 linewidth=0.6 + 3.4 * abs(edge.weight) / scale,
                 zorder=1,
             )
-            if show:
-                # Near the source, edges fanning out of one neuron are far enough apart.
-                t = 0.3
-                ax.text(
-                    x0 + t * (x1 - x0),
-                    y0 + t * (y1 - y0),
-                    f"{edge.label.text}={fmt(edge.weight)}\ngrad={fmt(edge.grad)}",
-                    fontsize=7,
-                    ha="center",
-                    va="center",
-                    zorder=3,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-                )
+            text = f"{edge.label.text}={fmt(edge.weight)}\ngrad={fmt(edge.grad)}"
+            edge_labels.append((x0, y0, x1, y1, text))
+    neurons_boxes = []
     for column, neurons in enumerate(view.layers):
         for row, neuron in enumerate(neurons):
             x, y = position(column, row)
             face = "#e8e8e8" if column == 0 else "#fff3cd"
-            ax.scatter([x], [y], s=1400, color=face, edgecolors="#333333", zorder=2)
+            ax.scatter([x], [y], s=_NEURON_AREA, color=face, edgecolors="#333333", zorder=2)
+            neurons_boxes.append(_neuron_box(ax, x, y))
             text = f"{neuron.label.text}\n{fmt(neuron.value)}"
             if show and neuron.delta is not None:
                 text += f"\nδ={fmt(neuron.delta)}"
@@ -135,11 +189,21 @@ def plot_network(
                     color="#555555",
                     zorder=4,
                 )
+    if show:
+        for x, y, text in _place_labels(ax, edge_labels, neurons_boxes):
+            ax.text(
+                x,
+                y,
+                text,
+                fontsize=_EDGE_FONTSIZE,
+                ha="center",
+                va="center",
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
     titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(view.activations)]
     for column, title in enumerate(titles):
         ax.text(column, (tallest - 1) / 2.0 + 0.75, title, ha="center", va="bottom", fontsize=9)
-    ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 1.3)
     ax.set_axis_off()
     ax.set_title(
         f"loss {fmt(trace.loss)}; edges: red positive, blue negative, width |w|", fontsize=9
