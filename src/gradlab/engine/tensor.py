@@ -278,10 +278,7 @@ class Tensor:
                     and type(pg) is np.ndarray
                     and pg.shape == data.shape
                     and pg.dtype is data.dtype
-                    and (
-                        parent._backward is not None
-                        or (pg is not g and pg.base is None and pg.flags.writeable)
-                    )
+                    and (parent._backward is not None or (pg is not g and _owns_memory(pg)))
                 ):
                     parent.grad = pg
                 else:
