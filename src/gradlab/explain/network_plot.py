@@ -167,13 +167,13 @@ def plot_network(
             )
             text = f"{edge.label.text}={fmt(edge.weight)}\ngrad={fmt(edge.grad)}"
             edge_labels.append((x0, y0, x1, y1, text))
-    neurons_boxes = []
+    neuron_boxes = []
     for column, neurons in enumerate(view.layers):
         for row, neuron in enumerate(neurons):
             x, y = position(column, row)
             face = "#e8e8e8" if column == 0 else "#fff3cd"
             ax.scatter([x], [y], s=_NEURON_AREA, color=face, edgecolors="#333333", zorder=2)
-            neurons_boxes.append(_neuron_box(ax, x, y))
+            neuron_boxes.append(_neuron_box(ax, x, y))
             text = f"{neuron.label.text}\n{fmt(neuron.value)}"
             if show and neuron.delta is not None:
                 text += f"\nδ={fmt(neuron.delta)}"
@@ -190,7 +190,7 @@ def plot_network(
                     zorder=4,
                 )
     if show:
-        for x, y, text in _place_labels(ax, edge_labels, neurons_boxes):
+        for x, y, text in _place_labels(ax, edge_labels, neuron_boxes):
             ax.text(
                 x,
                 y,
