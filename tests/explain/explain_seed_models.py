@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import gradlab as gl
 
 # Seed 000: w1..w6, bias1..bias3; node 1 = input1*w1 + input2*w3 + bias1.
@@ -30,6 +32,17 @@ SEED_002_W1 = [[0.15, 0.5, 0.05], [0.23, 0.8, -0.05]]
 SEED_002_B1 = [0.5, 0.5, 0.5]
 SEED_002_W2 = [[0.9], [-0.5], [0.08]]
 SEED_002_B2 = [0.2]
+
+
+def seed_003_model() -> gl.nn.Sequential:
+    # np.random.seed(1); np.random.random((3, 4)); np.random.random((4, 1)) - same stream.
+    rng = np.random.RandomState(1)
+    return gl.nn.Sequential(
+        gl.nn.Linear.from_values(rng.random_sample((3, 4))),
+        gl.nn.Sigmoid(),
+        gl.nn.Linear.from_values(rng.random_sample((4, 1))),
+        gl.nn.Sigmoid(),
+    )
 
 
 def seed_002_model() -> gl.nn.Sequential:

@@ -4,9 +4,8 @@ import shutil
 import struct
 
 import matplotlib
-import numpy as np
 import pytest
-from explain_seed_models import SEED_000_NAMES, seed_000_model
+from explain_seed_models import SEED_000_NAMES, seed_000_model, seed_003_model
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import gradlab as gl
@@ -14,9 +13,17 @@ import gradlab as gl
 matplotlib.use("Agg")
 
 
+def seed_000_trace():
+    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+
+
+def seed_003_trace():
+    return gl.explain(seed_003_model(), [0.0, 0.0, 1.0], [0.0])
+
+
 @pytest.fixture(scope="module")
 def trace():
-    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+    return seed_000_trace()
 
 
 def test_dot_of_a_scalar_graph_has_op_value_and_gradient():
@@ -61,21 +68,6 @@ def test_network_plot_is_a_png_of_the_requested_size(tmp_path, trace):
     texts = [t.get_text() for t in figure.axes[0].texts]
     assert any(t.startswith("w5=1\ngrad=1.5") for t in texts)
     assert any(t.startswith("a3\n2.5") for t in texts)
-
-
-def seed_003_trace():
-    rng = np.random.RandomState(1)  # the seed's weights
-    model = gl.nn.Sequential(
-        gl.nn.Linear.from_values(rng.random_sample((3, 4))),
-        gl.nn.Sigmoid(),
-        gl.nn.Linear.from_values(rng.random_sample((4, 1))),
-        gl.nn.Sigmoid(),
-    )
-    return gl.explain(model, [0.0, 0.0, 1.0], [0.0])
-
-
-def seed_000_trace():
-    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
 
 
 @pytest.mark.parametrize("make_trace", [seed_003_trace, seed_000_trace], ids=["3-4-1", "2-2-1"])

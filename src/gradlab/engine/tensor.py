@@ -232,7 +232,7 @@ class Tensor:
                     f"backward() without a gradient needs a one-element tensor; this one has "
                     f"shape {self.shape}. Reduce it (e.g. .sum()) or pass gradient= of that shape."
                 )
-            seed = ONE[data.dtype] if data.ndim == 0 else _ones(data.shape, data.dtype)
+            seed = _ones(data.shape, data.dtype)
         else:
             # Copied: the caller's array must not become a leaf's grad that changes with it.
             seed = as_float_array(gradient, data.dtype).copy()
@@ -480,19 +480,17 @@ def _frozen(array: Array) -> Array:
     return array
 
 
+@functools.cache
+def _ones(shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
+    """Ones of this shape and dtype, made once, read-only and shared (dL/dL for a loss)."""
+    return _frozen(np.ones(shape, dtype))
+
+
 # 0-d constants per dtype. As an operand a Python number costs NumPy a weak-scalar promotion
 # on every call (about twice the cost of the operation on a small array); a 0-d array of the
 # other operand's dtype costs nothing extra and keeps float32 float32.
 ZERO = {dtype: _frozen(np.zeros((), dtype)) for dtype in FLOAT_DTYPES}
-ONE = {dtype: _frozen(np.ones((), dtype)) for dtype in FLOAT_DTYPES}
-
-
-@functools.cache
-def _ones(shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
-    """dL/dL = 1 for a one-element loss of this shape and dtype, made once and shared."""
-    ones = np.ones(shape, dtype)
-    ones.flags.writeable = False
-    return ones
+ONE = {dtype: _ones((), dtype) for dtype in FLOAT_DTYPES}
 
 
 def _conform(grad: Array, data: Array) -> Array:
