@@ -77,8 +77,8 @@ def test_get_activation_passes_modules_and_specs_through():
 
 
 def test_get_activation_unknown_name():
-    with pytest.raises(ValueError, match="unknown activation 'swish'"):
-        gl.nn.get_activation("swish")
+    with pytest.raises(ValueError, match="unknown activation 'mish'"):
+        gl.nn.get_activation("mish")
 
 
 def test_function_applies_the_engine_function():

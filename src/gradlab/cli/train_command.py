@@ -17,6 +17,7 @@ import numpy as np
 
 from gradlab.cli import options
 from gradlab.cli.main import UsageError
+from gradlab.nn.activations import names as activation_names
 
 if TYPE_CHECKING:
     from gradlab.cli.csv_data import CsvTable
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from gradlab.cli.training_data import TrainingData
 
 DEFAULT_OUT = "gradlab-model"
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "identity")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 MIN_STEPS, MIN_EPOCHS, MAX_AUTO_EPOCHS = 1000, 30, 500
 
@@ -64,7 +64,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--activation",
-        choices=ACTIVATIONS,
+        choices=activation_names(hidden=True),
         default="relu",
         help="hidden activation (default: relu)",
     )

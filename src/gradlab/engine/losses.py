@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gradlab.engine.activations import _sigmoid
+from gradlab.engine.special import sigmoid_array as _sigmoid
 from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
 Reduction = Literal["mean", "sum", "none"]

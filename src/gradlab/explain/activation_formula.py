@@ -1,29 +1,54 @@
 """How the trace writes an activation a = f(z) and its local derivative da/dz.
 
-Values always come from the engine; the written forms are the textbook ones (``σ(z)``,
-``a·(1 - a)``, ``1 - a²``), and evaluating them for the self-check calls the activation module's
-own engine function.
+Both come from the activation's description (`gradlab.engine.ActivationOp`): its name as
+written (``σ``), and its derivative, the same Python line the engine's backward runs, called
+here with symbols so that it writes itself (``a·(1 - a)``, ``Φ(z) + z·φ(z)``). Values always
+come from the engine; evaluating a written form for the self-check calls the engine's code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from gradlab import engine
-from gradlab.explain.formula import Call, Expr, Label, Mul, Num, Pow, Sub, Sym
+import numpy as np
+
+from gradlab.engine.activation_op import ActivationOp
+from gradlab.engine.special import SPECIALS
+from gradlab.explain.formula import Call, Expr, Label, Num, Sym
 from gradlab.explain.graph import engine_slope, engine_value
 from gradlab.nn.activations import Activation
 
-_NAMES = {
-    "relu": Label("relu", r"\operatorname{relu}"),
-    "leaky_relu": Label("leaky_relu", r"\operatorname{leaky\_relu}"),
-    "sigmoid": Label("σ", r"\sigma"),
-    "tanh": Label("tanh", r"\tanh"),
-    "softplus": Label("softplus", r"\operatorname{softplus}"),
-    "step": Label("step", r"\operatorname{step}"),
-    "softmax": Label("softmax", r"\operatorname{softmax}"),
-    "log_softmax": Label("log_softmax", r"\log\operatorname{softmax}"),
-}
+
+def _numeric(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[float], float]:
+    return lambda value: float(function(np.array([value], dtype=np.float64))[0])
+
+
+class FormulaMath:
+    """The namespace in which a description's formula writes itself: ``f.sigmoid(z)`` is the
+    expression ``σ(z)``, evaluated (for the self-check) by the engine's own sigmoid."""
+
+    def __getattr__(self, name: str) -> Callable[[Expr], Expr]:
+        special = SPECIALS.get(name)
+        if special is None:
+            raise AttributeError(f"no special function {name!r} (see SPECIALS)")
+        label = Label(special.text, special.latex)
+        return lambda arg: Call(label, (arg,), _numeric(special.numpy))
+
+
+FORMULA = FormulaMath()
+
+
+def op_label(op: ActivationOp) -> Label:
+    """The activation's name as the trace writes it: ``σ``, ``relu``."""
+    return Label(op.text, op.latex)
+
+
+def _label(activation: Activation) -> Label:
+    if activation.op is not None:
+        return op_label(activation.op)
+    name = activation.name
+    return Label(name, rf"\operatorname{{{name}}}".replace("_", r"\_"))
 
 
 def activation_formula(
@@ -32,9 +57,7 @@ def activation_formula(
     """a_j written as a function of z: ``relu(z1)``, or ``softmax(z[0], z[1])[j]``."""
     if activation is None or activation.name in ("identity", "linear"):
         return z[j]
-    name = _NAMES.get(
-        activation.name, Label(activation.name, rf"\operatorname{{{activation.name}}}")
-    )
+    name = _label(activation)
     if elementwise:
         return Call(name, (z[j],), engine_value(activation.function))
     suffix = Label(f"[{j}]", f"_{{{j}}}")
@@ -43,16 +66,12 @@ def activation_formula(
 
 def slope_formula(activation: Activation | None, z: Sym, a: Sym) -> Expr:
     """da/dz of an elementwise activation written out: ``relu′(z1)``, ``a1·(1 - a1)``, ..."""
-    name = "identity" if activation is None else activation.name
-    if name in ("identity", "linear"):
+    if activation is None or activation.name in ("identity", "linear"):
         return Num(1)
-    if name == "sigmoid":
-        return Mul((a, Sub(Num(1), a)))
-    if name == "tanh":
-        return Sub(Num(1), Pow(a, 2))
-    if name == "softplus":
-        return Call(_NAMES["sigmoid"], (z,), engine_value(engine.sigmoid))
-    assert activation is not None
-    base = _NAMES.get(name, Label(name, rf"\operatorname{{{name}}}"))
+    op = activation.op
+    if op is not None and op.written and op.derivative is not None:
+        written: Any = op.derivative(FORMULA, z, a, **activation.params())
+        return written if isinstance(written, Expr) else Num(float(written))
+    base = _label(activation)
     derivative = Label(base.text + "′", base.latex + "'")
     return Call(derivative, (z,), engine_slope(activation.function))

@@ -16,7 +16,9 @@ import numpy as np
 
 from gradlab import engine
 from gradlab.engine import Tensor
+from gradlab.engine.activation_op import recorded_activation
 from gradlab.engine.tensor import local_gradients
+from gradlab.explain.activation_formula import op_label
 from gradlab.explain.formula import (
     Add,
     Call,
@@ -49,13 +51,18 @@ _FUNCTIONS: dict[str, tuple[Label, Callable[[Tensor], Tensor] | None]] = {
     "log": (Label("log", r"\log"), engine.log),
     "sqrt": (Label("sqrt", r"\sqrt"), engine.sqrt),
     "abs": (Label("abs", r"\operatorname{abs}"), engine.abs),
-    "relu": (Label("relu", r"\operatorname{relu}"), engine.relu),
-    "sigmoid": (Label("σ", r"\sigma"), engine.sigmoid),
-    "tanh": (Label("tanh", r"\tanh"), engine.tanh),
-    "softplus": (Label("softplus", r"\operatorname{softplus}"), engine.softplus),
-    "step": (Label("step", r"\operatorname{step}"), engine.step),
-    "leaky_relu": (Label("leaky_relu", r"\operatorname{leaky\_relu}"), None),
 }
+
+
+def _function(node: Tensor) -> tuple[Label, Callable[[Tensor], Tensor] | None] | None:
+    """How a one-argument function node is written, and the engine code that evaluates it."""
+    if node.op in _FUNCTIONS:
+        return _FUNCTIONS[node.op]
+    op = recorded_activation(node.op)
+    if op is None or not op.elementwise:
+        return None
+    params = dict(node.attrs or {})
+    return op_label(op), lambda t: op(t, **params)
 
 
 def op_formula(node: Tensor, args: list[Expr]) -> Expr:
@@ -79,8 +86,9 @@ def op_formula(node: Tensor, args: list[Expr]) -> Expr:
         return Div(args[0], args[1])
     if op == "neg":
         return Neg(args[0])
-    if op in _FUNCTIONS and len(args) == 1:
-        name, function = _FUNCTIONS[op]
+    written = _function(node) if len(args) == 1 else None
+    if written is not None:
+        name, function = written
         return Call(name, (args[0],), None if function is None else engine_value(function))
     return Call(Label(op, rf"\operatorname{{{op}}}".replace("_", r"\_")), tuple(args))
 

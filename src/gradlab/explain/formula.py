@@ -129,6 +129,49 @@ class Expr:
             return r"\left(" + text + r"\right)" if style == "latex" else "(" + text + ")"
         return text
 
+    # Operators build expressions, so an op's description can write its formulas in Python
+    # (``a * (1 - a)``) and the same line computes, writes and builds them in SymPy.
+    def __add__(self, other: Operand) -> Expr:
+        return Add((self, _expr(other)))
+
+    def __radd__(self, other: Operand) -> Expr:
+        return Add((_expr(other), self))
+
+    def __sub__(self, other: Operand) -> Expr:
+        return Sub(self, _expr(other))
+
+    def __rsub__(self, other: Operand) -> Expr:
+        return Sub(_expr(other), self)
+
+    def __mul__(self, other: Operand) -> Expr:
+        return Mul((*_factors(self), *_factors(_expr(other))))
+
+    def __rmul__(self, other: Operand) -> Expr:
+        return Mul((*_factors(_expr(other)), *_factors(self)))
+
+    def __truediv__(self, other: Operand) -> Expr:
+        return Div(self, _expr(other))
+
+    def __rtruediv__(self, other: Operand) -> Expr:
+        return Div(_expr(other), self)
+
+    def __pow__(self, exponent: float) -> Expr:
+        return Pow(self, exponent)
+
+    def __neg__(self) -> Expr:
+        return Neg(self)
+
+
+Operand = Expr | float | int
+
+
+def _expr(value: Operand) -> Expr:
+    return value if isinstance(value, Expr) else Num(value)
+
+
+def _factors(expr: Expr) -> tuple[Expr, ...]:
+    return expr.factors if isinstance(expr, Mul) else (expr,)
+
 
 def _number_text(value: float, style: Style, fmt: Formatter) -> str:
     text = fmt(value)

@@ -10,11 +10,6 @@ from gradlab.nn.linear import Linear
 from gradlab.nn.module import Module
 from gradlab.nn.sequential import Sequential
 
-#: Activations applied entry by entry, whose local derivative da_j/dz_j is one number.
-ELEMENTWISE = frozenset(
-    {"identity", "linear", "step", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"}
-)
-
 
 @dataclass(frozen=True)
 class DenseLayer:
@@ -45,7 +40,9 @@ class DenseLayer:
 
     @property
     def elementwise(self) -> bool:
-        return self.activation_name in ELEMENTWISE
+        """True when a_j depends on z_j alone (its description says so)."""
+        op = None if self.activation is None else self.activation.op
+        return self.activation is None or (op is not None and op.elementwise)
 
 
 def dense_layers(model: object) -> list[DenseLayer] | None:

@@ -1,20 +1,13 @@
-"""Building blocks of networks: `Module`, `Parameter`, layers, activations, `Sequential`, `MLP`."""
+"""Building blocks of networks: `Module`, `Parameter`, layers, activations, `Sequential`, `MLP`.
 
-from gradlab.nn import functional, init
-from gradlab.nn.activations import (
-    ACTIVATIONS,
-    Activation,
-    Identity,
-    LeakyReLU,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Softplus,
-    Step,
-    Tanh,
-    get_activation,
-)
+The activation layers (``ReLU``, ``Sigmoid``, ``GELU``, ... one per registered activation) are
+derived from their descriptions in `gradlab.engine.activations` and found here by class name.
+"""
+
+from typing import Any
+
+from gradlab.nn import activations, functional, init
+from gradlab.nn.activations import Activation, get_activation
 from gradlab.nn.linear import Linear
 from gradlab.nn.mlp import MLP
 from gradlab.nn.module import Module, Parameter
@@ -23,23 +16,14 @@ from gradlab.nn.rng import as_generator
 from gradlab.nn.sequential import Sequential
 
 __all__ = [
-    "ACTIVATIONS",
     "LAYERS",
     "MLP",
     "Activation",
-    "Identity",
-    "LeakyReLU",
     "Linear",
-    "LogSoftmax",
     "Module",
     "Parameter",
-    "ReLU",
     "Sequential",
-    "Sigmoid",
-    "Softmax",
-    "Softplus",
-    "Step",
-    "Tanh",
+    "activations",
     "as_generator",
     "build_layer",
     "functional",
@@ -48,3 +32,12 @@ __all__ = [
     "layer_spec",
     "register_layer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # gl.nn.ReLU, gl.nn.GELU, ...: the classes derived from the registered activations.
+    return getattr(activations, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *(op.class_name for op in activations.ACTIVATION_OPS.values())])

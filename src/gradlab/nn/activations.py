@@ -1,256 +1,119 @@
-"""Activation modules, one per engine activation, and `get_activation`.
+"""Activation layers: one `Activation` class per registered activation, derived, not typed.
 
-Each has ``.name`` (its canonical string, as accepted by `get_activation`) and
-``.function(tensor)`` (the engine function it applies). Arrays and lists are turned into
-tensors first.
+Every `gradlab.engine.ActivationOp` gets a layer class named by its ``class_name``
+(``gl.nn.ReLU``, ``gl.nn.GELU``, ...), registered in `gradlab.nn.LAYERS` so that model files
+rebuild it. Its docstring, constructor parameters, ``name`` and ``function`` come from the op's
+description; registering an activation (``gl.register_activation``) is all it takes to add one.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
-from gradlab import engine
 from gradlab.engine import Tensor
+from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp
+from gradlab.engine.activations import IDENTITY, bind_params
 from gradlab.nn.module import Module
 from gradlab.nn.registry import build_layer, register_layer
 
-__all__ = [
-    "ACTIVATIONS",
-    "Activation",
-    "Identity",
-    "LeakyReLU",
-    "LogSoftmax",
-    "ReLU",
-    "Sigmoid",
-    "Softmax",
-    "Softplus",
-    "Step",
-    "Tanh",
-    "get_activation",
-]
+__all__ = ["Activation", "get", "get_activation", "layer_class", "names"]
 
 
 class Activation(Module):
-    """Base of the parameter-free activation modules: ``forward(x) = function(x)``."""
+    """Base of the parameter-free activation layers: ``forward(x) = function(x)``.
+
+    A class made from a description has ``op`` (its `ActivationOp`); a hand-written subclass
+    defines ``name`` and ``function`` itself.
+    """
 
     name: ClassVar[str] = ""
+    op: ClassVar[ActivationOp | None] = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        if self.op is None:
+            if args or kwargs:
+                raise TypeError(f"{type(self).__name__} takes no parameters.")
+            return
+        for key, value in bind_params(self.op, args, kwargs).items():
+            setattr(self, key, value)
+
+    def params(self) -> dict[str, Any]:
+        """The op's parameters as this layer holds them (``{"negative_slope": 0.01}``)."""
+        return {} if self.op is None else {k: getattr(self, k) for k in self.op.params}
 
     def function(self, x: Tensor) -> Tensor:
         """Apply the activation to a tensor."""
-        raise NotImplementedError(f"{type(self).__name__} must define function().")
+        if self.op is None:
+            raise NotImplementedError(f"{type(self).__name__} must define function().")
+        if self.op is IDENTITY:
+            return x
+        return self.op(x, **self.params())
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
         return self.function(x)
 
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-
-@register_layer
-class Identity(Activation):
-    """f(x) = x, f'(x) = 1 (a linear output). Returns its input tensor unchanged.
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.Identity()(gl.Tensor([-1.0, 2.0])).data
-    array([-1.,  2.])
-    """
-
-    name = "identity"
-
-    def function(self, x: Tensor) -> Tensor:
-        return x
-
-
-@register_layer
-class Step(Activation):
-    """Heaviside step: 1 where x > 0, else 0; derivative 0 (the perceptron's activation).
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.Step()(gl.Tensor([-1.0, 0.0, 2.0])).data
-    array([0., 0., 1.])
-    """
-
-    name = "step"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.step(x)
-
-
-@register_layer
-class ReLU(Activation):
-    """max(x, 0); derivative 1 where x > 0, else 0.
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.ReLU()(gl.Tensor([-1.0, 2.0])).data
-    array([0., 2.])
-    """
-
-    name = "relu"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.relu(x)
-
-
-@register_layer
-class Sigmoid(Activation):
-    """s(x) = 1 / (1 + e^-x); derivative s(x) (1 - s(x)).
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.Sigmoid()(gl.Tensor([0.0])).data
-    array([0.5])
-    """
-
-    name = "sigmoid"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.sigmoid(x)
-
-
-@register_layer
-class Tanh(Activation):
-    """tanh(x); derivative 1 - tanh(x)^2.
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.Tanh()(gl.Tensor([0.0])).data
-    array([0.])
-    """
-
-    name = "tanh"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.tanh(x)
-
-
-@register_layer
-class Softplus(Activation):
-    """ln(1 + e^x); derivative sigmoid(x).
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> round(gl.nn.Softplus()(gl.Tensor(0.0)).item(), 6)
-    0.693147
-    """
-
-    name = "softplus"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.softplus(x)
-
-
-@register_layer
-class LeakyReLU(Activation):
-    """x where x > 0, else negative_slope * x; derivative 1 or negative_slope.
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.LeakyReLU(0.1)(gl.Tensor([-1.0, 2.0])).data
-    array([-0.1,  2. ])
-    """
-
-    name = "leaky_relu"
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        super().__init__()
-        self.negative_slope = float(negative_slope)
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.leaky_relu(x, self.negative_slope)
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """An activation keeps the shape of its input."""
+        return input_shape
 
     def get_config(self) -> dict[str, Any]:
-        return {"negative_slope": self.negative_slope}
+        return self.params()
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return ", ".join(f"{k}={v}" for k, v in self.params().items())
 
 
-class _AxisActivation(Activation):
-    def __init__(self, axis: int = -1) -> None:
-        super().__init__()
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"axis must be an int; got {axis!r}.")
-        self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        return {"axis": self.axis}
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+def _docstring(op: ActivationOp) -> str:
+    params = "".join(f"\n{k} : {type(v).__name__}, default {v}" for k, v in op.params.items())
+    section = f"\n\nParameters\n----------{params}" if params else ""
+    return (
+        f"{op.class_name} activation: a = {op.formula}.\n\n"
+        f"Its derivative: da/dz = {op.derivative_formula}.{section}\n\n"
+        f'Named "{op.name}"' + "".join(f', alias "{a}"' for a in op.aliases) + "."
+    )
 
 
-@register_layer
-class Softmax(_AxisActivation):
-    """softmax(x)_i = e^x_i / sum_j e^x_j along ``axis``; dy_i/dx_j = y_i (delta_ij - y_j).
+@functools.cache
+def layer_class(op: ActivationOp) -> type[Activation]:
+    """The layer class of an activation op (made once, then the same class every time).
 
     Examples
     --------
     >>> import gradlab as gl
-    >>> gl.nn.Softmax()(gl.Tensor([0.0, 0.0])).data
-    array([0.5, 0.5])
+    >>> from gradlab.engine.activations import GELU
+    >>> layer_class(GELU) is gl.nn.GELU
+    True
     """
-
-    name = "softmax"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.softmax(x, self.axis)
-
-
-@register_layer
-class LogSoftmax(_AxisActivation):
-    """log softmax(x) along ``axis``; d/dx_j of sum_i g_i y_i = g_j - softmax_j sum_i g_i.
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> gl.nn.LogSoftmax()(gl.Tensor([0.0, 0.0])).data
-    array([-0.69314718, -0.69314718])
-    """
-
-    name = "log_softmax"
-
-    def function(self, x: Tensor) -> Tensor:
-        return engine.log_softmax(x, self.axis)
+    namespace = {"op": op, "name": op.name, "__doc__": _docstring(op), "__module__": __name__}
+    cls = type(op.class_name, (Activation,), namespace)
+    cls.__qualname__ = op.class_name
+    return cls
 
 
-#: Activation name (and alias) -> module class.
-ACTIVATIONS: dict[str, type[Activation]] = {
-    "identity": Identity,
-    "linear": Identity,
-    "step": Step,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "sigmoid": Sigmoid,
-    "logistic": Sigmoid,
-    "tanh": Tanh,
-    "softplus": Softplus,
-    "softmax": Softmax,
-    "log_softmax": LogSoftmax,
-}
+ACTIVATION_OPS.subscribe(lambda op: register_layer(layer_class(op)))
 
 
-def get_activation(activation: str | Module | dict[str, Any] | None) -> Module:
-    """An activation module from its name, a module instance or a layer spec.
+def __getattr__(name: str) -> type[Activation]:
+    # The layer classes are derived from the registry, so they are found there by class name.
+    for op in ACTIVATION_OPS.values():
+        if op.class_name == name:
+            return layer_class(op)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def get(activation: str | Module | dict[str, Any] | None) -> Module:
+    """An activation layer from its name, a module instance or a layer spec.
 
     Parameters
     ----------
     activation : str, Module, dict or None
-        A name ("identity" (alias "linear"), "step", "relu", "leaky_relu", "sigmoid" (alias
-        "logistic"), "tanh", "softplus", "softmax", "log_softmax"), case-insensitive; a Module,
-        returned as is; a spec ``{"type": "LeakyReLU", "config": {"negative_slope": 0.2}}``;
-        or None for the identity.
+        A registered activation's name or alias (``gl.nn.activations.names()``),
+        case-insensitive; a Module, returned as is; a spec
+        ``{"type": "LeakyReLU", "config": {"negative_slope": 0.2}}``; or None for the identity.
 
     Returns
     -------
@@ -259,19 +122,35 @@ def get_activation(activation: str | Module | dict[str, Any] | None) -> Module:
     Examples
     --------
     >>> import gradlab as gl
-    >>> gl.nn.get_activation("logistic")
+    >>> gl.nn.activations.get("logistic")
     Sigmoid()
     """
     if activation is None:
-        return Identity()
+        return layer_class(IDENTITY)()
     if isinstance(activation, Module):
         return activation
     if isinstance(activation, dict):
         return build_layer(activation)
     if isinstance(activation, str):
-        cls = ACTIVATIONS.get(activation.lower())
-        if cls is not None:
-            return cls()
+        return layer_class(ACTIVATION_OPS.get(activation))()
     raise ValueError(
-        f"unknown activation {activation!r}; use one of {sorted(ACTIVATIONS)} or a Module."
+        f"unknown activation {activation!r:.100}; use one of: {ACTIVATION_OPS.describe()}, "
+        "or a Module."
     )
+
+
+get_activation = get
+
+
+def names(hidden: bool = False, aliases: bool = False) -> list[str]:
+    """The registered activations' names (with their aliases if ``aliases``);
+    ``hidden=True``: only those whose gradient is useful in a hidden layer.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> gl.nn.activations.names(hidden=True)[:3]
+    ['identity', 'relu', 'leaky_relu']
+    """
+    ops = [op for op in ACTIVATION_OPS.values() if op.hidden or not hidden]
+    return [n for op in ops for n in (op.name, *(op.aliases if aliases else ()))]

@@ -37,7 +37,7 @@ class MLP(Sequential):
     n_outputs : int
         Neurons of the output layer.
     activation : str, Module, dict or None, default "sigmoid"
-        Activation of the hidden layers (see `gradlab.nn.get_activation`); a Module instance
+        Activation of the hidden layers (see `gradlab.nn.activations.get`); a Module instance
         is used as the template and each hidden layer gets its own copy from its config.
     output_activation : str, Module, dict or None, default "identity"
         Activation after the last Linear layer.
@@ -119,9 +119,13 @@ def _copy(module: Module) -> Module:
 
 
 def _spec(module: Module) -> str | dict[str, Any]:
-    """The activation's name when its config is empty, else its full layer spec."""
+    """The activation's name when that name alone rebuilds it, else its full layer spec."""
     spec = layer_spec(module)
     name = getattr(module, "name", None)
     if not spec["config"] and isinstance(name, str) and name:
-        return name
+        try:
+            if type(get_activation(name)) is type(module):
+                return name
+        except ValueError:
+            pass
     return spec

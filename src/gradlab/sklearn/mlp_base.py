@@ -30,6 +30,7 @@ from gradlab.sklearn.parameters import (
     Infinity,
     Interval,
     IntSequence,
+    LiveOptions,
     Options,
     RandomStateLike,
     validate_params,
@@ -42,12 +43,16 @@ from gradlab.sklearn.solvers import (
 )
 from gradlab.sklearn.validation import check_sample_weight, random_state_of, validation_split
 
-#: Hidden-layer activations: scikit-learn's four and gradlab's others with a useful gradient.
-HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "softplus")
+
+def hidden_activations() -> list[str]:
+    """Hidden-layer activations: scikit-learn's four ('identity', 'logistic', 'tanh', 'relu')
+    and every other registered activation with a useful gradient, aliases included."""
+    return gl.nn.activations.names(hidden=True, aliases=True)
+
 
 RULES = {
     "hidden_layer_sizes": (IntSequence(), Interval(1, None, integer=True)),
-    "activation": (Options(HIDDEN_ACTIVATIONS),),
+    "activation": (LiveOptions(hidden_activations),),
     "solver": (Options(SOLVERS),),
     "alpha": (Interval(0, None),),
     "batch_size": (Options(("auto",)), Interval(1, None, integer=True)),

@@ -6,8 +6,9 @@ PARAMETERS = """
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Neurons of each hidden layer; () for none (a linear model).
     activation : str, default='relu'
-        Hidden activation: 'identity', 'logistic' (alias 'sigmoid'), 'tanh', 'relu',
-        'leaky_relu' (slope 0.01) or 'softplus'.
+        Hidden activation: scikit-learn's 'identity', 'logistic' (alias 'sigmoid'), 'tanh',
+        'relu', or any other registered hidden activation ('leaky_relu' (slope 0.01),
+        'softplus', 'gelu', 'silu', 'elu', ...; see ``gl.nn.activations.names(hidden=True)``).
     solver : str, default='adam'
         'sgd' (mini-batch SGD with momentum), 'gd' (the same on the full batch, ignoring
         ``batch_size``), 'adam', or gradlab's 'adamw', 'rmsprop', 'adagrad' (see

@@ -8,7 +8,7 @@ instead.`` These rules reproduce that behaviour with the public API only.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -82,6 +82,19 @@ class Options(Rule):
 
     def describe(self) -> str:
         return "a str among {" + ", ".join(repr(o) for o in sorted(self.options)) + "}"
+
+
+class LiveOptions(Rule):
+    """One of a set of strings read when checked (a registry's names, which users may extend)."""
+
+    def __init__(self, names: Callable[[], list[str]]) -> None:
+        self.names = names
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.names()
+
+    def describe(self) -> str:
+        return Options(tuple(self.names())).describe()
 
 
 class Boolean(Rule):

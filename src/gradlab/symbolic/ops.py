@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
+from gradlab.engine.activation_op import ActivationOp, recorded_activation
 from gradlab.explain.graph import folded_constant
 
 ObjectArray = np.ndarray
@@ -65,14 +66,6 @@ def _attr(node: Tensor, name: str) -> Any:
     return attrs[name]
 
 
-def _sigmoid(sp: Any, x: Any) -> Any:
-    return 1 / (1 + sp.exp(-x))
-
-
-def _relu(sp: Any, x: Any) -> Any:
-    return sp.Piecewise((x, x > 0), (0, True))
-
-
 def _arith(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
     folded = folded_constant(node)
     if folded is not None:
@@ -122,21 +115,6 @@ def _extreme(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> 
     for index in np.ndindex(*out.shape):
         out[index] = pick(*[flat[(k, *index)] for k in range(flat.shape[0])])
     return out
-
-
-def _softmax(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
-    axis = _attr(node, "axis")
-    x = args[0]
-    exps = elementwise(sp.exp, x)
-    total = np.sum(exps, axis=axis, keepdims=True)
-    if node.op == "softmax":
-        return exps / total
-    return x - elementwise(sp.log, np.broadcast_to(total, x.shape))
-
-
-def _leaky_relu(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
-    k = number(sp, float(_attr(node, "negative_slope")))
-    return elementwise(lambda e: sp.Piecewise((e, e > 0), (k * e, True)), args[0])
 
 
 def _getitem(sp: Any, node: Tensor, args: list[ObjectArray], _: LossContext) -> Any:
@@ -234,14 +212,6 @@ RULES: dict[str, Rule] = {
     "astype": lambda sp, node, args, _: args[0],
     "maximum": lambda sp, node, args, _: np.vectorize(sp.Max, otypes=[object])(*args),
     "minimum": lambda sp, node, args, _: np.vectorize(sp.Min, otypes=[object])(*args),
-    "relu": _unary(_relu),
-    "step": _unary(lambda sp, e: sp.Piecewise((1, e > 0), (0, True))),
-    "sigmoid": _unary(_sigmoid),
-    "tanh": _unary(lambda sp, e: sp.tanh(e)),
-    "softplus": _unary(lambda sp, e: sp.log(1 + sp.exp(e))),
-    "leaky_relu": _leaky_relu,
-    "softmax": _softmax,
-    "log_softmax": _softmax,
     "sum": _sum,
     "mean": _sum,
     "max": _extreme,
@@ -261,8 +231,19 @@ RULES: dict[str, Rule] = {
 }
 
 
+def _activation(sp: Any, op: ActivationOp, node: Tensor, args: list[ObjectArray]) -> Any:
+    """An activation node in SymPy, from its description's ``sympy`` form."""
+    params = {k: number(sp, v) for k, v in (node.attrs or {}).items() if k != "axis"}
+    if not op.elementwise:
+        return op.sympy(sp, as_array(args[0], node.shape), **(node.attrs or {}))
+    return elementwise(lambda e: op.sympy(sp, e, **params), args[0])
+
+
 def apply(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) -> ObjectArray:
     """The symbolic value of ``node`` from those of its parents."""
+    op = recorded_activation(node.op)
+    if op is not None:
+        return as_array(_activation(sp, op, node, args), node.shape)
     rule = RULES.get(node.op)
     if rule is None:
         raise NotImplementedError(f"no symbolic form for the op {node.op!r}.")

@@ -1,0 +1,147 @@
+"""`ActivationOp`: everything gradlab knows about an activation, declared in one place.
+
+An activation is described once, by its forward and derivative in NumPy, its name and aliases,
+its written forms and its SymPy form. Every other part of gradlab reads these descriptions: the
+engine function (``gl.relu``), the layer class (``gl.nn.ReLU``), the names ``MLP``, the
+estimators and the command line accept, the glass box's formulas, the symbolic view and the model
+file. `register_activation` adds a user's own; the contract test checks every facet of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine.registry import Registry
+from gradlab.engine.special import NUMPY
+from gradlab.engine.tensor import Array, Tensor, node
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationOp:
+    """The description of an activation a = f(z).
+
+    Parameters
+    ----------
+    name : str
+        The canonical name ("relu"), also the recorded op's name; lower case.
+    class_name : str
+        The name of its layer class in `gradlab.nn` ("ReLU") and in model files.
+    forward : callable
+        ``forward(z, **params) -> a`` on NumPy arrays, numerically stable, keeping z's dtype.
+    derivative : callable or None
+        ``derivative(f, z, a, **params) -> da/dz`` for an elementwise activation, written with
+        operators and the functions of the namespace ``f`` (``f.sigmoid``, ``f.Phi``, ... see
+        `gradlab.engine.special.SPECIALS`). With ``f`` = NumPy it is the engine's backward;
+        the glass box calls it with symbols to write the formula, unless ``written=False``.
+    sympy : callable
+        ``sympy(sp, z, **params)``: a as a SymPy expression of one entry z (``sp`` is the sympy
+        module); for a vector activation (``elementwise=False``), of an object array z.
+    text, latex : str
+        The function's name as the glass box writes it (``"σ"``, ``r"\\sigma"``).
+    formula, derivative_formula : str
+        The formula of f(z) and of f'(z) in plain text, for docstrings and help.
+    params : mapping
+        Keyword parameters and their defaults (``{"negative_slope": 0.01}``); floats must be
+        finite, ints are ints.
+    aliases : tuple of str
+        Other accepted names ("logistic" for "sigmoid").
+    elementwise : bool
+        True when a_j depends on z_j alone, so that da_j/dz_j is one number.
+    written : bool
+        False when the derivative is piecewise: the trace then writes ``f′(z)`` and evaluates it
+        with ``derivative``.
+    vjp : callable or None
+        For a vector activation: ``vjp(g, z, a, **params) -> g · ∂a/∂z``.
+    hidden : bool
+        Whether it is offered as a hidden-layer activation (its gradient carries information).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gradlab as gl
+    >>> cube = gl.ActivationOp(
+    ...     name="cube", class_name="Cube",
+    ...     forward=lambda z: z**3, derivative=lambda f, z, a: 3 * z**2,
+    ...     sympy=lambda sp, z: z**3, text="cube", latex=r"\\operatorname{cube}",
+    ...     formula="z^3", derivative_formula="3 z^2",
+    ... )
+    >>> cube(gl.Tensor([2.0])).data
+    array([8.])
+
+    ``gl.register_activation(cube)`` then makes it known by name everywhere.
+    """
+
+    name: str
+    class_name: str
+    forward: Callable[..., Array]
+    derivative: Callable[..., Any] | None
+    sympy: Callable[..., Any]
+    text: str
+    latex: str
+    formula: str
+    derivative_formula: str
+    params: Mapping[str, float | int] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    elementwise: bool = True
+    written: bool = True
+    vjp: Callable[..., Array] | None = None
+    hidden: bool = True
+
+    def __post_init__(self) -> None:
+        if self.derivative is None and self.vjp is None:
+            raise ValueError(f"activation {self.name!r} needs a derivative or a vjp.")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __repr__(self) -> str:
+        return f"ActivationOp({self.name!r})"
+
+    def slope(self, z: Array, a: Array, **params: Any) -> Array:
+        """da/dz entry by entry, in NumPy, as the engine's backward uses it."""
+        assert self.derivative is not None, f"{self.name} is not elementwise"
+        return np.asarray(self.derivative(NUMPY, z, a, **params))
+
+    def __call__(self, x: Tensor, **params: Any) -> Tensor:
+        """Apply the activation to a tensor, recording the op for backward."""
+        xd = x.data
+        out = self.forward(xd, **params)
+        attrs = params or None
+        if self.vjp is not None:
+            vjp = self.vjp
+            return node(out, (x,), lambda g: (vjp(g, xd, out, **params),), self.name, attrs)
+        derivative = self.derivative
+        assert derivative is not None
+        return node(
+            out, (x,), lambda g: (g * derivative(NUMPY, xd, out, **params),), self.name, attrs
+        )
+
+
+#: Every activation, by name and alias. Add your own with `register_activation`.
+ACTIVATION_OPS: Registry[ActivationOp] = Registry("activation")
+
+
+def register_activation(op: ActivationOp) -> ActivationOp:
+    """Make ``op`` known to all of gradlab: ``gl.nn.<class_name>``, ``MLP(activation=name)``,
+    the estimators and the command line, save/load, the glass box and the symbolic view.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> gl.register_activation(gl.engine.activations.GELU).name
+    'gelu'
+    """
+    by_class = {o.class_name: o for o in ACTIVATION_OPS.values()}
+    if by_class.get(op.class_name, op) is not op:
+        raise ValueError(f"another activation already has the class name {op.class_name!r}.")
+    return ACTIVATION_OPS.register(op.name, op, op.aliases)
+
+
+def recorded_activation(op_name: str) -> ActivationOp | None:
+    """The activation that recorded a node named ``op_name`` (canonical names only: the
+    identity's alias "linear" is also the fused matmul-plus-bias op)."""
+    op = ACTIVATION_OPS.find(op_name)
+    return op if op is not None and op.name == op_name else None
