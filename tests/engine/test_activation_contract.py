@@ -1,0 +1,155 @@
+"""The contract every registered activation keeps: each facet of its description agrees with
+the others and with independent oracles (central finite differences and SymPy).
+
+A failure names the activation and the facet, so a new activation that forgets or misstates a
+facet is caught here. The oracles: finite differences of the NumPy forward for the derivative,
+SymPy's own evaluation (and differentiation) of the SymPy form for the forward and derivative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import gradlab as gl
+from gradlab.engine.activation_op import ACTIVATION_OPS
+from gradlab.engine.special import NUMPY, SympyMath
+from gradlab.explain.activation_formula import FORMULA
+from gradlab.explain.formula import Expr, Label, Sym
+
+OPS = ACTIVATION_OPS.values()
+IDS = [op.name for op in OPS]
+# Away from the kinks of the piecewise activations (at 0), where a derivative is a convention.
+POINTS = np.array([-3.1, -1.7, -0.45, -0.013, 0.021, 0.37, 1.2, 2.9])
+EXTREMES = np.array([-1e4, -88.0, -30.0, 30.0, 88.0, 1e4])
+
+
+def _params(op):
+    return {k: (0.37 if isinstance(v, float) else v) for k, v in op.params.items()}
+
+
+def _sympy_params(op):
+    return {k: (sp.Float(v) if isinstance(v, float) else v) for k, v in _params(op).items()}
+
+
+def _central_difference(forward, z, params, h=1e-6):
+    return (forward(z + h, **params) - forward(z - h, **params)) / (2 * h)
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_the_layer_class_and_the_engine_function_exist(op):
+    cls = getattr(gl.nn, op.class_name)
+    assert cls.op is op, f"{op.name}: gl.nn.{op.class_name} is not its layer"
+    layer = cls(**_params(op))
+    rebuilt = gl.nn.build_layer(gl.nn.layer_spec(layer))
+    assert type(rebuilt) is cls and rebuilt.get_config() == layer.get_config(), op.name
+    assert gl.nn.activations.get(op.name).op is op, f"{op.name}: not found by name"
+    for alias in op.aliases:
+        assert gl.nn.activations.get(alias).op is op, f"{op.name}: alias {alias!r} not found"
+    assert op.class_name in cls.__doc__ and op.formula in cls.__doc__, op.name
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.elementwise], ids=lambda op: op.name)
+def test_derivative_agrees_with_finite_differences(op):
+    params = _params(op)
+    a = op.forward(POINTS, **params)
+    slope = op.slope(POINTS, a, **params)
+    expected = _central_difference(op.forward, POINTS, params)
+    np.testing.assert_allclose(
+        slope, expected, rtol=1e-6, atol=1e-8, err_msg=f"{op.name}: derivative"
+    )
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if not op.elementwise], ids=lambda op: op.name)
+def test_vector_jacobian_product_agrees_with_finite_differences(op):
+    params = _params(op)
+    z = POINTS.reshape(2, 4)
+    g = np.array([[0.3, -1.2, 0.7, 2.0], [1.1, 0.4, -0.6, 0.2]])
+    a = op.forward(z, **params)
+    numeric = np.zeros_like(z)
+    for index in np.ndindex(*z.shape):
+        step = np.zeros_like(z)
+        step[index] = 1e-6
+        diff = op.forward(z + step, **params) - op.forward(z - step, **params)
+        numeric[index] = np.sum(g * diff) / 2e-6
+    np.testing.assert_allclose(
+        op.vjp(g, z, a, **params), numeric, rtol=1e-6, atol=1e-8, err_msg=f"{op.name}: vjp"
+    )
+
+
+def _sympy_values(op, points):
+    z = sp.Symbol("z", real=True)
+    if op.elementwise:
+        expr = op.sympy(sp, z, **_sympy_params(op))
+        return expr, z, np.array([float(expr.subs(z, sp.Float(p, 30)).evalf(30)) for p in points])
+    symbols = np.array(sp.symbols(f"z0:{points.size}", real=True), dtype=object)
+    exprs = op.sympy(sp, symbols, **_params(op))
+    at = {s: sp.Float(p, 30) for s, p in zip(symbols, points, strict=True)}
+    return exprs, symbols, np.array([float(e.subs(at).evalf(30)) for e in exprs])
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_sympy_form_agrees_with_the_forward(op):
+    _, _, expected = _sympy_values(op, POINTS)
+    np.testing.assert_allclose(
+        op.forward(POINTS, **_params(op)), expected, rtol=1e-12, atol=1e-14,
+        err_msg=f"{op.name}: the SymPy form and the forward disagree",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.elementwise], ids=lambda op: op.name)
+def test_derivative_agrees_with_sympy(op):
+    expr, z, _ = _sympy_values(op, POINTS[:1])
+    derivative = sp.diff(expr, z)
+    expected = [float(derivative.subs(z, sp.Float(p, 30)).evalf(30)) for p in POINTS]
+    params = _params(op)
+    slope = op.slope(POINTS, op.forward(POINTS, **params), **params)
+    np.testing.assert_allclose(
+        slope, expected, rtol=1e-12, atol=1e-14, err_msg=f"{op.name}: derivative vs SymPy's"
+    )
+    if op.written:
+        a = sp.Symbol("a", real=True)
+        written = op.derivative(SympyMath(sp), z, a, **_sympy_params(op))
+        substituted = sp.simplify(written.subs(a, expr) - derivative)
+        assert substituted == 0, f"{op.name}: its derivative line in SymPy is not d/dz of its form"
+
+
+# The others are piecewise: the trace writes relu′(z) and evaluates it with the engine's slope.
+WRITTEN = [op for op in OPS if op.elementwise and op.written]
+
+
+@pytest.mark.parametrize("op", WRITTEN, ids=lambda op: op.name)
+def test_written_derivative_evaluates_to_the_engine_slope(op):
+    params = _params(op)
+    for value in POINTS:
+        a_value = float(op.forward(np.array([value]), **params)[0])
+        z, a = Sym(Label("z", "z"), float(value)), Sym(Label("a", "a"), a_value)
+        written = op.derivative(FORMULA, z, a, **params)
+        assert isinstance(written, Expr), f"{op.name}: its derivative does not write itself"
+        text = written.render("text", False, str)
+        engine = float(op.slope(np.array([value]), np.array([a_value]), **params)[0])
+        assert written.evaluate() == pytest.approx(engine, rel=1e-12, abs=1e-14), (
+            f"{op.name}: the written derivative {text} evaluates differently from the engine"
+        )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_finite_and_dtype_preserving_at_extreme_inputs(op, dtype):
+    x = gl.Tensor(EXTREMES.astype(dtype), requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = getattr(gl.nn, op.class_name)()(x)
+        out.backward(np.linspace(0.5, 1.5, x.size).astype(dtype))
+    assert out.dtype == dtype and x.grad.dtype == dtype, f"{op.name}: dtype not kept"
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad)), f"{op.name}: not finite"
+
+
+def test_numpy_namespace_computes_what_sympy_namespace_builds():
+    z = sp.Symbol("z", real=True)
+    for name in ("sigmoid", "exp", "tanh", "Phi", "phi"):
+        expr = getattr(SympyMath(sp), name)(z)
+        for p in POINTS:
+            expected = float(expr.subs(z, sp.Float(p, 30)).evalf(30))
+            got = float(getattr(NUMPY, name)(np.array([p]))[0])
+            assert got == pytest.approx(expected, rel=1e-13, abs=1e-15), name
