@@ -212,9 +212,10 @@ LOSS_CASES = [
     (CrossEntropy(), lambda rng: rng.integers(0, 2, size=4)),
     (Hinge(), lambda rng: rng.choice([-1.0, 1.0], size=(4, 2))),
 ]
+CASE_IDS = [repr(case[0])[:40] for case in LOSS_CASES]
 
 
-@pytest.mark.parametrize(("loss", "make_target"), LOSS_CASES, ids=lambda c: repr(c)[:40])
+@pytest.mark.parametrize(("loss", "make_target"), LOSS_CASES, ids=CASE_IDS)
 def test_float32_stays_float32(loss, make_target):
     rng = np.random.default_rng(0)
     prediction = rng.uniform(0.1, 0.9, size=(4, 2)).astype(np.float32)
@@ -225,7 +226,7 @@ def test_float32_stays_float32(loss, make_target):
     assert p.grad is not None and p.grad.dtype == np.float32
 
 
-@pytest.mark.parametrize(("loss", "make_target"), LOSS_CASES, ids=lambda c: repr(c)[:40])
+@pytest.mark.parametrize(("loss", "make_target"), LOSS_CASES, ids=CASE_IDS)
 def test_inputs_are_not_mutated(loss, make_target):
     rng = np.random.default_rng(1)
     prediction = rng.uniform(0.1, 0.9, size=(4, 2))

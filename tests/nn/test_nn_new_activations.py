@@ -25,7 +25,7 @@ VALUES = np.concatenate(
 )
 
 
-@pytest.mark.parametrize(("name", "module", "reference"), NEW, ids=lambda c: repr(c))
+@pytest.mark.parametrize(("name", "module", "reference"), NEW, ids=[repr(c[1]) for c in NEW])
 def test_value_and_gradient_agree_with_pytorch(name, module, reference):
     weights = np.random.default_rng(1).standard_normal(VALUES.shape)
     xt = torch.tensor(VALUES, requires_grad=True)

@@ -7,38 +7,37 @@ squared error also has ``"half_sum"``, the (1/2) sum of seeds 003 and 004 whose 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from gradlab.engine.loss_op import LOSS_OPS, LossOp
 from gradlab.engine.special import sigmoid_array as _sigmoid
 from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
-Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS = ("mean", "sum", "none")
+SQUARED_REDUCTIONS = ("mean", "sum", "half_sum", "none")
 FLOAT64 = np.dtype(np.float64)
+_FACTORS = {"sum": 1.0, "none": 1.0, "half_sum": 0.5}
 
 
-def _scale(reduction: str, size: int) -> float:
+def _scale(reduction: str, size: int, allowed: tuple[str, ...] = REDUCTIONS) -> float:
     """The factor a reduction applies to the sum of ``size`` entries, and so to each gradient."""
-    if reduction == "mean":
-        return 1.0 / max(size, 1)
-    if reduction == "sum" or reduction == "none":
-        return 1.0
-    if reduction == "half_sum":
-        return 0.5
-    raise ValueError(
-        f"reduction must be one of 'mean', 'sum', 'half_sum' or 'none'; got {reduction!r}."
-    )
+    if reduction not in allowed:
+        valid = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"reduction must be one of {valid}; got {reduction!r}.")
+    return 1.0 / max(size, 1) if reduction == "mean" else _FACTORS[reduction]
 
 
 def _scaled(total: Any, scale: float) -> Array:
     return np.asarray(total if scale == 1.0 else total * scale)
 
 
-def _reduce(values: Array, reduction: str) -> tuple[Array, float]:
+def _reduce(
+    values: Array, reduction: str, allowed: tuple[str, ...] = REDUCTIONS
+) -> tuple[Array, float]:
     """The reduced loss and the factor each entry's gradient is scaled by."""
-    scale = _scale(reduction, values.size)
+    scale = _scale(reduction, values.size, allowed)
     if reduction == "none":
         return values, scale
     # np.add.reduce skips the Python wrappers of ndarray.sum/mean (this runs every batch).
@@ -94,12 +93,12 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     y = _target(target, prediction)
     diff = prediction.data - y
     if reduction == "none" or diff.dtype is not FLOAT64:
-        out, scale = _reduce(diff * diff, reduction)
+        out, scale = _reduce(diff * diff, reduction, SQUARED_REDUCTIONS)
     else:
         # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
         # small batches. Its rounding error grows like n eps, harmless in float64; float32
         # keeps NumPy's pairwise sum, whose error grows like log(n) eps.
-        scale = _scale(reduction, diff.size)
+        scale = _scale(reduction, diff.size, SQUARED_REDUCTIONS)
         out = _scaled(np.vdot(diff, diff), scale)
     attrs = {"target": y, "reduction": reduction}
     return _loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
@@ -161,7 +160,7 @@ def binary_cross_entropy_with_logits(
     out, scale = _reduce(values, reduction)
     slope = _sigmoid(z) - y
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, logits, slope, scale, "bce_with_logits", attrs)
+    return _loss_node(out, logits, slope, scale, "binary_cross_entropy_with_logits", attrs)
 
 
 def softmax_cross_entropy(
@@ -230,3 +229,90 @@ def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
     attrs = {"target": y, "reduction": reduction}
     return _loss_node(out, scores, slope, scale, "hinge", attrs)
+
+
+def _at(value: float) -> Tensor:
+    return Tensor(np.array([value], dtype=np.float64), requires_grad=True)
+
+
+def _huber_at(delta: float) -> Any:
+    return lambda r: float(huber(_at(r), 0.0, delta, "none").data[0])
+
+
+def _huber_slope_at(delta: float) -> Any:
+    def slope(r: float) -> float:
+        t = _at(r)
+        huber(t, 0.0, delta, "sum").backward()
+        return float(t.grad[0])  # type: ignore[index]
+
+    return slope
+
+
+def _hinge_slope_at(score: float, label: float) -> float:
+    t = _at(score)
+    hinge(t, np.array([label]), "sum").backward()
+    return float(t.grad[0])  # type: ignore[index]
+
+
+# A piecewise loss is written as a named call, ``huber[δ=1](a - y)``, evaluated by the engine.
+def _written_huber(f: Any, p: Any, y: Any, delta: float) -> Any:
+    latex = rf"\operatorname{{huber}}_{{{delta}}}"
+    return f.named(f"huber[δ={delta}]", latex, _huber_at(delta), p - y)
+
+
+def _written_huber_slope(f: Any, p: Any, y: Any, delta: float) -> Any:
+    latex = rf"\operatorname{{huber}}_{{{delta}}}'"
+    return f.named(f"huber′[δ={delta}]", latex, _huber_slope_at(delta), p - y)
+
+
+def _cross_entropy_row(f: Any, z: Any, y: Any) -> Any:
+    # Zero targets are left out: they contribute 0 log p.
+    terms = [y[k] * f.log_softmax(z, k) for k in range(len(z)) if not f.is_zero(y[k])]
+    return -f.total(terms) if terms else 0.0
+
+
+def _hinge_slope(f: Any, s: Any, y: Any) -> Any:
+    return f.named("hinge′", r"\operatorname{hinge}'", _hinge_slope_at, s, y)
+
+
+for _op in (
+    LossOp(
+        name="squared_error", function=squared_error, text="squared_error",
+        latex=r"\operatorname{squared\_error}", reductions=SQUARED_REDUCTIONS,
+        entry=lambda f, p, y: (p - y) ** 2, derivative=lambda f, p, y: 2 * (p - y),
+        half_derivative=lambda f, p, y: p - y,
+    ),
+    LossOp(
+        name="absolute_error", function=absolute_error, text="absolute_error",
+        latex=r"\operatorname{absolute\_error}",
+        entry=lambda f, p, y: f.abs(p - y), derivative=lambda f, p, y: f.sign(p - y),
+    ),
+    LossOp(
+        name="huber", function=huber, text="huber", latex=r"\operatorname{huber}",
+        params={"delta": 1.0}, entry=_written_huber, derivative=_written_huber_slope,
+        sympy=lambda sp, p, y, delta: sp.Piecewise(
+            ((p - y) ** 2 / 2, sp.Abs(p - y) <= delta), (delta * (sp.Abs(p - y) - delta / 2), True)
+        ),
+    ),
+    LossOp(
+        name="binary_cross_entropy", function=binary_cross_entropy,
+        text="binary_cross_entropy", latex=r"\operatorname{BCE}",
+        entry=lambda f, p, y: -(y * f.log(p) + (1 - y) * f.log(1 - p)),
+        derivative=lambda f, p, y: (p - y) / (p * (1 - p)),
+    ),
+    LossOp(
+        name="binary_cross_entropy_with_logits", function=binary_cross_entropy_with_logits,
+        text="binary_cross_entropy_with_logits", latex=r"\operatorname{BCE}",
+        entry=lambda f, z, y: f.softplus(z) - y * z, derivative=lambda f, z, y: f.sigmoid(z) - y,
+    ),
+    LossOp(
+        name="softmax_cross_entropy", function=softmax_cross_entropy,
+        text="softmax_cross_entropy", latex=r"\operatorname{CE}", rowwise=True,
+        entry=_cross_entropy_row, derivative=lambda f, z, y, j: f.softmax(z, j) - y[j],
+    ),
+    LossOp(
+        name="hinge", function=hinge, text="hinge", latex=r"\operatorname{hinge}",
+        entry=lambda f, s, y: f.max(0, 1 - y * s), derivative=_hinge_slope,
+    ),
+):  # fmt: skip
+    LOSS_OPS.register(_op.name, _op)

@@ -10,7 +10,7 @@ implementation, a name in text and LaTeX, and a SymPy form.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,14 +63,24 @@ class Special:
 
     text: str
     latex: str
-    numpy: Callable[[Array], Array]
-    sympy: Callable[[Any, Any], Any]
+    numpy: Callable[..., Array]
+    sympy: Callable[..., Any]
 
 
 #: Name -> function; the names a formula may call as ``f.<name>(...)``.
 SPECIALS: dict[str, Special] = {
     "sigmoid": Special("σ", r"\sigma", sigmoid_array, lambda sp, x: 1 / (1 + sp.exp(-x))),
     "exp": Special("exp", r"\exp", np.exp, lambda sp, x: sp.exp(x)),
+    "log": Special("log", r"\log", np.log, lambda sp, x: sp.log(x)),
+    "abs": Special("abs", r"\operatorname{abs}", np.abs, lambda sp, x: sp.Abs(x)),
+    "sign": Special("sign", r"\operatorname{sign}", np.sign, lambda sp, x: sp.sign(x)),
+    "max": Special("max", r"\max", np.maximum, lambda sp, x, y: sp.Max(x, y)),
+    "softplus": Special(
+        "softplus",
+        r"\operatorname{softplus}",
+        lambda x: np.logaddexp(x, np.zeros((), np.asarray(x).dtype)),
+        lambda sp, x: sp.log(1 + sp.exp(x)),
+    ),
     "tanh": Special("tanh", r"\tanh", np.tanh, lambda sp, x: sp.tanh(x)),
     "Phi": Special("Φ", r"\Phi", normal_cdf, lambda sp, x: (1 + sp.erf(x / sp.sqrt(2))) / 2),
     "phi": Special(
@@ -94,13 +104,29 @@ NUMPY: Any = _NumpyMath()
 
 
 class SympyMath:
-    """The namespace in which a formula builds SymPy expressions (``sp`` is the sympy module)."""
+    """The namespace in which a formula builds SymPy expressions (``sp`` is the sympy module).
+
+    Besides `SPECIALS` it has what a loss written over a row of logits needs: ``total``,
+    ``is_zero``, and ``softmax(z, k)`` / ``log_softmax(z, k)``, entry k of a sequence z.
+    """
 
     def __init__(self, sp: Any) -> None:
         self._sp = sp
 
-    def __getattr__(self, name: str) -> Callable[[Any], Any]:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         special = SPECIALS.get(name)
         if special is None:
             raise AttributeError(f"no special function {name!r} (see SPECIALS)")
-        return lambda x: special.sympy(self._sp, x)
+        return lambda *args: special.sympy(self._sp, *args)
+
+    def total(self, terms: Sequence[Any]) -> Any:
+        return self._sp.Add(*terms)
+
+    def is_zero(self, value: Any) -> bool:
+        return bool(value == 0)
+
+    def log_softmax(self, z: Sequence[Any], k: int) -> Any:
+        return z[k] - self._sp.log(self._sp.Add(*[self._sp.exp(v) for v in z]))
+
+    def softmax(self, z: Sequence[Any], k: int) -> Any:
+        return self._sp.exp(z[k]) / self._sp.Add(*[self._sp.exp(v) for v in z])

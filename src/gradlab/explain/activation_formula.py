@@ -8,35 +8,14 @@ come from the engine; evaluating a written form for the self-check calls the eng
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from gradlab.engine.activation_op import ActivationOp
-from gradlab.engine.special import SPECIALS
 from gradlab.explain.formula import Call, Expr, Label, Num, Sym
+from gradlab.explain.formula_math import FORMULA, as_expr
 from gradlab.explain.graph import engine_slope, engine_value
 from gradlab.nn.activations import Activation
-
-
-def _numeric(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[float], float]:
-    return lambda value: float(function(np.array([value], dtype=np.float64))[0])
-
-
-class FormulaMath:
-    """The namespace in which a description's formula writes itself: ``f.sigmoid(z)`` is the
-    expression ``σ(z)``, evaluated (for the self-check) by the engine's own sigmoid."""
-
-    def __getattr__(self, name: str) -> Callable[[Expr], Expr]:
-        special = SPECIALS.get(name)
-        if special is None:
-            raise AttributeError(f"no special function {name!r} (see SPECIALS)")
-        label = Label(special.text, special.latex)
-        return lambda arg: Call(label, (arg,), _numeric(special.numpy))
-
-
-FORMULA = FormulaMath()
 
 
 def op_label(op: ActivationOp) -> Label:
@@ -71,7 +50,7 @@ def slope_formula(activation: Activation | None, z: Sym, a: Sym) -> Expr:
     op = activation.op
     if op is not None and op.written and op.derivative is not None:
         written: Any = op.derivative(FORMULA, z, a, **activation.params())
-        return written if isinstance(written, Expr) else Num(float(written))
+        return as_expr(written)
     base = _label(activation)
     derivative = Label(base.text + "′", base.latex + "'")
     return Call(derivative, (z,), engine_slope(activation.function))

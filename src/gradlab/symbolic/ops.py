@@ -14,6 +14,8 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.activation_op import ActivationOp, recorded_activation
+from gradlab.engine.loss_op import LossOp, recorded_loss
+from gradlab.engine.special import SympyMath
 from gradlab.explain.graph import folded_constant
 
 ObjectArray = np.ndarray
@@ -143,42 +145,9 @@ def _loss(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) 
             f"the fused loss {node.op!r} needs its targets and reduction; build the symbolic view "
             "with y= and loss= instead of from a finished graph."
         )
-    p, op = args[0], node.op
-    if op != "softmax_cross_entropy":
-        targets = np.broadcast_to(np.asarray(context.target, dtype=np.float64), p.shape)
-        y = elementwise(lambda v: number(sp, v), targets)
-    if op == "squared_error":
-        values = (p - y) ** 2
-    elif op == "absolute_error":
-        values = elementwise(sp.Abs, p - y)
-    elif op == "huber":
-        d = number(sp, context.delta if context.delta is not None else 1.0)
-        values = elementwise(
-            lambda r: sp.Piecewise((r**2 / 2, sp.Abs(r) <= d), (d * (sp.Abs(r) - d / 2), True)),
-            p - y,
-        )
-    elif op == "binary_cross_entropy":
-        values = -(y * elementwise(sp.log, p) + (1 - y) * elementwise(sp.log, 1 - p))
-    elif op == "bce_with_logits":
-        values = elementwise(lambda z: sp.log(1 + sp.exp(z)), p) - y * p
-    elif op == "hinge":
-        values = elementwise(lambda m: sp.Max(0, m), 1 - y * p)
-    elif op == "softmax_cross_entropy":
-        target = np.asarray(context.target)
-        if target.ndim == p.ndim - 1:
-            onehot = np.zeros(p.shape)
-            np.put_along_axis(onehot, np.expand_dims(target.astype(int), -1), 1, axis=-1)
-            target = onehot
-        exps = elementwise(sp.exp, p)
-        log_p = p - elementwise(
-            sp.log, np.broadcast_to(np.sum(exps, axis=-1, keepdims=True), p.shape)
-        )
-        weights = elementwise(
-            lambda v: number(sp, v), np.broadcast_to(target, p.shape).astype(float)
-        )
-        values = -np.sum(weights * log_p, axis=-1)
-    else:
-        raise NotImplementedError(f"no symbolic form for the loss {op!r}.")
+    loss = recorded_loss(node.op)
+    assert loss is not None
+    values = _loss_entries(sp, loss, args[0], context)
     values = as_array(values, np.shape(values))
     if context.reduction == "mean":
         return np.sum(values) / number(sp, max(values.size, 1))
@@ -187,6 +156,40 @@ def _loss(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) 
     if context.reduction == "half_sum":
         return np.sum(values) / 2
     raise NotImplementedError("a loss with reduction 'none' is not one number.")
+
+
+def _loss_entries(sp: Any, loss: LossOp, p: ObjectArray, context: LossContext) -> Any:
+    """Each entry's (or, for a rowwise loss, each row's) loss in SymPy, from its description."""
+    f = SympyMath(sp)
+    if loss.rowwise:
+        target = np.asarray(context.target)
+        if target.ndim == p.ndim - 1:
+            onehot = np.zeros(p.shape)
+            np.put_along_axis(onehot, np.expand_dims(target.astype(int), -1), 1, axis=-1)
+            target = onehot
+        rows = np.broadcast_to(target, p.shape).astype(float).reshape(-1, p.shape[-1])
+        logits = p.reshape(-1, p.shape[-1])
+        out = [
+            loss.entry(f, list(z), [number(sp, v) for v in y])
+            for z, y in zip(logits, rows, strict=True)
+        ]
+        return np.array(out, dtype=object).reshape(p.shape[:-1])
+    targets = np.broadcast_to(np.asarray(context.target, dtype=np.float64), p.shape)
+    params = {"delta": number(sp, context.delta if context.delta is not None else 1.0)}
+    params = {k: v for k, v in params.items() if k in loss.params}
+    if loss.sympy is not None:
+        return elementwise2(lambda e, y: loss.sympy(sp, e, y, **params), p, targets, sp)  # type: ignore[misc]
+    return elementwise2(lambda e, y: loss.entry(f, e, y, **params), p, targets, sp)
+
+
+def elementwise2(
+    function: Callable[[Any, Any], Any], values: ObjectArray, targets: Any, sp: Any
+) -> ObjectArray:
+    """``function(entry, target)`` for every entry, the targets as SymPy numbers."""
+    out = np.empty(values.shape, dtype=object)
+    for index in np.ndindex(*values.shape):
+        out[index] = function(values[index], number(sp, targets[index]))
+    return out
 
 
 def _unary(function: Callable[[Any, Any], Any]) -> Rule:
@@ -221,13 +224,6 @@ RULES: dict[str, Rule] = {
     "getitem": _getitem,
     "concatenate": _join,
     "stack": _join,
-    "squared_error": _loss,
-    "absolute_error": _loss,
-    "huber": _loss,
-    "binary_cross_entropy": _loss,
-    "bce_with_logits": _loss,
-    "softmax_cross_entropy": _loss,
-    "hinge": _loss,
 }
 
 
@@ -244,6 +240,8 @@ def apply(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) 
     op = recorded_activation(node.op)
     if op is not None:
         return as_array(_activation(sp, op, node, args), node.shape)
+    if recorded_loss(node.op) is not None:
+        return as_array(_loss(sp, node, args, context), node.shape)
     rule = RULES.get(node.op)
     if rule is None:
         raise NotImplementedError(f"no symbolic form for the op {node.op!r}.")
