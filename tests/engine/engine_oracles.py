@@ -1,7 +1,7 @@
 """The oracles of the engine tests: PyTorch in float64 and central finite differences.
 
 Every expected number in tests/engine comes from one of these two (or from a figure published
-in a seed), never from gradlab's own backward.
+in a worked example's tutorial), never from gradlab's own backward.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``gradlab explain``: seed 000 without arguments, TOML / JSON files, flags, one-line errors."""
+"""``gradlab explain``: the 2-2-1 ReLU network without arguments, TOML / JSON files, flags,
+one-line errors."""
 
 import json
 import subprocess
@@ -45,7 +46,7 @@ def one_line_error(capsys, *args):
     return lines[0]
 
 
-def test_no_arguments_walks_through_seed_000():
+def test_no_arguments_walks_through_the_relu_2_2_1_network():
     # A real subprocess: the installed entry point, stdout a pipe.
     result = subprocess.run(
         [sys.executable, "-m", "gradlab.cli.main", "explain"],
@@ -56,7 +57,7 @@ def test_no_arguments_walks_through_seed_000():
     )
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
-    # The seed's figures: node outputs, loss, and the updates it computes.
+    # The tutorial's figures: node outputs, loss, and the updates it computes.
     assert "z1 = x1·w1 + x2·w3 + bias1 = 1·1 + 0·1 + 0.5 = 1.5" in text
     assert "a3 = relu(z3) = relu(2.5) = 2.5" in text
     assert "L = (a3 - y)² = (2.5 - 2)² = 0.25" in text
@@ -74,8 +75,8 @@ def test_toml_file_at_four_decimals(tmp_path, capsys):
     code, out, _ = run(capsys, path)
     assert code == 0
     text = " ".join(out.split())
-    assert "2·0.15 + 9·0.23 + 0.5 = 2.87" in text  # seed 002's z0
-    assert "σ(0.5948) = 0.6445" in text  # seed 002's O3
+    assert "2·0.15 + 9·0.23 + 0.5 = 2.87" in text  # the 2-3-1 sigmoid network's z0
+    assert "σ(0.5948) = 0.6445" in text  # the 2-3-1 sigmoid network's O3
 
 
 def test_json_file_with_flags_overriding_it(tmp_path, capsys):

@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 import torch
-from explain_seed_models import seed_002_model
+from explain_worked_models import sigmoid_2_3_1_model
 
 import gradlab as gl
 
 
-def _seed_002_output_weight_gradient() -> torch.Tensor:
-    """Seed 002's output weights after PyTorch (float64) backpropagated its squared error."""
+def _sigmoid_2_3_1_output_weight_gradient() -> torch.Tensor:
+    """The 2-3-1 sigmoid network's output weights after PyTorch (float64) backpropagated its
+    squared error."""
     w = torch.tensor([[0.9], [-0.5], [0.08]], dtype=torch.float64, requires_grad=True)
     hidden = torch.sigmoid(
         torch.tensor([[2.0, 9.0]], dtype=torch.float64)
@@ -20,11 +21,11 @@ def _seed_002_output_weight_gradient() -> torch.Tensor:
     return w
 
 
-def test_seed_002_rows_agree_with_pytorch():
-    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
+def test_sigmoid_2_3_1_rows_agree_with_pytorch():
+    check = gl.explain.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
     assert len(check.rows) == 13 and check.passed()
     assert all(row.symbolic is not None for row in check.rows)
-    w = _seed_002_output_weight_gradient()
+    w = _sigmoid_2_3_1_output_weight_gradient()
     by_name = {row.name: row for row in check.rows}
     for i in range(3):
         row = by_name[f"W2[{i},0]"]
@@ -34,7 +35,7 @@ def test_seed_002_rows_agree_with_pytorch():
 
 
 def test_the_table_marks_the_worst_row():
-    check = gl.explain.check_gradients(seed_002_model(), [2, 9], [0.92], loss="mse")
+    check = gl.explain.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
     text = str(check)
     assert text.count("◀ worst") == 1
     worst_line = next(line for line in text.splitlines() if "◀ worst" in line)
@@ -61,7 +62,7 @@ def test_a_wrong_gradient_is_caught():
 
 
 def test_parameters_are_left_untouched():
-    model = seed_002_model()
+    model = sigmoid_2_3_1_model()
     before = model.state_dict()
     gl.explain.check_gradients(model, [2, 9], [0.92], symbolic=False)
     after = model.state_dict()
@@ -71,9 +72,9 @@ def test_parameters_are_left_untouched():
 
 def test_gl_gradcheck_takes_a_whole_model():
     # The issue's name for the whole-model check: gradlab.gradcheck(model, x, y, ...).
-    check = gl.gradcheck(seed_002_model(), [2, 9], [0.92], loss="mse")
+    check = gl.gradcheck(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
     assert len(check.rows) == 13 and check.passed()
-    w = _seed_002_output_weight_gradient()
+    w = _sigmoid_2_3_1_output_weight_gradient()
     by_name = {row.name: row for row in check.rows}
     assert by_name["W2[0,0]"].autograd == pytest.approx(w.grad[0, 0].item(), rel=1e-10)
     with pytest.raises(TypeError, match="gradcheck of a function takes no"):

@@ -5,7 +5,7 @@ import struct
 
 import matplotlib
 import pytest
-from explain_seed_models import SEED_000_NAMES, seed_000_model, seed_003_model
+from explain_worked_models import RELU_2_2_1_NAMES, relu_2_2_1_model, sigmoid_3_4_1_model
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import gradlab as gl
@@ -13,17 +13,17 @@ import gradlab as gl
 matplotlib.use("Agg")
 
 
-def seed_000_trace():
-    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+def relu_2_2_1_trace():
+    return gl.explain(relu_2_2_1_model(), [1, 0], [2], loss="mse", lr=0.01, names=RELU_2_2_1_NAMES)
 
 
-def seed_003_trace():
-    return gl.explain(seed_003_model(), [0.0, 0.0, 1.0], [0.0])
+def sigmoid_3_4_1_trace():
+    return gl.explain(sigmoid_3_4_1_model(), [0.0, 0.0, 1.0], [0.0])
 
 
 @pytest.fixture(scope="module")
 def trace():
-    return seed_000_trace()
+    return relu_2_2_1_trace()
 
 
 def test_dot_of_a_scalar_graph_has_op_value_and_gradient():
@@ -70,7 +70,9 @@ def test_network_plot_is_a_png_of_the_requested_size(tmp_path, trace):
     assert any(t.startswith("a3\n2.5") for t in texts)
 
 
-@pytest.mark.parametrize("make_trace", [seed_003_trace, seed_000_trace], ids=["3-4-1", "2-2-1"])
+@pytest.mark.parametrize(
+    "make_trace", [sigmoid_3_4_1_trace, relu_2_2_1_trace], ids=["3-4-1", "2-2-1"]
+)
 def test_network_plot_edge_labels_cover_neither_each_other_nor_neuron_text(make_trace):
     trace = make_trace()
     figure = trace.plot_network()

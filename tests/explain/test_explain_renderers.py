@@ -2,14 +2,14 @@
 
 import pandas
 import pytest
-from explain_seed_models import SEED_000_NAMES, seed_000_model, seed_002_model
+from explain_worked_models import RELU_2_2_1_NAMES, relu_2_2_1_model, sigmoid_2_3_1_model
 
 import gradlab as gl
 
 
 @pytest.fixture(scope="module")
 def trace():
-    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+    return gl.explain(relu_2_2_1_model(), [1, 0], [2], loss="mse", lr=0.01, names=RELU_2_2_1_NAMES)
 
 
 def flat(text: str) -> str:
@@ -70,11 +70,11 @@ def test_records_and_frame(trace):
 
 
 def test_decimals_is_display_only():
-    trace = gl.explain(seed_002_model(), [2, 9], [0.92], loss="mse", lr=0.1)
+    trace = gl.explain(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse", lr=0.1)
     assert "0.6445" not in trace.to_text()
     assert "σ(0.5948) = 0.6445" in flat(trace.to_text(decimals=4))
     assert trace.value("a2[0]") != round(trace.value("a2[0]"), 4)
-    rounded = gl.explain(seed_002_model(), [2, 9], [0.92], loss="mse", lr=0.1, decimals=4)
+    rounded = gl.explain(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse", lr=0.1, decimals=4)
     assert "= 2.87" in rounded.to_text()  # trailing zeros dropped: 2.87, not 2.8700
     assert rounded.to_records()[0]["value"] == trace.to_records()[0]["value"]
 
@@ -88,18 +88,18 @@ def test_lookup_errors_name_the_choices(trace):
 
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="lr"):
-        gl.explain(seed_000_model(), [1, 0], [2], lr=-1)
+        gl.explain(relu_2_2_1_model(), [1, 0], [2], lr=-1)
     with pytest.raises(ValueError, match="detail"):
-        gl.explain(seed_000_model(), [1, 0], [2], detail="everything")
+        gl.explain(relu_2_2_1_model(), [1, 0], [2], detail="everything")
     with pytest.raises(ValueError, match="in_features=2"):
-        gl.explain(seed_000_model(), [1, 0, 3], [2])
+        gl.explain(relu_2_2_1_model(), [1, 0, 3], [2])
     with pytest.raises(ValueError, match="y has shape"):
-        gl.explain(seed_000_model(), [1, 0], [2, 3])
+        gl.explain(relu_2_2_1_model(), [1, 0], [2, 3])
     with pytest.raises(ValueError, match="NaN"):
-        gl.explain(seed_000_model(), [1, float("nan")], [2])
+        gl.explain(relu_2_2_1_model(), [1, float("nan")], [2])
     with pytest.raises(ValueError, match="unknown keys"):
-        gl.explain(seed_000_model(), [1, 0], [2], names={"1.weight": [["a"]]})
+        gl.explain(relu_2_2_1_model(), [1, 0], [2], names={"1.weight": [["a"]]})
     with pytest.raises(ValueError, match="shape"):
-        gl.explain(seed_000_model(), [1, 0], [2], names={"0.weight": [["a", "b"]]})
+        gl.explain(relu_2_2_1_model(), [1, 0], [2], names={"0.weight": [["a", "b"]]})
     with pytest.raises(ValueError, match="twice"):
-        gl.explain(seed_000_model(), [1, 0], [2], names={"0.bias": ["a", "a"]})
+        gl.explain(relu_2_2_1_model(), [1, 0], [2], names={"0.bias": ["a", "a"]})

@@ -1,4 +1,4 @@
-"""Sequential, MLP (seed 004's MyNeuralNetwork made generic) and Module state handling."""
+"""Sequential, MLP (the worked example's MyNeuralNetwork made generic) and Module state handling."""
 
 import numpy as np
 import pytest

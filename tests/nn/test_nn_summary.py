@@ -1,4 +1,4 @@
-"""summary() (Keras-style table) and info() (seed 004-style listing)."""
+"""summary() (Keras-style table) and info() (MyNeuralNetwork.info()-style listing)."""
 
 import numpy as np
 
@@ -58,7 +58,8 @@ def test_info_lists_every_weight_and_bias_with_values():
     assert "0.weight: shape (2, 2), float64" in text
     assert "[[ 0.25, -0.5 ],\n     [ 1.5 ,  2.  ]]" in text
     assert "0.bias: shape (2,), float64" in text
-    # neuron j: its bias and the column j of W, like seed 004's "Bias: ..., Weights: [...]"
+    # neuron j: its bias and the column j of W, like MyNeuralNetwork.info()'s
+    # "Bias: ..., Weights: [...]"
     assert "neuron 0: bias 0.125, weights [0.25, 1.5]" in text
     assert "neuron 1: bias -1.0, weights [-0.5, 2.0]" in text
     assert "[ 1: Sigmoid() ]" in text

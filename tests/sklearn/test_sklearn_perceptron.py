@@ -1,4 +1,5 @@
-"""gradlab.sklearn.Perceptron: Rosenblatt's rule (seed 004), scikit-learn's conventions."""
+"""gradlab.sklearn.Perceptron: Rosenblatt's rule (the tutorial's MyPerceptron), scikit-learn's
+conventions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from gradlab.sklearn import Perceptron
 from gradlab.sklearn.parameters import InvalidParameterError
 
 
-def seed_004_split() -> list[np.ndarray]:
+def blobs_split() -> list[np.ndarray]:
     X, y = make_blobs(
         n_samples=100,
         n_features=2,
@@ -29,7 +30,7 @@ def seed_004_split() -> list[np.ndarray]:
 
 
 def seed_rule(X: np.ndarray, y: np.ndarray, eta: float, epochs: int) -> tuple[np.ndarray, float]:
-    """Seed 004's MyPerceptron.fit, transcribed, starting from zero weights and bias."""
+    """The tutorial's MyPerceptron.fit, transcribed, starting from zero weights and bias."""
     weights, bias = np.zeros(X.shape[1]), 0.0
     for _ in range(epochs):
         for i in range(len(X)):
@@ -47,17 +48,17 @@ def sklearn_error(estimator: object, *args: object) -> str:
     return str(info.value)
 
 
-def test_seed_004_accuracy_at_least_the_seed_and_sklearn() -> None:
-    X_train, X_test, y_train, y_test = seed_004_split()
+def test_blobs_accuracy_at_least_the_tutorial_and_sklearn() -> None:
+    X_train, X_test, y_train, y_test = blobs_split()
     accuracy = Perceptron().fit(X_train, y_train).score(X_test, y_test)
     sklearn_accuracy = SklearnPerceptron().fit(X_train, y_train).score(X_test, y_test)
-    assert accuracy >= 0.84  # the seed's published accuracy
+    assert accuracy >= 0.84  # the tutorial's published accuracy
     assert accuracy >= sklearn_accuracy
 
 
 @pytest.mark.parametrize("eta0", [0.01, 1.0])
 def test_weights_follow_the_seed_rule(eta0: float) -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     clf = Perceptron(eta0=eta0, shuffle=False, tol=None, max_iter=7).fit(X_train, y_train)
     weights, bias = seed_rule(X_train, y_train, eta0, epochs=7)
     np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12)
@@ -77,7 +78,7 @@ def test_one_vs_all_columns_follow_the_seed_rule() -> None:
 
 
 def test_binary_predictions_are_the_step_of_the_decision_function() -> None:
-    X_train, X_test, y_train, _ = seed_004_split()
+    X_train, X_test, y_train, _ = blobs_split()
     labels = np.array(["blue", "red"])[y_train]
     clf = Perceptron().fit(X_train, labels)
     scores = clf.decision_function(X_test)
@@ -87,7 +88,7 @@ def test_binary_predictions_are_the_step_of_the_decision_function() -> None:
 
 
 def test_model_is_a_linear_layer_and_a_step() -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     clf = Perceptron().fit(X_train, y_train)
     assert isinstance(clf.model_[0], gl.nn.Linear)
     assert isinstance(clf.model_[1], gl.nn.Step)
@@ -106,7 +107,7 @@ def test_convergence_warning_at_max_iter() -> None:
 
 
 def test_early_stopping_holds_out_data_and_stops() -> None:
-    X_train, X_test, y_train, y_test = seed_004_split()
+    X_train, X_test, y_train, y_test = blobs_split()
     clf = Perceptron(early_stopping=True, validation_fraction=0.2, n_iter_no_change=3)
     clf.fit(X_train, y_train)
     assert clf.n_iter_ < 1000
@@ -114,7 +115,7 @@ def test_early_stopping_holds_out_data_and_stops() -> None:
 
 
 def test_partial_fit_is_one_epoch_of_the_rule() -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     clf = Perceptron(shuffle=False)
     for _ in range(3):
         clf.partial_fit(X_train, y_train, classes=[0, 1])
@@ -128,7 +129,7 @@ def test_partial_fit_is_one_epoch_of_the_rule() -> None:
 
 
 def test_warm_start_continues_and_fit_intercept_false() -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     clf = Perceptron(shuffle=False, tol=None, max_iter=2, warm_start=True).fit(X_train, y_train)
     clf.fit(X_train, y_train)
     weights, bias = seed_rule(X_train, y_train, 1.0, epochs=4)
@@ -140,7 +141,7 @@ def test_warm_start_continues_and_fit_intercept_false() -> None:
 
 
 def test_float32_stays_float32() -> None:
-    X_train, X_test, y_train, _ = seed_004_split()
+    X_train, X_test, y_train, _ = blobs_split()
     clf = Perceptron().fit(X_train.astype(np.float32), y_train)
     assert clf.coef_.dtype == np.float32
     assert clf.decision_function(X_test.astype(np.float32)).dtype == np.float32
@@ -159,7 +160,7 @@ def test_float32_stays_float32() -> None:
     ids=["nan", "inf", "1d", "empty", "lengths", "one-class"],
 )
 def test_errors_match_sklearn(bad: object) -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     args = bad(X_train, y_train)  # type: ignore[operator]
     expected = sklearn_error(SklearnPerceptron(), *args)
     with pytest.raises(ValueError, match=re.escape(expected)):
@@ -167,7 +168,7 @@ def test_errors_match_sklearn(bad: object) -> None:
 
 
 def test_invalid_parameter_message_matches_sklearn() -> None:
-    X_train, _, y_train, _ = seed_004_split()
+    X_train, _, y_train, _ = blobs_split()
     for params in [{"eta0": -1.0}, {"max_iter": 0}, {"validation_fraction": 1.5}]:
         with pytest.raises(ValueError) as expected:
             SklearnPerceptron(**params).fit(X_train, y_train)

@@ -1,5 +1,5 @@
-"""Stopping rules: max epochs, scikit-learn's tol / n_iter_no_change, seed 001's step size
-criterion, and EarlyStopping with restored weights."""
+"""Stopping rules: max epochs, scikit-learn's tol / n_iter_no_change, the step-size criterion
+of the 2-2-1 sigmoid network derived with SymPy, and EarlyStopping with restored weights."""
 
 from __future__ import annotations
 
@@ -60,9 +60,10 @@ def test_tol_counts_epochs_without_improvement_like_scikit_learn():
     assert history.stop_reason == "tol"
 
 
-def seed_001_network() -> gl.nn.Sequential:
-    # Seed 001's 2-2-1 sigmoid net; its one shared bias w0 = 0.1 enters each neuron twice
-    # (z3 = (x1 w13 + w0) + (x2 w23 + w0)), so each neuron starts with bias 0.2, here untied.
+def sigmoid_2_2_1_network() -> gl.nn.Sequential:
+    # The 2-2-1 sigmoid network derived with SymPy; its one shared bias w0 = 0.1 enters each
+    # neuron twice (z3 = (x1 w13 + w0) + (x2 w23 + w0)), so each neuron starts with bias 0.2, here
+    # untied.
     return gl.nn.Sequential(
         gl.nn.Linear.from_values([[0.2, 0.8], [0.6, 0.4]], bias=[0.2, 0.2]),
         gl.nn.Sigmoid(),
@@ -71,10 +72,10 @@ def seed_001_network() -> gl.nn.Sequential:
     )
 
 
-def test_step_tol_is_seed_001_criterion_and_matches_torch():
+def test_step_tol_is_the_shared_bias_tutorial_criterion_and_matches_torch():
     x = [[0.35, 0.9]]
-    model = seed_001_network()
-    # The seed's "Results of random parameters": 0.649864477526152.
+    model = sigmoid_2_2_1_network()
+    # The tutorial's "Results of random parameters": 0.649864477526152.
     assert gl.predict(model, x)[0, 0] == pytest.approx(0.649864477526152, abs=1e-12)
 
     history = gl.fit(
@@ -82,8 +83,8 @@ def test_step_tol_is_seed_001_criterion_and_matches_torch():
         verbose=0,
     )  # fmt: skip
 
-    # PyTorch: gradient descent until every |step| < 0.001 (the seed's stop_criteria).
-    net = TorchMLP(seed_001_network().state_dict(), ["sigmoid", "sigmoid"])
+    # PyTorch: gradient descent until every |step| < 0.001 (the tutorial's stop_criteria).
+    net = TorchMLP(sigmoid_2_2_1_network().state_dict(), ["sigmoid", "sigmoid"])
     optimizer = torch.optim.SGD(net.parameters(), lr=0.3)
     target = torch.tensor([[1.0]], dtype=torch.float64)
     for epoch in range(5000):  # noqa: B007

@@ -57,7 +57,7 @@ def test_mini_batch_sgd_momentum_with_shuffling_matches_torch():
 
 
 def test_one_sample_at_a_time_in_order_matches_torch():
-    # The seed's perceptron loop: batch_size=1, samples in their given order.
+    # The Perceptron tutorial's loop: batch_size=1, samples in their given order.
     rng = np.random.default_rng(1)
     X = rng.normal(size=(7, 2))
     y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)

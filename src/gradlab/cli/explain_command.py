@@ -1,8 +1,8 @@
 """``gradlab explain``: every number of one training step of a small network, in the terminal.
 
 The network, input, target, loss and learning rate come from a small TOML or JSON file, or from
-flags (which override the file). With no arguments it walks through the 2-2-1 ReLU network of
-seed 000, the weights typed in by hand. A file looks like::
+flags (which override the file). With no arguments it walks through the 2-2-1 ReLU network
+worked by hand, its weights typed in. A file looks like::
 
     input = [1, 0]
     target = [2]
@@ -42,7 +42,7 @@ from gradlab.cli.main import UsageError
 
 EXAMPLES = """\
 examples:
-  gradlab explain                               # seed 000's network, every number
+  gradlab explain                               # the 2-2-1 ReLU network worked by hand
   gradlab explain net.toml --decimals 4
   gradlab explain --sizes 2,3,1 --activation sigmoid --input 2,9 --target 0.92 --seed 0
   gradlab explain net.json --input "1,0; 0,1" --target "2; 1"   # a batch of two samples
@@ -50,8 +50,8 @@ examples:
   gradlab explain net.toml --plot network.png --dot graph.dot
 """
 
-#: The walk-through of seed 000: a 2-2-1 ReLU network, one sample, squared error, lr 0.01.
-SEED_000: dict[str, Any] = {
+#: The 2-2-1 ReLU network worked by hand: one sample, squared error, lr 0.01.
+RELU_2_2_1: dict[str, Any] = {
     "input": [1, 0],
     "target": [2],
     "loss": "mse",
@@ -105,7 +105,7 @@ def add_parser(subparsers: Any) -> None:
             "Explain one gradient-descent step of a small network: each weighted sum and "
             "activation, the loss, every dL/da, da/dz and delta, each weight's chain-rule "
             "product and its update, checked against the engine. Without arguments: the "
-            "network of seed 000."
+            "2-2-1 ReLU network worked by hand."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     """Explain the configured step and print it; return the exit status."""
     import gradlab.explain as explain_module
 
-    config = dict(SEED_000) if args.config is None and not args.sizes else {}
+    config = dict(RELU_2_2_1) if args.config is None and not args.sizes else {}
     if args.config is not None:
         config = read_config(args.config)
     flags = _flag_values(args)

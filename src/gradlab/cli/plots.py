@@ -15,7 +15,6 @@ import numpy as np
 
 FIGSIZE = (6.4, 4.8)
 DPI = 100
-PIXELS = (640, 480)
 
 
 def _figure() -> Any:

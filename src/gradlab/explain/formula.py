@@ -382,8 +382,3 @@ class Call(Expr):
 def total(terms: Sequence[Expr]) -> Expr:
     """The sum of ``terms`` (the single term itself when there is one)."""
     return terms[0] if len(terms) == 1 else Add(tuple(terms))
-
-
-def product(factors: Sequence[Expr]) -> Expr:
-    """The product of ``factors`` (the single factor itself when there is one)."""
-    return factors[0] if len(factors) == 1 else Mul(tuple(factors))

@@ -1,4 +1,4 @@
-"""The network diagram the seeds describe in words, drawn with matplotlib.
+"""The network diagram the worked examples describe in words, drawn with matplotlib.
 
 Neurons are circles in columns (inputs on the left), labelled with their name, activation value
 and δ; each weight is an edge coloured by its sign and value (blue negative, red positive) and as

@@ -282,7 +282,7 @@ class Trace:
         """Evaluate every written-out formula and compare it with the engine's value.
 
         The relative difference |written - engine| / max(1, |engine|) must stay within
-        ``tolerance`` (1e-9 in float64, 1e-5 in float32): what the trace writes is exactly
+        ``tolerance`` (1e-9 in float64, 1e-4 in float32): what the trace writes is exactly
         what the engine computed, up to rounding.
         """
         checked, worst, worst_step = 0, 0.0, None

@@ -5,7 +5,7 @@ out_features) has fan_in = in_features and fan_out = out_features; a 1-D tensor 
 fan_in = fan_out = its length.
 
 =================  ===========================================================
-``uniform_``       U[low, high), by default U[0, 1): what the seeds use
+``uniform_``       U[low, high), by default U[0, 1): what the worked examples use
 ``glorot_uniform_``  U[-a, a], a = gain sqrt(6 / (fan_in + fan_out))  (Keras' default)
 ``glorot_normal_``   N(0, s^2), s = gain sqrt(2 / (fan_in + fan_out))
 ``he_uniform_``      U[-a, a], a = sqrt(6 / fan_in)
@@ -68,7 +68,7 @@ def _fill(t: Tensor, values: Any) -> Tensor:
 
 
 def uniform_(t: Tensor, low: float = 0.0, high: float = 1.0, rng: RandomState = None) -> Tensor:
-    """Fill ``t`` with draws from U[low, high), in place; by default U[0, 1) as in the seeds.
+    """Fill ``t`` with U[low, high) draws, in place; by default U[0, 1) as in the worked examples.
 
     Parameters
     ----------

@@ -27,8 +27,8 @@ class Linear(Module):
     """Fully connected layer: z = x @ W + b, one fused op (``"linear"``) in the graph.
 
     ``W`` has shape (in_features, out_features): column j holds the weights into neuron j, the
-    layout of the seeds and of scikit-learn's ``coefs_``. PyTorch users expect the transpose
-    (``torch.nn.Linear.weight`` is (out_features, in_features) with z = x W^T + b).
+    layout of the worked examples and of scikit-learn's ``coefs_``. PyTorch users expect the
+    transpose (``torch.nn.Linear.weight`` is (out_features, in_features) with z = x W^T + b).
 
     Derivatives, for G = dL/dz with samples in rows: dL/dW = x^T G, dL/db = column sums of G,
     dL/dx = G W^T.
@@ -41,11 +41,12 @@ class Linear(Module):
         Learn an additive bias ``b`` of shape (out_features,).
     init : str, callable or None, default "glorot_uniform"
         Weight initialiser: a name in `gradlab.nn.init.INITIALIZERS` ("glorot_uniform",
-        "glorot_normal", "he_uniform", "he_normal", "uniform" (U[0, 1) as in the seeds),
+        "glorot_normal", "he_uniform", "he_normal", "uniform" (U[0, 1) as in the worked examples),
         "zeros"), a callable ``fn(parameter, rng=generator)``, or None to leave zeros (for
         values that come from `from_values` or a file).
     bias_init : str, callable or None, default "zeros"
-        Bias initialiser, as ``init`` (Keras' default is zeros; the seeds use "uniform").
+        Bias initialiser, as ``init`` (Keras' default is zeros; the worked examples use
+        "uniform").
     rng : None, int or numpy.random.Generator
         Source of randomness for the initialisers; never NumPy's global state.
     dtype : float64 or float32, default float64
@@ -107,7 +108,7 @@ class Linear(Module):
     def from_values(
         cls, weight: ArrayLike, bias: ArrayLike | None = None, dtype: DTypeLike | None = None
     ) -> Linear:
-        """A layer with explicit weights, e.g. a seed's numbers typed in.
+        """A layer with explicit weights, e.g. a worked example's numbers typed in.
 
         Parameters
         ----------
@@ -120,8 +121,8 @@ class Linear(Module):
 
         Examples
         --------
-        Seed 000's first layer: node 1 gets w1 (from input 1) and w3 (from input 2), node 2
-        gets w2 and w4.
+        The first layer of the 2-2-1 ReLU network worked by hand: node 1 gets w1 (from input 1)
+        and w3 (from input 2), node 2 gets w2 and w4.
 
         >>> import gradlab as gl
         >>> w1, w2, w3, w4 = 1.0, 0.5, 1.0, -0.5

@@ -24,8 +24,9 @@ class MLP(Sequential):
     """A fully connected network: Linear, activation, Linear, activation, ..., Linear, output
     activation.
 
-    The generic form of seed 004's ``MyNeuralNetwork(2, [2], 2)``: ``MLP(2, [2], 2)`` is
-    ``Sequential(Linear(2, 2), Sigmoid(), Linear(2, 2), Identity())`` with parameters
+    The generic form of ``MyNeuralNetwork(2, [2], 2)`` from the Perceptron and generic MLP worked
+    example: ``MLP(2, [2], 2)`` is ``Sequential(Linear(2, 2), Sigmoid(), Linear(2, 2),
+    Identity())`` with parameters
     "0.weight" (2, 2), "0.bias" (2,), "2.weight" (2, 2), "2.bias" (2,).
 
     Parameters

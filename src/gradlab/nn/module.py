@@ -260,7 +260,8 @@ class Module:
 
     def info(self, print_fn: Callable[[str], object] | None = print) -> str | None:
         """Every weight and bias with its values (and gradients, once computed), layer by
-        layer and neuron by neuron, in the manner of seed 004's ``info()``.
+        layer and neuron by neuron, in the manner of ``MyNeuralNetwork.info()`` in the Perceptron
+        and generic MLP worked example.
 
         Parameters
         ----------

@@ -1,4 +1,4 @@
-"""Plain-text descriptions of a model: a Keras-style `summary_text` and a seed-style `info_text`.
+"""Plain-text descriptions of a model: a Keras-style `summary_text` and an `info_text` listing.
 
 `Module.summary()` and `Module.info()` call these.
 """
@@ -95,8 +95,9 @@ def _array(values: np.ndarray, indent: str) -> str:
 
 def info_text(model: Module) -> str:
     """Every weight and bias with its values (and gradient, when there is one), layer by
-    layer, in the manner of seed 004's ``info()``; Linear layers are also shown neuron by
-    neuron (bias, then the weights into that neuron: a column of W).
+    layer, in the manner of ``MyNeuralNetwork.info()`` in the Perceptron and generic MLP worked
+    example; Linear layers are also shown neuron by neuron (bias, then the weights into that
+    neuron: a column of W).
 
     Examples
     --------

@@ -32,7 +32,8 @@ class SGD(Optimizer):
         \theta &\leftarrow \theta - \eta g
 
     with learning rate :math:`\eta`, momentum :math:`\mu` and dampening :math:`\tau`. Without
-    momentum this is the plain rule of the seeds, :math:`\theta \leftarrow \theta - \eta g`.
+    momentum this is the plain rule of the worked examples,
+    :math:`\theta \leftarrow \theta - \eta g`.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""`Perceptron`: Rosenblatt's perceptron as a scikit-learn classifier (seed 004's perceptron)."""
+"""`Perceptron`: Rosenblatt's perceptron (the worked example's ``MyPerceptron``) in scikit-learn."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rosenblatt's perceptron learning rule, one pass over the samples (seed 004's perceptron).
+"""Rosenblatt's perceptron learning rule, one pass over the samples (the ``MyPerceptron``
+of the Perceptron and generic MLP worked example).
 
 The rule is not gradient descent: the step activation's derivative is 0 everywhere (and
 undefined at 0), so backpropagation through ``gl.step`` would never move a weight. Instead,

@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from gradlab.nn import Module
     from gradlab.training.loop import Trainer
 
-HOOKS = (
-    "on_train_begin",
-    "on_train_end",
-    "on_epoch_begin",
-    "on_epoch_end",
-    "on_batch_begin",
-    "on_batch_end",
-)
-
 
 class Callback:
     """Base class of objects that `fit` calls during training; override the hooks you need.

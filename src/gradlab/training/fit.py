@@ -68,8 +68,9 @@ def fit(
     epochs : int, default 100
         The maximum number of passes over the data.
     batch_size : None or int, default None
-        None: one full batch per epoch (plain gradient descent, seeds 003 and 004); k: batches
-        of k samples (the last one smaller when k does not divide n); 1: one sample at a time.
+        None: one full batch per epoch (plain gradient descent, as in the vectorised 3-4-1
+        sigmoid network and the generic MLP worked examples); k: batches of k samples (the last
+        one smaller when k does not divide n); 1: one sample at a time.
     shuffle : bool, default True
         With more than one batch, visit the samples in the order ``rng.permutation(n)``, drawn
         anew each epoch.
@@ -92,7 +93,8 @@ def fit(
     n_iter_no_change : int, default 10
     step_tol : float, optional
         Stop when, in an epoch, every parameter moved by less than ``step_tol``:
-        max |θ_after - θ_before| < step_tol (seed 001's criterion, with 0.001).
+        max |θ_after - θ_before| < step_tol (the criterion of the 2-2-1 sigmoid network
+        derived with SymPy, with 0.001).
 
     Returns
     -------

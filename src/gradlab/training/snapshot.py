@@ -80,8 +80,8 @@ class WeightSnapshot:
         """max |change| over every entry between the two latest snapshots.
 
         After a `capture` at the end of each epoch, this is how far the epoch moved the
-        weights; with one full batch per epoch it is the gradient step itself, seed 001's
-        criterion (stop once every |step| < 0.001).
+        weights; with one full batch per epoch it is the gradient step itself, the
+        stopping criterion of the 2-2-1 sigmoid network derived with SymPy (every |step| < 0.001).
         """
         return float(
             np.max(np.abs(self._flat[self._current] - self._flat[1 - self._current]), initial=0.0)

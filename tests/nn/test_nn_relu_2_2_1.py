@@ -1,11 +1,11 @@
-"""Seed 000: a 2-2-1 ReLU network with typed-in weights; every number is the seed's."""
+"""The 2-2-1 ReLU network worked by hand, typed-in weights; every number is the tutorial's."""
 
 import numpy as np
 import pytest
 
 import gradlab as gl
 
-# Seed 000's values. w1, w3 feed node 1 (from input 1 and input 2); w2, w4 feed node 2.
+# The tutorial's values. w1, w3 feed node 1 (from input 1 and input 2); w2, w4 feed node 2.
 w1, w2, w3, w4, w5, w6 = 1.0, 0.5, 1.0, -0.5, 1.0, 1.0
 bias1, bias2, bias3 = 0.5, 0.0, 0.5
 INPUT, TRUE_VALUE, LR = [1.0, 0.0], 2.0, 0.01
@@ -45,7 +45,7 @@ def test_gradients_and_one_gradient_descent_step(dtype):
     for p in model.parameters():
         assert p.grad.dtype == dtype
         p.data -= LR * p.grad
-    # The seed's updated values: new_w5, new_w6, new_b3, new_w1, new_w2, new_w3.
+    # The tutorial's updated values: new_w5, new_w6, new_b3, new_w1, new_w2, new_w3.
     np.testing.assert_allclose(second.weight.data[:, 0], [0.985, 0.995], rtol=1e-6)
     np.testing.assert_allclose(second.bias.data, [0.49], rtol=1e-6)
     np.testing.assert_allclose(first.weight.data[0], [0.99, 0.49], rtol=1e-6)

@@ -1,4 +1,5 @@
-"""Seeds 003 and 004 trained with `gradlab.fit`; the oracles are the figures the seeds publish."""
+"""The vectorised 3-4-1 sigmoid network and the generic MLP class trained with `gradlab.fit`;
+the oracles are the figures their tutorials publish."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import pytest
 
 import gradlab as gl
 
-# Seed 003: the code trains on [0, 1, 1, 0] (its text says [0, 1, 0, 1]).
+# The vectorised 3-4-1 sigmoid network: the tutorial's code trains on [0, 1, 1, 0] (its text
+# says [0, 1, 0, 1]).
 X3 = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 Y3 = np.array([[0, 1, 1, 0]], dtype=float).T
 
 
-def seed_003_model() -> gl.nn.Sequential:
+def sigmoid_3_4_1_model() -> gl.nn.Sequential:
     # np.random.seed(1); np.random.random((3, 4)); np.random.random((4, 1)) - same stream.
     rng = np.random.RandomState(1)
     weight1, weight2 = rng.random_sample((3, 4)), rng.random_sample((4, 1))
@@ -32,8 +34,8 @@ class OutputsSeenByEachEpoch(gl.training.Callback):
         self.outputs.append(gl.predict(self.model, X3).ravel())
 
 
-def test_seed_003_published_outputs():
-    model = seed_003_model()
+def test_sigmoid_3_4_1_published_outputs():
+    model = sigmoid_3_4_1_model()
     seen = OutputsSeenByEachEpoch()
     history = gl.fit(
         model,
@@ -59,8 +61,8 @@ def test_seed_003_published_outputs():
     assert round(float(prediction[0, 0]), 3) == 0.925
 
 
-def test_seed_003_optimizer_instance_gives_the_same_figures():
-    model = seed_003_model()
+def test_sigmoid_3_4_1_optimizer_instance_gives_the_same_figures():
+    model = sigmoid_3_4_1_model()
     gl.fit(
         model,
         X3,
@@ -73,7 +75,8 @@ def test_seed_003_optimizer_instance_gives_the_same_figures():
     assert np.round(gl.predict(model, X3).ravel(), 3).tolist() == [0.028, 0.925, 0.925, 0.090]
 
 
-# Seed 004: ten training points, three test points whose classes it publishes as [1, 0, 1].
+# The generic MLP class (MyNeuralNetwork): ten training points, three test points whose classes
+# the tutorial publishes as [1, 0, 1].
 X4 = np.array(
     [[1.2, 1.6], [7.6, 6.8], [3.4, 4.4], [6.9, 8.8], [3.0, 3.2],
      [5.6, 6.8], [2.2, 1.8], [5.8, 5.2], [1.8, 2.2], [6.5, 4.8]]
@@ -83,8 +86,8 @@ X4_TEST = np.array([[5.2, 6.2], [2.1, 2.0], [7.1, 6.5]])
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_seed_004_mlp_predicts_the_published_classes(seed):
-    # Settings of examples/seed_004_mlp.py: half-sum squared error, SGD lr 0.5, 500 epochs.
+def test_mlp_2_2_2_predicts_the_published_classes(seed):
+    # Settings of examples/mlp_2_2_2.py: half-sum squared error, SGD lr 0.5, 500 epochs.
     model = gl.nn.MLP(2, [2], 2, activation="sigmoid", output_activation="sigmoid", rng=seed)
     history = gl.fit(
         model,

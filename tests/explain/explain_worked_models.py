@@ -1,4 +1,5 @@
-"""The seeds' networks, typed in from the seed texts (the oracles are their printed figures)."""
+"""The worked examples' networks, typed in from their tutorials (the oracles are their printed
+figures)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import numpy as np
 
 import gradlab as gl
 
-# Seed 000: w1..w6, bias1..bias3; node 1 = input1*w1 + input2*w3 + bias1.
-SEED_000_NAMES = {
+# The 2-2-1 ReLU network worked by hand: w1..w6, bias1..bias3;
+# node 1 = input1*w1 + input2*w3 + bias1.
+RELU_2_2_1_NAMES = {
     "inputs": ["x1", "x2"],
     "0.weight": [["w1", "w2"], ["w3", "w4"]],
     "0.bias": ["bias1", "bias2"],
@@ -18,7 +20,7 @@ SEED_000_NAMES = {
 }
 
 
-def seed_000_model() -> gl.nn.Sequential:
+def relu_2_2_1_model() -> gl.nn.Sequential:
     return gl.nn.Sequential(
         gl.nn.Linear.from_values([[1, 0.5], [1, -0.5]], bias=[0.5, 0]),
         gl.nn.ReLU(),
@@ -27,14 +29,15 @@ def seed_000_model() -> gl.nn.Sequential:
     )
 
 
-# Seed 002: weights_input_hidden_neuronK are the weights from (x0, x1) into neuron K.
-SEED_002_W1 = [[0.15, 0.5, 0.05], [0.23, 0.8, -0.05]]
-SEED_002_B1 = [0.5, 0.5, 0.5]
-SEED_002_W2 = [[0.9], [-0.5], [0.08]]
-SEED_002_B2 = [0.2]
+# The 2-3-1 sigmoid network worked to 4 decimals: weights_input_hidden_neuronK are the weights
+# from (x0, x1) into neuron K.
+SIGMOID_2_3_1_W1 = [[0.15, 0.5, 0.05], [0.23, 0.8, -0.05]]
+SIGMOID_2_3_1_B1 = [0.5, 0.5, 0.5]
+SIGMOID_2_3_1_W2 = [[0.9], [-0.5], [0.08]]
+SIGMOID_2_3_1_B2 = [0.2]
 
 
-def seed_003_model() -> gl.nn.Sequential:
+def sigmoid_3_4_1_model() -> gl.nn.Sequential:
     # np.random.seed(1); np.random.random((3, 4)); np.random.random((4, 1)) - same stream.
     rng = np.random.RandomState(1)
     return gl.nn.Sequential(
@@ -45,17 +48,17 @@ def seed_003_model() -> gl.nn.Sequential:
     )
 
 
-def seed_002_model() -> gl.nn.Sequential:
+def sigmoid_2_3_1_model() -> gl.nn.Sequential:
     return gl.nn.Sequential(
-        gl.nn.Linear.from_values(SEED_002_W1, bias=SEED_002_B1),
+        gl.nn.Linear.from_values(SIGMOID_2_3_1_W1, bias=SIGMOID_2_3_1_B1),
         gl.nn.Sigmoid(),
-        gl.nn.Linear.from_values(SEED_002_W2, bias=SEED_002_B2),
+        gl.nn.Linear.from_values(SIGMOID_2_3_1_W2, bias=SIGMOID_2_3_1_B2),
         gl.nn.Sigmoid(),
     )
 
 
-# Seed 001: the shared bias w0 enters every neuron twice.
-SEED_001_INITIAL = {
+# The 2-2-1 sigmoid network derived with SymPy: the shared bias w0 enters every neuron twice.
+SIGMOID_2_2_1_INITIAL = {
     "w0": 0.1,
     "w13": 0.2,
     "w14": 0.8,
@@ -66,11 +69,11 @@ SEED_001_INITIAL = {
 }
 
 
-def seed_001_parameters() -> dict[str, gl.Tensor]:
-    return {k: gl.Tensor(v, requires_grad=True, name=k) for k, v in SEED_001_INITIAL.items()}
+def sigmoid_2_2_1_parameters() -> dict[str, gl.Tensor]:
+    return {k: gl.Tensor(v, requires_grad=True, name=k) for k, v in SIGMOID_2_2_1_INITIAL.items()}
 
 
-def seed_001_network(w: dict[str, gl.Tensor]):
+def sigmoid_2_2_1_network(w: dict[str, gl.Tensor]):
     def f(x: gl.Tensor) -> gl.Tensor:
         x1, x2 = x[0], x[1]
         z3 = (x1 * w["w13"] + w["w0"]) + (x2 * w["w23"] + w["w0"])

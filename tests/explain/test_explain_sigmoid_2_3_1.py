@@ -1,14 +1,15 @@
-"""Seed 002: its forward values at 4 decimals, and all 13 gradients of (y - O3)^2 vs PyTorch."""
+"""The 2-3-1 sigmoid network worked to 4 decimals: its forward values, and all 13 gradients of
+(y - O3)^2 vs PyTorch."""
 
 import numpy as np
 import pytest
 import torch
-from explain_seed_models import (
-    SEED_002_B1,
-    SEED_002_B2,
-    SEED_002_W1,
-    SEED_002_W2,
-    seed_002_model,
+from explain_worked_models import (
+    SIGMOID_2_3_1_B1,
+    SIGMOID_2_3_1_B2,
+    SIGMOID_2_3_1_W1,
+    SIGMOID_2_3_1_W2,
+    sigmoid_2_3_1_model,
 )
 
 import gradlab as gl
@@ -18,10 +19,10 @@ def torch_gradients():
     t = {
         k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
         for k, v in {
-            "W1": SEED_002_W1,
-            "b1": SEED_002_B1,
-            "W2": SEED_002_W2,
-            "b2": SEED_002_B2,
+            "W1": SIGMOID_2_3_1_W1,
+            "b1": SIGMOID_2_3_1_B1,
+            "W2": SIGMOID_2_3_1_W2,
+            "b2": SIGMOID_2_3_1_B2,
         }.items()
     }
     x = torch.tensor([[2.0, 9.0]], dtype=torch.float64)
@@ -37,11 +38,11 @@ def torch_gradients():
 
 @pytest.fixture(scope="module")
 def trace():
-    return gl.explain(seed_002_model(), [2, 9], [0.92], loss="mse", lr=0.1, decimals=4)
+    return gl.explain(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse", lr=0.1, decimals=4)
 
 
 def test_forward_values_at_four_decimals(trace):
-    # Seed: z0 = (2 * 0.15) + (9 * 0.23) + 0.5 = 2.87; "the predicted output 64.45" (O3).
+    # Tutorial: z0 = (2 * 0.15) + (9 * 0.23) + 0.5 = 2.87; "the predicted output 64.45" (O3).
     assert round(trace.value("z1[0]"), 4) == 2.87
     assert round(trace.value("a2[0]"), 4) == 0.6445
     text = " ".join(trace.to_text().split())
@@ -66,14 +67,14 @@ def test_all_thirteen_gradients_match_pytorch(trace):
 
 
 def test_output_derivative_keeps_the_factor_two(trace):
-    # d(y - O3)^2/dO3 = 2 (O3 - y): the seed's O3 - y is half of it.
+    # d(y - O3)^2/dO3 = 2 (O3 - y): the tutorial's O3 - y is half of it.
     _, o3, _ = torch_gradients()
     assert trace.value("∂L/∂a2[0]") == pytest.approx(2 * (o3 - 0.92), rel=1e-12)
     assert "∂L/∂a2[0] = 2 · (a2[0] - y)" in " ".join(trace.to_text().split())
 
 
 def test_hidden_deltas_are_dcost_dz(trace):
-    # The seed computes dCost_dz0 and dCost_dz1 from themselves; δ is dCost/dz of each neuron.
+    # The tutorial computes dCost_dz0 and dCost_dz1 from themselves; δ is dCost/dz of each neuron.
     expected, _, _ = torch_gradients()
     for j in range(3):
         assert trace.value(f"δ1[{j}]") == pytest.approx(expected["z1"][0, j], rel=1e-10)

@@ -1,11 +1,11 @@
-"""Count the CPU instructions of 1000 seed-003 steps for each contestant, with valgrind.
+"""Count the CPU instructions of 1000 steps of the vectorised 3-4-1 sigmoid network, with valgrind.
 
 Times on a shared machine move with its load; instruction counts do not, so they show what a
-change to the engine did. Each contestant of ``bench_seed003.py`` runs under callgrind twice,
-for 1 and for 1001 steps, and the difference is reported (start-up and imports cancel out).
+change to the engine did. Each contestant of ``bench_sigmoid_3_4_1.py`` runs under callgrind
+twice, for 1 and for 1001 steps, and the difference is reported (start-up and imports cancel out).
 BLAS is held to one thread, whose idle workers would otherwise add noise.
 
-    python benchmarks/instructions_seed003.py    # needs valgrind (apt install valgrind)
+    python benchmarks/instructions_sigmoid_3_4_1.py    # needs valgrind (apt install valgrind)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RUN = "import sys, bench_seed003 as b; b.STEPS = int(sys.argv[1]); b.train_{name}()"
+RUN = "import sys, bench_sigmoid_3_4_1 as b; b.STEPS = int(sys.argv[1]); b.train_{name}()"
 
 
 def instructions(name: str, steps: int) -> int:
@@ -51,7 +51,7 @@ def main() -> None:
     if importlib.util.find_spec("torch"):
         names.append("torch")
     counts = {name: instructions(name, 1001) - instructions(name, 1) for name in names}
-    print("seed 003: instructions for 1000 full-batch steps (valgrind callgrind)")
+    print("3-4-1 sigmoid network: instructions for 1000 full-batch steps (valgrind callgrind)")
     for name, count in counts.items():
         ratio = count / counts["numpy"]
         print(f"  {name:<8} {count / 1e6:7.0f} M   {ratio:5.2f}x handwritten NumPy")

@@ -1,13 +1,16 @@
-"""Seed 003: the 3-4-1 sigmoid network trained for 1000 full-batch steps, with gradlab's engine.
+"""The vectorised 3-4-1 sigmoid network, trained for 1000 full-batch steps with gradlab's engine.
 
-The seed builds its weights with ``np.random.seed(1)`` then ``np.random.random((3, 4))`` and
+From "The Maths behind Neural Networks" by Alex Punnen, chapter 6, "A Simple NeuralNet with
+Back Propagation".
+
+The tutorial builds its weights with ``np.random.seed(1)`` then ``np.random.random((3, 4))`` and
 ``np.random.random((4, 1))``. We draw the same numbers from a local ``RandomState(1)`` (the same
 stream, without touching NumPy's global state) and pass them in explicitly.
 
-Note: the seed's text says the target is [0, 1, 0, 1] but its code trains on [0, 1, 1, 0]
+Note: the tutorial's text says the target is [0, 1, 0, 1] but its code trains on [0, 1, 1, 0]
 (XOR of the first two inputs). We train on what the code uses, so the published outputs match.
 
-    python examples/seed_003_two_layer.py
+    python examples/sigmoid_3_4_1_vectorised.py
 """
 
 import numpy as np
@@ -31,7 +34,7 @@ def main() -> None:
         output = forward(X)
         if step == 0:
             print("initial output:      ", np.round(output.data.ravel(), 3))
-        # C = 1/2 * sum (y - a2)^2, so that dC/da2 = a2 - y as in the seed.
+        # C = 1/2 * sum (y - a2)^2, so that dC/da2 = a2 - y as in the tutorial.
         loss = gl.squared_error(output, Y, reduction="half_sum")
         w1.grad = w2.grad = None
         loss.backward()
@@ -42,7 +45,7 @@ def main() -> None:
     with gl.no_grad():
         prediction = forward(gl.Tensor([[1, 0, 1]])).data.ravel()
     print("prediction for [1, 0, 1]:", np.round(prediction, 3))
-    print("seed 003 publishes: 0.758 0.771 0.791 0.801 -> 0.028 0.925 0.925 0.090 -> 0.925")
+    print("the tutorial publishes: 0.758 0.771 0.791 0.801 -> 0.028 0.925 0.925 0.090 -> 0.925")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,20 @@
-"""Seed 003 with one call to `gradlab.fit`: the 3-4-1 sigmoid network, 1000 full-batch steps.
+"""The vectorised 3-4-1 sigmoid network with one call to `gradlab.fit`, 1000 full-batch steps.
 
-Same network, data and numbers as ``seed_003_two_layer.py`` (which spells out the loop with
-the engine): the seed's own initial weights (``np.random.seed(1)``, then
+From "The Maths behind Neural Networks" by Alex Punnen, chapter 6, "A Simple NeuralNet with
+Back Propagation".
+
+Same network, data and numbers as ``sigmoid_3_4_1_vectorised.py`` (which spells out the loop with
+the engine): the tutorial's own initial weights (``np.random.seed(1)``, then
 ``np.random.random((3, 4))`` and ``np.random.random((4, 1))``, drawn here from a local
 ``RandomState(1)``, the same stream) typed into two bias-free layers, the half-sum squared
 error C = 1/2 sum (y - a2)^2, plain gradient descent with learning rate 1, 1000 epochs of one
 full batch.
 
-The seed prints the outputs of its last step, computed before that step's update; a callback
+The tutorial prints the outputs of its last step, computed before that step's update; a callback
 records them here. Its text says the target is [0, 1, 0, 1], but its code trains on
 [0, 1, 1, 0], which we use so the published figures match.
 
-    python examples/seed_003_with_fit.py
+    python examples/sigmoid_3_4_1_with_fit.py
 """
 
 import numpy as np
@@ -61,7 +64,7 @@ def main() -> None:
     print("output of the last step: ", np.round(last.outputs.ravel(), 3))
     print("prediction for [1, 0, 1]:", np.round(gl.predict(model, [[1, 0, 1]]).ravel(), 3))
     print(f"loss after {len(history.epoch)} epochs: {history.history['loss'][-1]:.5f}")
-    print("seed 003 publishes:        0.758 0.771 0.791 0.801 -> 0.028 0.925 0.925 0.090 -> 0.925")
+    print("the tutorial publishes:    0.758 0.771 0.791 0.801 -> 0.028 0.925 0.925 0.090 -> 0.925")
 
 
 if __name__ == "__main__":

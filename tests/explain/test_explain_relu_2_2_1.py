@@ -1,18 +1,19 @@
-"""Seed 000: every number the seed prints appears in the trace; the trace finishes the update."""
+"""The 2-2-1 ReLU network worked by hand: every number its tutorial prints is in the trace, and
+the trace finishes the update."""
 
 import pytest
-from explain_seed_models import SEED_000_NAMES, seed_000_model
+from explain_worked_models import RELU_2_2_1_NAMES, relu_2_2_1_model
 
 import gradlab as gl
 
 
 @pytest.fixture
 def trace():
-    return gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01, names=SEED_000_NAMES)
+    return gl.explain(relu_2_2_1_model(), [1, 0], [2], loss="mse", lr=0.01, names=RELU_2_2_1_NAMES)
 
 
 def test_forward_values_and_loss_are_the_seeds(trace):
-    # Seed: node_1_output 1.5, node_2_output 0.5, node_3_output 2.5, loss 0.25.
+    # Tutorial: node_1_output 1.5, node_2_output 0.5, node_3_output 2.5, loss 0.25.
     assert trace.value("a1") == pytest.approx(1.5, abs=1e-12)
     assert trace.value("a2") == pytest.approx(0.5, abs=1e-12)
     assert trace.value("a3") == pytest.approx(2.5, abs=1e-12)
@@ -21,7 +22,7 @@ def test_forward_values_and_loss_are_the_seeds(trace):
 
 
 def test_gradients_are_the_seeds(trace):
-    # Seed: deriv_L_w5 1.5, deriv_L_w6 0.5, deriv_L_b3 1.0.
+    # Tutorial: deriv_L_w5 1.5, deriv_L_w6 0.5, deriv_L_b3 1.0.
     assert trace.gradient("w5") == pytest.approx(1.5, abs=1e-12)
     assert trace.gradient("w6") == pytest.approx(0.5, abs=1e-12)
     assert trace.gradient("bias3") == pytest.approx(1.0, abs=1e-12)
@@ -36,7 +37,7 @@ def test_updates_printed_by_the_seed(trace, name, seed_value):
 
 
 @pytest.mark.parametrize(
-    # What the seed leaves undone, by its own rule w - LR * dL/dw with the chain rule of its
+    # What the tutorial leaves undone, by its own rule w - LR * dL/dw with the chain rule of its
     # cells 14-16: w4 and bias2 feed node 2 (deriv 1 * input2 = 0 and 1), bias1 node 1.
     ("name", "expected"),
     [("w4", -0.5 - 0.01 * 0.0), ("bias1", 0.5 - 0.01 * 1.0), ("bias2", 0.0 - 0.01 * 1.0)],
@@ -70,7 +71,7 @@ def test_the_trace_checks_itself(trace):
 
 
 def test_explain_leaves_the_parameters_unless_asked():
-    model = seed_000_model()
+    model = relu_2_2_1_model()
     gl.explain(model, [1, 0], [2], loss="mse", lr=0.01)
     assert model[2].weight.data[0, 0] == 1.0
     gl.explain(model, [1, 0], [2], loss="mse", lr=0.01, step=True)
@@ -78,7 +79,7 @@ def test_explain_leaves_the_parameters_unless_asked():
 
 
 def test_default_names_follow_layer_input_neuron():
-    trace = gl.explain(seed_000_model(), [1, 0], [2], loss="mse", lr=0.01)
+    trace = gl.explain(relu_2_2_1_model(), [1, 0], [2], loss="mse", lr=0.01)
     assert trace.new_value("W2[0,0]") == pytest.approx(0.985, abs=1e-12)
     assert trace.value("z1[0]") == pytest.approx(1.5, abs=1e-12)
     assert "z1[0] = x[0]·W1[0,0] + x[1]·W1[1,0] + b1[0]" in " ".join(trace.to_text().split())

@@ -1,9 +1,12 @@
-"""Train the 3-4-1 sigmoid network of seed 003 three ways and print median times and ratios.
+"""Train the vectorised 3-4-1 sigmoid network three ways and print median times and ratios.
+
+The network of examples/sigmoid_3_4_1_vectorised.py (from "The Maths behind Neural Networks" by
+Alex Punnen, chapter 6).
 
 No biases, 4 samples, half-sum squared error, full-batch gradient descent, lr 1, 1000 steps:
 gradlab Tensors vs the same math handwritten in NumPy vs PyTorch (CPU, float64).
 
-    python benchmarks/bench_seed003.py [--repeats 7]
+    python benchmarks/bench_sigmoid_3_4_1.py [--repeats 7]
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ LR = 1.0
 
 
 def initial_weights() -> tuple[np.ndarray, np.ndarray]:
-    # The seed's own draw, through a local generator with the same stream as np.random.seed(1).
+    # The tutorial's own draw, through a local generator with the same stream as np.random.seed(1).
     rng = np.random.RandomState(1)
     return rng.random_sample((3, 4)), rng.random_sample((4, 1))
 
@@ -108,7 +111,7 @@ def main() -> None:
     medians = {name: statistics.median(t) for name, t in times.items()}
     for name, out in outputs.items():
         assert np.allclose(out, outputs["numpy (handwritten)"], atol=1e-8), name
-    print(f"seed 003: 3-4-1 sigmoid, {STEPS} full-batch steps, median of {args.repeats} runs")
+    print(f"3-4-1 sigmoid network, {STEPS} full-batch steps, median of {args.repeats} runs")
     print(f"final outputs: {np.round(outputs['gradlab'].ravel(), 3)}")
     base = medians["numpy (handwritten)"]
     for name, seconds in medians.items():

@@ -1,6 +1,10 @@
-"""Seed 001: a 2-2-1 sigmoid network with one shared bias w0, as a formula and as a graph.
+"""The 2-2-1 sigmoid network derived with SymPy: one shared bias w0, as a formula and a graph.
 
-The seed writes the network with SymPy: inputs x1 = 0.35 and x2 = 0.9, weights w13, w14, w23,
+From an untitled blog post (title and author not named) that builds "a simple multilayer
+perceptron from scratch using the library Sympy"; it opens with "Neural Networks are
+computational graphs representing the formula of the training function".
+
+The tutorial writes the network with SymPy: inputs x1 = 0.35 and x2 = 0.9, weights w13, w14, w23,
 w24, w35, w45 and one bias w0 used by every neuron (six times in all), binary cross-entropy for
 y = 1. Its initial output is 0.649864477526152; after gradient descent at learning rate 0.3 it
 prints 0.999453185534398.
@@ -9,7 +13,7 @@ gradlab builds the same network from named Tensors. `gl.symbolic` writes its out
 SymPy formulas by walking the recorded graph and checks every symbolic partial derivative
 against autograd; `gl.explain` shows one step with w0's gradient as the sum over its six uses.
 
-Two things about the seed's loop, which this example reproduces rather than copies:
+Two things about the tutorial's loop, which this example reproduces rather than copies:
 
 - It updates the weights one after another inside an iteration: w13's gradient is taken after
   w0 has moved, and so on (coordinate-wise descent). The usual gradient-descent step updates all
@@ -20,7 +24,7 @@ Two things about the seed's loop, which this example reproduces rather than copi
 The engine recomputes the gradient after each single update (7 x 999 small backward passes,
 about a second), rather than substituting numbers into SymPy formulas, which would take minutes.
 
-    python examples/seed_001_sympy.py
+    python examples/sigmoid_2_2_1_sympy.py
 """
 
 import gradlab as gl
@@ -38,7 +42,7 @@ def make_parameters() -> dict[str, gl.Tensor]:
 
 
 def network(w: dict[str, gl.Tensor]):
-    """The seed's training function f5(x) with named intermediate nodes."""
+    """The tutorial's training function f5(x) with named intermediate nodes."""
 
     def named(t: gl.Tensor, name: str) -> gl.Tensor:
         t.name = name
@@ -61,11 +65,11 @@ def loss(f) -> gl.Tensor:
 
 
 def train_one_after_another(steps: int = STEPS, lr: float = LR) -> float:
-    """The seed's loop: within an iteration each weight's update sees the ones before it."""
+    """The tutorial's loop: within an iteration each weight's update sees the ones before it."""
     w = make_parameters()
     f = network(w)
     for _ in range(steps):
-        for name in INITIAL:  # w0, w13, w14, w23, w24, w35, w45, the seed's order
+        for name in INITIAL:  # w0, w13, w14, w23, w24, w35, w45, the tutorial's order
             for p in w.values():
                 p.grad = None
             loss(f).backward()
@@ -102,13 +106,13 @@ def main() -> None:
     print()
     print(
         f"initial output: symbolic {sym.evaluate(sym.output):.15f}, engine {f(X).item():.15f}"
-        "   (seed: 0.649864477526152)"
+        "   (tutorial: 0.649864477526152)"
     )
     print()
     print(gl.explain(f, X, TARGET, loss="bce", lr=LR, params=w))
     print(
         f"after {STEPS} steps, weights updated one after another: "
-        f"{train_one_after_another():.15f}   (seed: 0.999453185534398)"
+        f"{train_one_after_another():.15f}   (tutorial: 0.999453185534398)"
     )
     print(f"after {STEPS} steps, all weights updated together:     {train_simultaneously():.15f}")
 

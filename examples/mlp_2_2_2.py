@@ -1,16 +1,19 @@
-"""Seed 004's MyNeuralNetwork(2, [2], 2) with gradlab: `MLP(2, [2], 2)` and `gradlab.fit`.
+"""The generic MLP class, MyNeuralNetwork(2, [2], 2), with gradlab: `MLP(2, [2], 2)` and `fit`.
+
+From "Introduction to Deep Learning - Part 3" by Bhaskar S (PolarSPARC, 06/18/2023), which
+builds a Perceptron class and a generic ``MyNeuralNetwork`` class with fit / predict.
 
 Two inputs, one hidden layer of two sigmoid neurons, two sigmoid outputs (one per class),
-trained on the seed's ten points by full-batch gradient descent on the half-sum squared error
-C = 1/2 sum_samples sum_outputs (a - y)^2 (the seed's loss, divided by 2 "so that the factor 2
+trained on the tutorial's ten points by full-batch gradient descent on the half-sum squared error
+C = 1/2 sum_samples sum_outputs (a - y)^2 (the tutorial's loss, divided by 2 "so that the factor 2
 cancels"), against one-hot targets. The predicted class is the argmax of the two outputs.
 
 Settings: learning rate 0.5, 500 epochs. Chosen on the training data only, by trying lr in
-{0.5, 1, 2} and epochs in {200, 500, 1000} over seeds 0..19: the smallest epoch count at which
+{0.5, 1, 2} and epochs in {200, 500, 1000} over rng seeds 0..19: the smallest epoch count at which
 every seed classified all ten training points correctly. lr 1 and 2 leave some seeds stuck on
 a plateau at 1000 epochs; lr 0.5 with 500 epochs also gives [1, 0, 1] for seeds 0..99.
 
-Where the seed's own network differs:
+Where the tutorial's own network differs:
 
 - Its ``fit`` sums dL/da over the epoch's samples but back-propagates that sum through the
   activations of the last sample only (``back_propagation`` reads the layers' state, which holds
@@ -21,7 +24,7 @@ Where the seed's own network differs:
   output k, so the index is the class.
 - It trains against 0.05 / 0.95 rather than 0 / 1, with lr 0.05 and 100 epochs.
 
-    python examples/seed_004_mlp.py
+    python examples/mlp_2_2_2.py
 """
 
 import numpy as np
