@@ -90,7 +90,7 @@ def test_squared_error_conventions_are_named(data):
 
 
 def test_half_sum_gradient_is_the_plain_residual():
-    # Seeds 003/004: with E = 1/2 sum (y - o)^2, dE/do = o - y (the 2 cancels).
+    # The 3-4-1 and generic-MLP worked examples: E = 1/2 sum (y - o)^2, so dE/do = o - y.
     p = gl.Tensor([[0.7], [0.2]], requires_grad=True)
     HalfSumSquaredError()(p, np.array([[1.0], [0.0]])).backward()
     np.testing.assert_allclose(p.grad, [[-0.3], [0.2]], rtol=1e-15)

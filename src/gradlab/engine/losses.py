@@ -2,7 +2,8 @@
 
 `gradlab.losses` wraps these in the classes users pick by name; the math lives here once.
 Each takes ``reduction``: ``"mean"`` (over every entry), ``"sum"``, or ``"none"`` (per entry);
-squared error also has ``"half_sum"``, the (1/2) sum of seeds 003 and 004 whose 2 cancels.
+squared error also has ``"half_sum"``, the (1/2) sum of the vectorised 3-4-1 network and of
+the generic MLP class worked examples, whose 2 cancels.
 """
 
 from __future__ import annotations

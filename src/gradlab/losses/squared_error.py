@@ -1,4 +1,4 @@
-"""Squared error in the three conventions the seeds mix: mean, plain sum and half-sum."""
+"""Squared error in the three conventions the worked examples mix: mean, plain sum and half-sum."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class SquaredError(Loss):
     ``"none"``              :math:`(p_i - y_i)^2` per entry                  :math:`2(p_i-y_i)`
     ======================  ==============================================  ====================
 
-    ``n`` counts every entry. Seeds 003 and 004 use the half-sum, whose 2 cancels.
+    ``n`` counts every entry. The vectorised 3-4-1 network and the generic MLP class
+    worked examples use the half-sum, whose 2 cancels.
 
     Parameters
     ----------
@@ -70,7 +71,8 @@ class SumSquaredError(SquaredError):
 class HalfSumSquaredError(SquaredError):
     r"""Half the sum of squared errors :math:`\frac12\sum_i (p_i - y_i)^2`; dL/dp_i = p_i - y_i.
 
-    The cost of seeds 003 and 004: the 1/2 cancels the 2 of the derivative.
+    The cost of the vectorised 3-4-1 network and the generic MLP class worked examples: the
+    1/2 cancels the 2 of the derivative.
 
     Examples
     --------
