@@ -372,7 +372,7 @@ CASES: list[OpCase] = [
     # with a step of 1e-6 cannot resolve; its gradient is checked against PyTorch only.
     OpCase(
         "astype",
-        lambda a: gl.astype(a, np.float32).astype(np.float64),
+        lambda a: gl.engine.astype(a, np.float32).astype(np.float64),
         lambda a: a.to(torch.float32).to(torch.float64),
         unary(GENERAL),
         None,

@@ -49,7 +49,7 @@ def test_a_wrong_gradient_is_caught():
     # An op whose backward is wrong for negative inputs (2t + 1 instead of 2t): finite
     # differences expose it at w[1] only, where t = w[1] * 2 = -2 (error |1 * 2| = 2).
     def bad_square(t):
-        return gl.node(t.data**2, (t,), lambda g: ((2 * t.data + (t.data < 0)) * g,), "bad")
+        return gl.engine.node(t.data**2, (t,), lambda g: ((2 * t.data + (t.data < 0)) * g,), "bad")
 
     w = gl.Tensor(np.array([0.5, -1.0]), requires_grad=True, name="w")
     check = gl.explain.check_gradients(

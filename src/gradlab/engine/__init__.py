@@ -1,5 +1,8 @@
 """The autograd engine: `Tensor`, its operations, `no_grad` and `gradcheck`.
 
+``sum``, ``max``, ``min`` and ``abs`` are importable by name but left out of ``__all__``, so
+that ``from gradlab.engine import *`` never shadows Python's builtins.
+
 ``gradlab.gradcheck`` (in `gradlab.checking`) wraps this package's `gradcheck` so that it also
 takes a whole model; the star import of this package therefore leaves `gradcheck` out.
 """
@@ -7,10 +10,12 @@ takes a whole model; the star import of this package therefore leaves `gradcheck
 from gradlab.engine import activations
 from gradlab.engine.activations import *  # noqa: F403 - each activation declared there once
 from gradlab.engine.arithmetic import add, div, matmul, mul, neg, power, sub
-from gradlab.engine.elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
+from gradlab.engine.elementwise import abs as abs  # builtin-named: importable, not in __all__
+from gradlab.engine.elementwise import astype, clip, exp, log, maximum, minimum, sqrt, where
 from gradlab.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from gradlab.engine.gradcheck import GradcheckError
 from gradlab.engine.gradcheck import gradcheck as gradcheck
+from gradlab.engine.loss_op import LossOp
 from gradlab.engine.losses import (
     absolute_error,
     binary_cross_entropy,
@@ -20,14 +25,17 @@ from gradlab.engine.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from gradlab.engine.reductions import max, mean, min, sum
+from gradlab.engine.reductions import max as max
+from gradlab.engine.reductions import mean
+from gradlab.engine.reductions import min as min
+from gradlab.engine.reductions import sum as sum
 from gradlab.engine.shaping import concatenate, getitem, reshape, stack, transpose
 from gradlab.engine.tensor import Tensor, node, unbroadcast
 
 __all__ = [
     "GradcheckError",
+    "LossOp",
     "Tensor",
-    "abs",
     "absolute_error",
     "add",
     "astype",
@@ -44,10 +52,8 @@ __all__ = [
     "is_grad_enabled",
     "log",
     "matmul",
-    "max",
     "maximum",
     "mean",
-    "min",
     "minimum",
     "mul",
     "neg",
@@ -60,7 +66,6 @@ __all__ = [
     "squared_error",
     "stack",
     "sub",
-    "sum",
     "transpose",
     "unbroadcast",
     "where",
