@@ -1,6 +1,7 @@
 """GELU, SiLU and ELU against PyTorch (float64, 1e-10), and each one reachable everywhere an
 activation is named: the layer, MLP, the estimators, the command line, the trace, the symbolic
-view. A user-defined activation, registered in its own script, works in all the same places."""
+view. A user-defined activation and a user-defined loss, each registered in its own script,
+work in all the same places."""
 
 from __future__ import annotations
 
@@ -125,6 +126,44 @@ def test_a_user_defined_activation_works_everywhere(tmp_path):
     # Its own process, so the registration does not leak into the rest of the suite.
     script = tmp_path / "user_activation.py"
     script.write_text(USER_ACTIVATION)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+USER_LOSS = textwrap.dedent(
+    """
+    import numpy as np
+    import gradlab as gl
+
+    # log-cosh, declared once in the user's own code.
+    gl.losses.register(gl.LossOp(
+        name="log_cosh", text="logcosh", latex=r"\\operatorname{logcosh}",
+        entry=lambda f, p, y: f.log((f.exp(p - y) + f.exp(y - p)) / 2),
+        derivative=lambda f, p, y: f.tanh(p - y),
+        values=lambda p, y: np.logaddexp(p - y, y - p) - np.log(2),
+        slope=lambda p, y: np.tanh(p - y),
+    ))
+    model = gl.nn.MLP(2, [3], 1, activation="tanh", rng=0)
+    x = np.array([[0.3, -1.2], [1.0, 0.5]])
+    y = np.array([[1.0], [-0.5]])
+    trace = gl.explain(model, x[:1], y[:1], loss="log_cosh", lr=0.1)
+    assert trace.check().passed, trace.check()
+    assert "∂L/∂a2[0]     = tanh(a2[0] - y)" in trace.to_text()
+    assert gl.gradcheck(model, x, y, loss="log_cosh").passed()
+    sym = gl.symbolic.build(model, x, y, loss="log_cosh")
+    for row in sym.check():
+        assert abs(row.symbolic - row.autograd) <= 1e-10 + 1e-8 * abs(row.autograd), row
+    history = gl.fit(model, x, y, loss="log_cosh", epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+    print("ok")
+    """
+)
+
+
+def test_a_user_defined_loss_works_everywhere(tmp_path):
+    script = tmp_path / "user_loss.py"
+    script.write_text(USER_LOSS)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

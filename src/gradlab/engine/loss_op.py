@@ -14,19 +14,83 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from gradlab.engine.registry import Registry
+from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
+
+REDUCTIONS = ("mean", "sum", "none")
+SQUARED_REDUCTIONS = ("mean", "sum", "half_sum", "none")
+FLOAT64 = np.dtype(np.float64)
+_FACTORS = {"sum": 1.0, "none": 1.0, "half_sum": 0.5}
+
+
+def loss_scale(reduction: str, size: int, allowed: tuple[str, ...] = REDUCTIONS) -> float:
+    """The factor a reduction applies to the sum of ``size`` entries, and so to each gradient."""
+    if reduction not in allowed:
+        valid = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"reduction must be one of {valid}; got {reduction!r}.")
+    return 1.0 / max(size, 1) if reduction == "mean" else _FACTORS[reduction]
+
+
+def scaled(total: Any, scale: float) -> Array:
+    return np.asarray(total if scale == 1.0 else total * scale)
+
+
+def reduce_loss(
+    values: Array, reduction: str, allowed: tuple[str, ...] = REDUCTIONS
+) -> tuple[Array, float]:
+    """The reduced loss and the factor each entry's gradient is scaled by."""
+    scale = loss_scale(reduction, values.size, allowed)
+    if reduction == "none":
+        return values, scale
+    # np.add.reduce skips the Python wrappers of ndarray.sum/mean (this runs every batch).
+    return scaled(np.add.reduce(values, axis=None), scale), scale
+
+
+def loss_target(target: Operand, prediction: Tensor) -> Array:
+    t = lift(target, prediction).data
+    if t.shape != prediction.shape:
+        try:
+            t = np.broadcast_to(t, prediction.shape)
+        except ValueError:
+            raise ValueError(
+                f"target has shape {t.shape} but the prediction has shape {prediction.shape}; "
+                "they must match (reshape the target, e.g. y.reshape(-1, 1))."
+            ) from None
+    return t
+
+
+def loss_node(
+    out: Array,
+    x: Tensor,
+    slope: Array,
+    factor: float,
+    op: str,
+    attrs: dict[str, Any],
+) -> Tensor:
+    """The loss's node, whose backward is dL/dx = factor * slope * dL/d(loss).
+
+    For a reduced loss dL/d(loss) is 0-d and of the slope's dtype, so that with a factor of 1
+    the product is one NumPy operation with no Python number in it; any other factor joins it
+    as a Python float, which keeps the slope's dtype too. For ``reduction="none"`` it is
+    elementwise.
+    """
+    if attrs["reduction"] == "none":
+        return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
+    if factor == 1:
+        return node(out, (x,), lambda g: (slope * g,), op, attrs)
+    return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
 
 
 @dataclass(frozen=True, eq=False)
 class LossOp:
-    """The description of a fused loss L(p, y).
+    r"""The description of a fused loss L(p, y).
 
     Parameters
     ----------
     name : str
         The recorded op's name, also the engine function's ("squared_error").
-    function : callable
-        The engine function ``function(prediction, target, *params, reduction=...)``.
     text, latex : str
         Its name as the glass box writes a call of it (``"huber"``).
     reductions : tuple of str
@@ -50,10 +114,33 @@ class LossOp:
         Keyword parameters and defaults (``{"delta": 1.0}``).
     rowwise : bool
         True when a row of p is one sample's scores (softmax cross-entropy).
+    function : callable, optional
+        The engine function ``function(prediction, target, ..., reduction=...)``, one fused
+        node. Without it, ``values`` and ``slope`` define the loss and the node is built here.
+    values, slope : callable, optional
+        ``values(p, y, **params)``: each entry's loss in NumPy, stable; ``slope(p, y,
+        **params)``: its derivative by p, entry by entry.
+
+    Examples
+    --------
+    A user's loss, log-cosh, declared in one place:
+
+    >>> import numpy as np
+    >>> import gradlab as gl
+    >>> log_cosh = gl.LossOp(
+    ...     name="log_cosh", text="logcosh", latex=r"\operatorname{logcosh}",
+    ...     entry=lambda f, p, y: f.log((f.exp(p - y) + f.exp(y - p)) / 2),
+    ...     derivative=lambda f, p, y: f.tanh(p - y),
+    ...     values=lambda p, y: np.logaddexp(p - y, y - p) - np.log(2),
+    ...     slope=lambda p, y: np.tanh(p - y),
+    ... )
+    >>> round(log_cosh.function(gl.Tensor([1.0]), [0.0]).item(), 6)
+    0.433781
+
+    ``gl.losses.register(log_cosh)`` then makes ``loss="log_cosh"`` work everywhere.
     """
 
     name: str
-    function: Callable[..., Any]
     text: str
     latex: str
     entry: Callable[..., Any]
@@ -63,9 +150,32 @@ class LossOp:
     sympy: Callable[..., Any] | None = None
     params: Mapping[str, float] = field(default_factory=dict)
     rowwise: bool = False
+    function: Callable[..., Tensor] | None = None
+    values: Callable[..., Array] | None = None
+    slope: Callable[..., Array] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        if self.function is None:
+            if self.values is None or self.slope is None:
+                raise ValueError(f"loss {self.name!r} needs a function, or values and slope.")
+            object.__setattr__(self, "function", self._fused)
+
+    def _fused(
+        self, prediction: Tensor, target: Operand, reduction: str = "mean", **params: Any
+    ) -> Tensor:
+        """The loss as one engine node, from ``values`` and ``slope`` (a user's loss)."""
+        assert self.values is not None and self.slope is not None
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(f"{self.name} got unexpected parameters {sorted(unknown)}.")
+        params = {**self.params, **params}
+        y = loss_target(target, prediction)
+        p = prediction.data
+        out, scale = reduce_loss(self.values(p, y, **params), reduction, self.reductions)
+        slope = np.asarray(self.slope(p, y, **params), dtype=p.dtype)
+        attrs = {"target": y, "reduction": reduction, **params}
+        return loss_node(out, prediction, slope, scale, self.name, attrs)
 
     def __repr__(self) -> str:
         return f"LossOp({self.name!r})"
@@ -73,6 +183,12 @@ class LossOp:
 
 #: Every fused loss, by its op name.
 LOSS_OPS: Registry[LossOp] = Registry("loss op")
+
+
+def register_loss(op: LossOp) -> LossOp:
+    """Make ``op`` known by its name: to `gradlab.losses.get` (so ``fit(loss=name)``), the
+    glass box and the symbolic view."""
+    return LOSS_OPS.register(op.name, op)
 
 
 def recorded_loss(op_name: str) -> LossOp | None:

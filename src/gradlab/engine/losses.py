@@ -12,72 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.loss_op import LOSS_OPS, LossOp
+from gradlab.engine.loss_op import (
+    FLOAT64,
+    SQUARED_REDUCTIONS,
+    LossOp,
+    loss_node,
+    loss_scale,
+    loss_target,
+    reduce_loss,
+    register_loss,
+    scaled,
+)
 from gradlab.engine.special import sigmoid_array as _sigmoid
-from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
-
-REDUCTIONS = ("mean", "sum", "none")
-SQUARED_REDUCTIONS = ("mean", "sum", "half_sum", "none")
-FLOAT64 = np.dtype(np.float64)
-_FACTORS = {"sum": 1.0, "none": 1.0, "half_sum": 0.5}
-
-
-def _scale(reduction: str, size: int, allowed: tuple[str, ...] = REDUCTIONS) -> float:
-    """The factor a reduction applies to the sum of ``size`` entries, and so to each gradient."""
-    if reduction not in allowed:
-        valid = ", ".join(repr(r) for r in allowed)
-        raise ValueError(f"reduction must be one of {valid}; got {reduction!r}.")
-    return 1.0 / max(size, 1) if reduction == "mean" else _FACTORS[reduction]
-
-
-def _scaled(total: Any, scale: float) -> Array:
-    return np.asarray(total if scale == 1.0 else total * scale)
-
-
-def _reduce(
-    values: Array, reduction: str, allowed: tuple[str, ...] = REDUCTIONS
-) -> tuple[Array, float]:
-    """The reduced loss and the factor each entry's gradient is scaled by."""
-    scale = _scale(reduction, values.size, allowed)
-    if reduction == "none":
-        return values, scale
-    # np.add.reduce skips the Python wrappers of ndarray.sum/mean (this runs every batch).
-    return _scaled(np.add.reduce(values, axis=None), scale), scale
-
-
-def _target(target: Operand, prediction: Tensor) -> Array:
-    t = lift(target, prediction).data
-    if t.shape != prediction.shape:
-        try:
-            t = np.broadcast_to(t, prediction.shape)
-        except ValueError:
-            raise ValueError(
-                f"target has shape {t.shape} but the prediction has shape {prediction.shape}; "
-                "they must match (reshape the target, e.g. y.reshape(-1, 1))."
-            ) from None
-    return t
-
-
-def _loss_node(
-    out: Array,
-    x: Tensor,
-    slope: Array,
-    factor: float,
-    op: str,
-    attrs: dict[str, Any],
-) -> Tensor:
-    """The loss's node, whose backward is dL/dx = factor * slope * dL/d(loss).
-
-    For a reduced loss dL/d(loss) is 0-d and of the slope's dtype, so that with a factor of 1
-    the product is one NumPy operation with no Python number in it; any other factor joins it
-    as a Python float, which keeps the slope's dtype too. For ``reduction="none"`` it is
-    elementwise.
-    """
-    if attrs["reduction"] == "none":
-        return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
-    if factor == 1:
-        return node(out, (x,), lambda g: (slope * g,), op, attrs)
-    return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
+from gradlab.engine.tensor import Operand, Tensor, node
 
 
 def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -91,28 +38,28 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     >>> gl.squared_error(gl.Tensor([2.5]), [2.0], reduction="sum").item()
     0.25
     """
-    y = _target(target, prediction)
+    y = loss_target(target, prediction)
     diff = prediction.data - y
     if reduction == "none" or diff.dtype is not FLOAT64:
-        out, scale = _reduce(diff * diff, reduction, SQUARED_REDUCTIONS)
+        out, scale = reduce_loss(diff * diff, reduction, SQUARED_REDUCTIONS)
     else:
         # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
         # small batches. Its rounding error grows like n eps, harmless in float64; float32
         # keeps NumPy's pairwise sum, whose error grows like log(n) eps.
-        scale = _scale(reduction, diff.size, SQUARED_REDUCTIONS)
-        out = _scaled(np.vdot(diff, diff), scale)
+        scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
+        out = scaled(np.vdot(diff, diff), scale)
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
+    return loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     """Absolute error |p - y|, reduced. d/dp = sign(p - y) (0 where p = y)."""
-    y = _target(target, prediction)
+    y = loss_target(target, prediction)
     diff = prediction.data - y
-    out, scale = _reduce(np.abs(diff), reduction)
+    out, scale = reduce_loss(np.abs(diff), reduction)
     sign = np.sign(diff)
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, prediction, sign, scale, "absolute_error", attrs)
+    return loss_node(out, prediction, sign, scale, "absolute_error", attrs)
 
 
 def huber(
@@ -123,14 +70,14 @@ def huber(
     d/dp = r where |r| <= delta, else delta sign(r).
     """
     delta = float(delta)  # a NumPy float64 scalar would promote float32 to float64
-    y = _target(target, prediction)
+    y = loss_target(target, prediction)
     r = prediction.data - y
     small = np.abs(r) <= delta
     values = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
-    out, scale = _reduce(values, reduction)
+    out, scale = reduce_loss(values, reduction)
     slope = np.where(small, r, delta * np.sign(r))
     attrs = {"target": y, "reduction": reduction, "delta": delta}
-    return _loss_node(out, prediction, slope, scale, "huber", attrs)
+    return loss_node(out, prediction, slope, scale, "huber", attrs)
 
 
 def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -139,13 +86,13 @@ def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = 
     d/dp = (p - y) / (p (1 - p)) at the clipped p; 0 log 0 counts as 0.
     """
     eps = float(np.finfo(probability.dtype).eps)
-    y = _target(target, probability)
+    y = loss_target(target, probability)
     p = np.clip(probability.data, eps, 1 - eps)
     values = -(y * np.log(p) + (1 - y) * np.log1p(-p))
-    out, scale = _reduce(values, reduction)
+    out, scale = reduce_loss(values, reduction)
     slope = (p - y) / (p * (1 - p))
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, probability, slope, scale, "binary_cross_entropy", attrs)
+    return loss_node(out, probability, slope, scale, "binary_cross_entropy", attrs)
 
 
 def binary_cross_entropy_with_logits(
@@ -156,12 +103,12 @@ def binary_cross_entropy_with_logits(
     d/dz = sigmoid(z) - y. Finite for logits of any size.
     """
     z = logits.data
-    y = _target(target, logits)
+    y = loss_target(target, logits)
     values = np.logaddexp(0, z) - y * z
-    out, scale = _reduce(values, reduction)
+    out, scale = reduce_loss(values, reduction)
     slope = _sigmoid(z) - y
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, logits, slope, scale, "binary_cross_entropy_with_logits", attrs)
+    return loss_node(out, logits, slope, scale, "binary_cross_entropy_with_logits", attrs)
 
 
 def softmax_cross_entropy(
@@ -206,10 +153,10 @@ def softmax_cross_entropy(
             values = -np.take_along_axis(log_p, picked, axis=axis).squeeze(axis)
             np.put_along_axis(slope, picked, np.take_along_axis(slope, picked, axis) - 1, axis)
     else:
-        y = _target(t, logits)
+        y = loss_target(t, logits)
         values = -(y * log_p).sum(axis=axis)
         slope -= y
-    out, scale = _reduce(values, reduction)
+    out, scale = reduce_loss(values, reduction)
     attrs = {"target": t, "reduction": reduction, "axis": axis}
     if reduction == "none":
         return node(
@@ -219,17 +166,17 @@ def softmax_cross_entropy(
             "softmax_cross_entropy",
             attrs,
         )
-    return _loss_node(out, logits, slope, scale, "softmax_cross_entropy", attrs)
+    return loss_node(out, logits, slope, scale, "softmax_cross_entropy", attrs)
 
 
 def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     """Hinge loss max(0, 1 - y s) for labels y in {-1, +1}. d/ds = -y where y s < 1, else 0."""
-    y = _target(target, scores)
+    y = loss_target(target, scores)
     margin = 1 - y * scores.data
-    out, scale = _reduce(np.maximum(margin, 0), reduction)
+    out, scale = reduce_loss(np.maximum(margin, 0), reduction)
     slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
     attrs = {"target": y, "reduction": reduction}
-    return _loss_node(out, scores, slope, scale, "hinge", attrs)
+    return loss_node(out, scores, slope, scale, "hinge", attrs)
 
 
 def _at(value: float) -> Tensor:
@@ -316,4 +263,4 @@ for _op in (
         entry=lambda f, s, y: f.max(0, 1 - y * s), derivative=_hinge_slope,
     ),
 ):  # fmt: skip
-    LOSS_OPS.register(_op.name, _op)
+    register_loss(_op)

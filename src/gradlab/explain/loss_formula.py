@@ -29,9 +29,10 @@ LOSS_OPS = _LossNames()
 
 
 def _params(op: LossOp, delta: float | None) -> dict[str, Any]:
-    if "delta" not in op.params:
-        return {}
-    return {"delta": op.params["delta"] if delta is None else delta}
+    params = dict(op.params)
+    if "delta" in params and delta is not None:
+        params["delta"] = delta
+    return params
 
 
 def entries(

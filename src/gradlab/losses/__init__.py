@@ -5,10 +5,10 @@ Every class wraps one op of `gradlab.engine.losses`, where the formula and its g
 """
 
 from gradlab.losses.absolute_error import AbsoluteError, Huber
-from gradlab.losses.base import Loss
+from gradlab.losses.base import Loss, OpLoss
 from gradlab.losses.cross_entropy import BinaryCrossEntropy, CrossEntropy
 from gradlab.losses.hinge import Hinge
-from gradlab.losses.registry import LOSSES, get
+from gradlab.losses.registry import LOSSES, get, names, register
 from gradlab.losses.squared_error import (
     HalfSumSquaredError,
     MeanSquaredError,
@@ -26,7 +26,10 @@ __all__ = [
     "Huber",
     "Loss",
     "MeanSquaredError",
+    "OpLoss",
     "SquaredError",
     "SumSquaredError",
     "get",
+    "names",
+    "register",
 ]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from gradlab.engine import Tensor
+from gradlab.engine.loss_op import REDUCTIONS, LossOp
 from gradlab.engine.tensor import Operand
-
-REDUCTIONS = ("mean", "sum", "none")
 
 
 class Loss:
@@ -55,3 +54,40 @@ class Loss:
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({arguments})"
+
+
+class OpLoss(Loss):
+    """A loss object over any registered `gradlab.engine.LossOp` (a user's own, for one).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> from gradlab.engine.loss_op import LOSS_OPS
+    >>> OpLoss(LOSS_OPS.get("hinge"), reduction="sum")(gl.Tensor([0.5]), [1.0]).item()
+    0.5
+    """
+
+    def __init__(self, op: LossOp, reduction: str = "mean", **params: float) -> None:
+        self.op = op
+        self.reductions = op.reductions  # type: ignore[misc]
+        super().__init__(reduction)
+        unknown = set(params) - set(op.params)
+        if unknown:
+            raise TypeError(f"the loss {op.name!r} has no parameters {sorted(unknown)}.")
+        self.params = {**op.params, **params}
+        for key, value in self.params.items():
+            setattr(self, key, value)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.op.name
+
+    def _compute(self, prediction: Tensor, target: Operand) -> Tensor:
+        assert self.op.function is not None
+        return self.op.function(prediction, target, reduction=self.reduction, **self.params)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, **self.params}
+
+    def __repr__(self) -> str:
+        return f"OpLoss({self.op.name!r}, reduction={self.reduction!r})"

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from gradlab.engine import Tensor
+from gradlab.engine.loss_op import LOSS_OPS, LossOp, register_loss
 from gradlab.losses.absolute_error import AbsoluteError, Huber
-from gradlab.losses.base import Loss
+from gradlab.losses.base import Loss, OpLoss
 from gradlab.losses.cross_entropy import BinaryCrossEntropy, CrossEntropy
 from gradlab.losses.hinge import Hinge
 from gradlab.losses.squared_error import SquaredError
@@ -61,13 +62,16 @@ def get(loss: str | Loss | LossFunction, **kwargs: Any) -> Loss | LossFunction:
     """
     if isinstance(loss, str):
         key = loss.strip().lower()
-        if key not in LOSSES:
-            raise ValueError(
-                f"unknown loss {loss!r}; valid names are: {', '.join(sorted(LOSSES))}, "
-                "or pass a Loss object or a callable f(prediction, target)."
-            )
-        cls, preset = LOSSES[key]
-        return cls(**{**preset, **kwargs})
+        if key in LOSSES:
+            cls, preset = LOSSES[key]
+            return cls(**{**preset, **kwargs})
+        op = LOSS_OPS.find(key)
+        if op is not None:  # a registered op with no class of its own (a user's loss)
+            return OpLoss(op, **kwargs)
+        raise ValueError(
+            f"unknown loss {loss!r}; valid names are: {', '.join(names())}, "
+            "or pass a Loss object or a callable f(prediction, target)."
+        )
     if isinstance(loss, type) and issubclass(loss, Loss):
         return loss(**kwargs)
     if kwargs:
@@ -83,3 +87,14 @@ def get(loss: str | Loss | LossFunction, **kwargs: Any) -> Loss | LossFunction:
         f"loss must be a name, a Loss object or a callable f(prediction, target); "
         f"got {type(loss).__name__}."
     )
+
+
+def names() -> list[str]:
+    """Every name `get` accepts: the shortcuts and every registered loss op, sorted."""
+    return sorted({*LOSSES, *LOSS_OPS.names()})
+
+
+def register(op: LossOp) -> LossOp:
+    """Register a loss op (`gradlab.engine.LossOp`) so that ``get(op.name)`` and
+    ``gl.fit(..., loss=op.name)`` find it, and the glass box and symbolic view write it."""
+    return register_loss(op)

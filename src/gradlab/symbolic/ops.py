@@ -147,7 +147,7 @@ def _loss(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) 
         )
     loss = recorded_loss(node.op)
     assert loss is not None
-    values = _loss_entries(sp, loss, args[0], context)
+    values = _loss_entries(sp, loss, node, args[0], context)
     values = as_array(values, np.shape(values))
     if context.reduction == "mean":
         return np.sum(values) / number(sp, max(values.size, 1))
@@ -158,7 +158,7 @@ def _loss(sp: Any, node: Tensor, args: list[ObjectArray], context: LossContext) 
     raise NotImplementedError("a loss with reduction 'none' is not one number.")
 
 
-def _loss_entries(sp: Any, loss: LossOp, p: ObjectArray, context: LossContext) -> Any:
+def _loss_entries(sp: Any, loss: LossOp, node: Tensor, p: ObjectArray, context: LossContext) -> Any:
     """Each entry's (or, for a rowwise loss, each row's) loss in SymPy, from its description."""
     f = SympyMath(sp)
     if loss.rowwise:
@@ -175,8 +175,8 @@ def _loss_entries(sp: Any, loss: LossOp, p: ObjectArray, context: LossContext) -
         ]
         return np.array(out, dtype=object).reshape(p.shape[:-1])
     targets = np.broadcast_to(np.asarray(context.target, dtype=np.float64), p.shape)
-    params = {"delta": number(sp, context.delta if context.delta is not None else 1.0)}
-    params = {k: v for k, v in params.items() if k in loss.params}
+    recorded = node.attrs or {}
+    params = {k: number(sp, recorded.get(k, default)) for k, default in loss.params.items()}
     if loss.sympy is not None:
         return elementwise2(lambda e, y: loss.sympy(sp, e, y, **params), p, targets, sp)  # type: ignore[misc]
     return elementwise2(lambda e, y: loss.entry(f, e, y, **params), p, targets, sp)
