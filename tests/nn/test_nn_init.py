@@ -59,9 +59,9 @@ def test_zeros_and_constant():
     np.testing.assert_array_equal(init.constant_(p, 0.25).data, [0.25, 0.25])
 
 
-@pytest.mark.parametrize("name", sorted(init.INITIALIZERS))
+@pytest.mark.parametrize("name", init.INITIALIZERS.all_names())
 def test_initialisers_keep_float32_and_are_seeded(name):
-    fill = init.get_initializer(name)
+    fill = init.get(name)
     a = fill(big(np.float32), rng=5)
     b = fill(big(np.float32), rng=np.random.default_rng(5))
     assert a.dtype == np.float32

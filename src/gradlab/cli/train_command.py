@@ -18,6 +18,7 @@ import numpy as np
 from gradlab.cli import options
 from gradlab.cli.main import UsageError
 from gradlab.nn.activations import names as activation_names
+from gradlab.optim.registry import OPTIMIZERS
 
 if TYPE_CHECKING:
     from gradlab.cli.csv_data import CsvTable
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from gradlab.cli.training_data import TrainingData
 
 DEFAULT_OUT = "gradlab-model"
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 MIN_STEPS, MIN_EPOCHS, MAX_AUTO_EPOCHS = 1000, 30, 500
 
 EXAMPLES = """\
@@ -90,7 +90,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="K",
         help="rows per step (default: 32)",
     )
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    parser.add_argument(
+        "--optimizer", choices=OPTIMIZERS.names(), default="adam", help="default: adam"
+    )
     parser.add_argument(
         "--task",
         choices=("auto", "classification", "regression"),

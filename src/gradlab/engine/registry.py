@@ -8,9 +8,10 @@ lists the valid names.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+_MISSING: Any = object()
 
 
 class Registry(Generic[T]):
@@ -66,9 +67,12 @@ class Registry(Generic[T]):
         canonical = self._aliases.get(name.strip().lower())
         return None if canonical is None else self._entries[canonical]
 
-    def get(self, name: str) -> T:
-        """The entry named ``name``; a ValueError listing the valid names if there is none."""
+    def get(self, name: str, default: Any = _MISSING) -> T:
+        """The entry named ``name``; ``default`` if given and there is none, else a ValueError
+        listing the valid names."""
         entry = self.find(name) if isinstance(name, str) else None
+        if entry is None and default is not _MISSING:
+            return default
         if entry is None:
             raise ValueError(f"unknown {self.kind} {name!r:.100}; use one of: {self.describe()}.")
         return entry
@@ -97,6 +101,17 @@ class Registry(Generic[T]):
     def values(self) -> list[T]:
         """The entries, in registration order."""
         return list(self._entries.values())
+
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
+    def __setitem__(self, name: str, entry: T) -> None:
+        # Replaces an entry in place (how a test swaps one for a stand-in); aliases follow it.
+        canonical = self._aliases.get(name.lower())
+        if canonical is None:
+            self.register(name, entry)
+        else:
+            self._entries[canonical] = entry
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.find(name) is not None

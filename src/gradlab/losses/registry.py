@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from gradlab.engine import Tensor
 from gradlab.engine.loss_op import LOSS_OPS, LossOp, register_loss
+from gradlab.engine.registry import Registry
 from gradlab.losses.absolute_error import AbsoluteError, Huber
 from gradlab.losses.base import Loss, OpLoss
 from gradlab.losses.cross_entropy import BinaryCrossEntropy, CrossEntropy
@@ -15,22 +16,26 @@ from gradlab.losses.squared_error import SquaredError
 
 LossFunction = Callable[[Tensor, Any], Tensor]
 
+Preset = tuple[type[Loss], dict[str, Any]]
+
 #: Shortcut -> (class, keyword arguments); ``get`` adds the caller's keywords.
-LOSSES: dict[str, tuple[type[Loss], dict[str, Any]]] = {
-    "mse": (SquaredError, {"reduction": "mean"}),
-    "sse": (SquaredError, {"reduction": "sum"}),
-    "half_sse": (SquaredError, {"reduction": "half_sum"}),
-    "squared_error": (SquaredError, {}),
-    "bce": (BinaryCrossEntropy, {"from_logits": False}),
-    "bce_with_logits": (BinaryCrossEntropy, {"from_logits": True}),
-    "binary_cross_entropy": (BinaryCrossEntropy, {"from_logits": False}),
-    "cross_entropy": (CrossEntropy, {}),
-    "hinge": (Hinge, {}),
-    "mae": (AbsoluteError, {}),
-    "l1": (AbsoluteError, {}),
-    "absolute_error": (AbsoluteError, {}),
-    "huber": (Huber, {}),
-}
+LOSSES: Registry[Preset] = Registry("loss")
+for _names, _preset in (
+    (("mse",), (SquaredError, {"reduction": "mean"})),
+    (("sse",), (SquaredError, {"reduction": "sum"})),
+    (("half_sse",), (SquaredError, {"reduction": "half_sum"})),
+    (("squared_error",), (SquaredError, {})),
+    (("bce", "binary_cross_entropy"), (BinaryCrossEntropy, {"from_logits": False})),
+    (
+        ("bce_with_logits", "binary_cross_entropy_with_logits"),
+        (BinaryCrossEntropy, {"from_logits": True}),
+    ),
+    (("cross_entropy", "softmax_cross_entropy"), (CrossEntropy, {})),
+    (("hinge",), (Hinge, {})),
+    (("mae", "l1", "absolute_error"), (AbsoluteError, {})),
+    (("huber",), (Huber, {})),
+):
+    LOSSES.register(_names[0], _preset, aliases=_names[1:])
 
 
 def get(loss: str | Loss | LossFunction, **kwargs: Any) -> Loss | LossFunction:
@@ -61,11 +66,11 @@ def get(loss: str | Loss | LossFunction, **kwargs: Any) -> Loss | LossFunction:
     Huber(delta=2.0, reduction='mean')
     """
     if isinstance(loss, str):
-        key = loss.strip().lower()
-        if key in LOSSES:
-            cls, preset = LOSSES[key]
+        found = LOSSES.find(loss)
+        if found is not None:
+            cls, preset = found
             return cls(**{**preset, **kwargs})
-        op = LOSS_OPS.find(key)
+        op = LOSS_OPS.find(loss)
         if op is not None:  # a registered op with no class of its own (a user's loss)
             return OpLoss(op, **kwargs)
         raise ValueError(
@@ -91,7 +96,7 @@ def get(loss: str | Loss | LossFunction, **kwargs: Any) -> Loss | LossFunction:
 
 def names() -> list[str]:
     """Every name `get` accepts: the shortcuts and every registered loss op, sorted."""
-    return sorted({*LOSSES, *LOSS_OPS.names()})
+    return sorted({*LOSSES.all_names(), *LOSS_OPS.names()})
 
 
 def register(op: LossOp) -> LossOp:

@@ -26,13 +26,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from gradlab.engine import Tensor
+from gradlab.engine.registry import Registry
 from gradlab.nn.rng import RandomState, as_generator
 
 __all__ = [
     "INITIALIZERS",
     "constant_",
     "fans",
-    "get_initializer",
+    "get",
     "glorot_normal_",
     "glorot_uniform_",
     "he_normal_",
@@ -182,39 +183,35 @@ def constant_(t: Tensor, value: float, rng: RandomState = None) -> Tensor:
 Initializer = Callable[..., Tensor]
 
 #: Initialisers that layers accept by name (``Linear(..., init="he_uniform")``).
-INITIALIZERS: dict[str, Initializer] = {
-    "uniform": uniform_,
-    "glorot_uniform": glorot_uniform_,
-    "xavier_uniform": glorot_uniform_,
-    "glorot_normal": glorot_normal_,
-    "xavier_normal": glorot_normal_,
-    "he_uniform": he_uniform_,
-    "kaiming_uniform": he_uniform_,
-    "he_normal": he_normal_,
-    "kaiming_normal": he_normal_,
-    "zeros": zeros_,
-}
+INITIALIZERS: Registry[Initializer] = Registry("initialiser")
+INITIALIZERS.register("uniform", uniform_)
+INITIALIZERS.register("glorot_uniform", glorot_uniform_, aliases=("xavier_uniform",))
+INITIALIZERS.register("glorot_normal", glorot_normal_, aliases=("xavier_normal",))
+INITIALIZERS.register("he_uniform", he_uniform_, aliases=("kaiming_uniform",))
+INITIALIZERS.register("he_normal", he_normal_, aliases=("kaiming_normal",))
+INITIALIZERS.register("zeros", zeros_)
 
 
-def get_initializer(init: str | Initializer) -> Initializer:
+def get(init: str | Initializer) -> Initializer:
     """The initialiser named ``init`` (see `INITIALIZERS`), or ``init`` itself if callable.
 
     A callable is called as ``init(parameter, rng=generator)`` and fills it in place.
 
     Examples
     --------
-    >>> from gradlab.nn.init import get_initializer
-    >>> get_initializer("he_uniform").__name__
+    >>> import gradlab as gl
+    >>> gl.nn.init.get("kaiming_uniform").__name__
     'he_uniform_'
     """
     if callable(init):
         return init
-    if isinstance(init, str) and init in INITIALIZERS:
-        return INITIALIZERS[init]
-    raise ValueError(
-        f"unknown initialiser {init!r}; use one of {sorted(INITIALIZERS)} or a callable "
-        "fn(parameter, rng=generator) that fills the parameter in place."
-    )
+    found = INITIALIZERS.find(init) if isinstance(init, str) else None
+    if found is None:
+        raise ValueError(
+            f"unknown initialiser {init!r:.100}; use one of: {INITIALIZERS.describe()}, or a "
+            "callable fn(parameter, rng=generator) that fills the parameter in place."
+        )
+    return found
 
 
 # A one-element list, as the engine's grad mode: read live by the layers' constructors.

@@ -9,8 +9,9 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import as_float_array
+from gradlab.nn import init as initializers
 from gradlab.nn.functional import as_input, linear
-from gradlab.nn.init import Initializer, get_initializer, initialization_enabled
+from gradlab.nn.init import Initializer, initialization_enabled
 from gradlab.nn.module import Module, Parameter
 from gradlab.nn.registry import register_layer
 from gradlab.nn.rng import RandomState, as_generator
@@ -82,8 +83,8 @@ class Linear(Module):
         self.in_features = _positive_int(in_features, "in_features")
         self.out_features = _positive_int(out_features, "out_features")
         dtype = as_float_array(np.empty(0), dtype).dtype
-        weight_init = None if init is None else get_initializer(init)
-        b_init = None if bias_init is None else get_initializer(bias_init)
+        weight_init = None if init is None else initializers.get(init)
+        b_init = None if bias_init is None else initializers.get(bias_init)
         if not initialization_enabled():
             weight_init = b_init = None
         self.init = init

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradlab.engine.registry import Registry
 from gradlab.optim.adagrad import Adagrad
 from gradlab.optim.adam import Adam, AdamW
 from gradlab.optim.optimizer import Optimizer, Params
 from gradlab.optim.rmsprop import RMSprop
 from gradlab.optim.sgd import SGD
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "gd": SGD,
-    "adam": Adam,
-    "adamw": AdamW,
-    "rmsprop": RMSprop,
-    "adagrad": Adagrad,
-}
+#: The optimizers by name; ``gd`` is SGD on the full batch.
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
+OPTIMIZERS.register("sgd", SGD, aliases=("gd",))
+for _cls in (Adam, AdamW, RMSprop, Adagrad):
+    OPTIMIZERS.register(_cls.__name__.lower(), _cls)
 
 
 def get(
@@ -56,13 +54,7 @@ def get(
             )
         return optimizer
     if isinstance(optimizer, str):
-        key = optimizer.strip().lower()
-        if key not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {optimizer!r}; valid names are: {', '.join(OPTIMIZERS)}, "
-                "or pass an optimizer object."
-            )
-        cls = OPTIMIZERS[key]
+        cls = OPTIMIZERS.get(optimizer)
     elif isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
         cls = optimizer
     else:
