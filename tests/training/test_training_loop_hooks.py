@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.neural_network import MLPRegressor
+from training_oracles import X_LINE, torch_epoch, torch_line_trajectory
 
 import gradlab as gl
 from gradlab.training import Trainer
@@ -91,48 +92,23 @@ def test_weighted_batches_given_order_and_l2_penalty_match_torch() -> None:
     W = torch.tensor(W0, requires_grad=True)
     b = torch.tensor(b0, requires_grad=True)
     optimizer = torch.optim.SGD([W, b], lr=lr, momentum=0.9)
-    epoch_losses = []
-    for order in orders:
-        total = 0.0
-        for start in range(0, 10, 4):
-            index = order[start : start + 4]
-            s = torch.tensor(weights[index])
-            if float(s.sum()) == 0:
-                continue
-            xb, yb = torch.tensor(X[index]), torch.tensor(y[index])
-            S = s.sum()
-            loss = 0.5 * ((xb @ W + b - yb) ** 2 * (s / S)[:, None]).sum()
-            loss = loss + alpha / (2 * S) * (W**2).sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        epoch_losses.append(total / 10)
+
+    def batch_loss(index: np.ndarray) -> torch.Tensor | None:
+        s = torch.tensor(weights[index])
+        if float(s.sum()) == 0:
+            return None
+        xb, yb, S = torch.tensor(X[index]), torch.tensor(y[index]), s.sum()
+        loss = 0.5 * ((xb @ W + b - yb) ** 2 * (s / S)[:, None]).sum()
+        return loss + alpha / (2 * S) * (W**2).sum()
+
+    epoch_losses = [
+        torch_epoch(optimizer, (order[i : i + 4] for i in range(0, 10, 4)), batch_loss, 10)
+        for order in orders
+    ]
     np.testing.assert_allclose(history.history["loss"], epoch_losses, rtol=1e-12)
     np.testing.assert_allclose(model.weight.data, W.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(model.bias.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert trainer.samples_seen == 5 + 3 * 10
-
-
-X_LINE = np.linspace(-1.0, 1.0, 8).reshape(-1, 1)
-
-
-def torch_line_trajectory(epochs: int) -> tuple[list[float], list[tuple[float, float]]]:
-    """Fit y = 2x by full-batch SGD; the score is minus the mean squared error on y = x."""
-    w = torch.zeros((1, 1), dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.SGD([w, b], lr=0.1)
-    x = torch.tensor(X_LINE)
-    scores, weights = [], []
-    for _ in range(epochs):
-        loss = ((x @ w + b - 2 * x) ** 2).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            scores.append(-((x @ w + b - x) ** 2).mean().item())
-        weights.append((w.item(), b.item()))
-    return scores, weights
 
 
 def test_score_plateau_reaction_and_best_weights_match_the_oracles() -> None:
@@ -155,7 +131,8 @@ def test_score_plateau_reaction_and_best_weights_match_the_oracles() -> None:
         validation=Score("val_score", score), plateau=rule,
     ).run()  # fmt: skip
 
-    scores, weights = torch_line_trajectory(200)
+    val_losses, weights = torch_line_trajectory(200)
+    scores = [-value for value in val_losses]  # the score: minus the mean squared error
     oracle, reached, stop = SklearnRule(tol=1e-3, early_stopping=True), 0, -1
     for epoch, value in enumerate(scores):
         oracle.update(value)
