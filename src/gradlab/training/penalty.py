@@ -50,5 +50,7 @@ class L2Penalty:
         """Add the penalty's gradient, ``alpha / total * W``, to each parameter's gradient."""
         scale = self.alpha / total
         for p in self.parameters:
-            # A new array: the engine may share a gradient array between tensors.
-            p.grad = scale * p.data if p.grad is None else p.grad + scale * p.data
+            if p.grad is None:
+                p.grad = scale * p.data
+            else:  # a leaf's gradient owns its memory (the engine's rule): add in place
+                p.grad += scale * p.data
