@@ -324,3 +324,31 @@ def test_random_state_none_leaves_numpys_global_generator_alone(make: Any) -> No
         make(random_state=None, max_iter=3).fit(X, target)
     after = np.random.get_state()  # noqa: NPY002
     assert before[2:] == after[2:] and np.array_equal(before[1], after[1])
+
+
+def test_an_interrupt_keeps_the_epochs_done_like_sklearn(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As scikit-learn: Ctrl-C warns and fit returns. The weights are those of the last
+    # complete epoch, so they equal scikit-learn's fit of that many epochs (the oracle).
+    from gradlab.sklearn import objective
+
+    X, y = iris()
+    kw = dict(hidden_layer_sizes=(4,), solver="sgd", batch_size=50, random_state=0)
+    calls = {"n": 0}
+    original = objective.MLPObjective.__call__
+
+    def interrupt_in_epoch_four(self: Any, *args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3 * 3 + 2:  # three batches an epoch
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(objective.MLPObjective, "__call__", interrupt_in_epoch_four)
+    with pytest.warns(UserWarning, match="Training interrupted by user."):
+        ours = MLPClassifier(**kw, max_iter=10).fit(X, y)
+    theirs = sk.MLPClassifier(**kw, max_iter=3).fit(X, y)
+    assert (ours.n_iter_, ours.t_, len(ours.loss_curve_)) == (3, 3 * 150, 3)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
+    for a, b in zip(
+        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -7,6 +7,8 @@ the two differ only in where epsilon enters (see gradlab.sklearn.solvers).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -38,7 +40,7 @@ def regression(n_targets: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return X, y / 100
 
 
-def assert_same_fit(ours: Any, theirs: Any, rtol: float = 1e-9) -> None:
+def assert_same_fit(ours: Any, theirs: Any, rtol: float = 1e-12) -> None:
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.t_ == theirs.t_
     assert ours.n_layers_ == theirs.n_layers_
@@ -174,3 +176,87 @@ def test_adam_matches_sklearn_closely() -> None:
     ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-3)
+
+
+def printed_lines(estimator: Any, *args: Any, **kwargs: Any) -> list[str]:
+    """The lines ``fit`` prints that scikit-learn and gradlab both print, word for word."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        estimator.fit(*args, **kwargs)
+    keep = ("Iteration ", "Validation score: ")
+    return [line for line in out.getvalue().splitlines() if line.startswith(keep)]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_lines_match_sklearn(early_stopping: bool) -> None:
+    X, y = iris()
+    kw = dict(
+        hidden_layer_sizes=(4,), solver="sgd", max_iter=15, verbose=True, random_state=0,
+        early_stopping=early_stopping,
+    )  # fmt: skip
+    ours = printed_lines(MLPClassifier(**kw), X, y)
+    theirs = printed_lines(sk.MLPClassifier(**kw), X, y)
+    assert ours == theirs
+    assert sum(line.startswith("Iteration") for line in theirs) > 5
+
+
+def test_partial_fit_keeps_the_plateau_and_adaptive_rate_like_sklearn() -> None:
+    # A tiny rate and tol=0.5 make every call a stall: the count carries over from call to
+    # call, and each time it passes n_iter_no_change the adaptive rate is divided by 5.
+    X, y = regression()
+    kw = dict(
+        hidden_layer_sizes=(3,), solver="sgd", momentum=0.0, learning_rate="adaptive",
+        learning_rate_init=1e-3, tol=0.5, n_iter_no_change=2, batch_size=30, random_state=0,
+    )  # fmt: skip
+    ours, theirs = MLPRegressor(**kw), sk.MLPRegressor(**kw)
+    rates = []
+    for _ in range(12):
+        ours.partial_fit(X, y)
+        theirs.partial_fit(X, y)
+        rates.append(theirs._optimizer.learning_rate)
+        assert ours._schedule.learning_rate == pytest.approx(rates[-1], rel=1e-15)
+        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12)
+    assert len(set(rates)) > 2  # the rate did fall, more than once
+    assert_same_fit(ours, theirs)
+    assert len(ours.loss_curve_) == 12
+
+
+def test_warm_start_with_early_stopping_matches_sklearn() -> None:
+    # The best validation score and its weights carry over from one warm-start fit to the next.
+    X, y = iris()
+    kw = dict(
+        hidden_layer_sizes=(4,), solver="sgd", momentum=0.0, learning_rate_init=0.2,
+        early_stopping=True, n_iter_no_change=3, tol=1e-3, max_iter=15, warm_start=True,
+        random_state=0,
+    )  # fmt: skip
+    ours, theirs = MLPClassifier(**kw), sk.MLPClassifier(**kw)
+    for _ in range(2):
+        ours.fit(X, y)
+        theirs.fit(X, y)
+        assert_same_fit(ours, theirs)
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+        assert ours.best_validation_score_ == theirs.best_validation_score_
+    best = [p.copy() for p in theirs.coefs_ + theirs.intercepts_]
+    # The third fit starts stalled, so it stops after one epoch that does not improve, and
+    # puts the best weights back: those of the second fit. (scikit-learn's own third fit keeps
+    # the epoch's weights instead: its saved best arrays are the very arrays it then trains.)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 1
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, best, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_sample_weight_with_early_stopping_matches_sklearn() -> None:
+    X, y = iris()
+    weights = np.random.RandomState(2).uniform(0, 2, len(X))
+    weights[:20] = 0.0  # whole batches of zero weight, too
+    kw = dict(
+        hidden_layer_sizes=(5,), solver="sgd", batch_size=10, shuffle=False, max_iter=20,
+        early_stopping=True, n_iter_no_change=4, random_state=1,
+    )  # fmt: skip
+    ours = MLPClassifier(**kw).fit(X, y, sample_weight=weights)
+    theirs = sk.MLPClassifier(**kw).fit(X, y, sample_weight=weights)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.neural_network import MLPRegressor
-from training_oracles import TorchMLP
+from training_oracles import X_LINE, TorchMLP, torch_line_trajectory
 
 import gradlab as gl
 
@@ -115,28 +115,8 @@ def test_max_epochs_is_the_stop_reason_when_nothing_else_fires():
 
 
 # EarlyStopping: fit y = 2x while validating on y = x, so val_loss falls, then rises.
-X_LINE = np.linspace(-1.0, 1.0, 8).reshape(-1, 1)
-
-
 def line_model() -> gl.nn.Linear:
     return gl.nn.Linear.from_values([[0.0]], bias=[0.0])
-
-
-def torch_line_trajectory(epochs: int) -> tuple[list[float], list[tuple[float, float]]]:
-    w = torch.zeros((1, 1), dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.SGD([w, b], lr=0.1)
-    x = torch.tensor(X_LINE)
-    val_losses, weights = [], []
-    for _ in range(epochs):
-        loss = ((x @ w + b - 2 * x) ** 2).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            val_losses.append(((x @ w + b - x) ** 2).mean().item())
-        weights.append((w.item(), b.item()))
-    return val_losses, weights
 
 
 @pytest.mark.parametrize("patience", [0, 3])

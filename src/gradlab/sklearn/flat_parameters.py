@@ -1,4 +1,5 @@
-"""`FlatParameters`: several parameters stored back to back in one array, for fast updates.
+"""`FlatParameters`: several parameters stored back to back in one array, for fast updates;
+`PackedOptimizer`: an optimizer over them that the training loop drives like any other.
 
 An optimizer's cost per step is mostly Python overhead per parameter. Packing the parameters
 of one kind (all weight matrices, all biases) into one contiguous buffer, with each
@@ -8,7 +9,8 @@ The values and the gradients are the same numbers as without packing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,3 +72,59 @@ class FlatParameters:
         self.flat.grad = np.concatenate(
             [np.zeros(p.size, p.dtype) if p.grad is None else p.grad.ravel() for p in self.params]
         )
+
+
+class PackedOptimizer:
+    """An optimizer over packed parameters, used by the training loop like any optimizer.
+
+    `zero_grad` clears the gradients of the packed parameters themselves (those the forward
+    pass uses); `step` gathers them into each pack's ``flat`` and steps ``optimizer``, which
+    was built over the ``flat`` parameters. ``param_groups``, ``state_dict`` and
+    ``load_state_dict`` are those of ``optimizer``.
+
+    Parameters
+    ----------
+    optimizer : gradlab.optim.Optimizer
+        Built over ``pack.flat`` of every pack.
+    packs : sequence of FlatParameters
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> w = gl.nn.Parameter([1.0, 2.0])
+    >>> packed = FlatParameters([w])
+    >>> opt = PackedOptimizer(gl.optim.SGD([packed.flat], lr=0.5), [packed])
+    >>> opt.zero_grad()
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w.data  # w - 0.5 * 2 w
+    array([0., 0.])
+    """
+
+    def __init__(self, optimizer: gl.optim.Optimizer, packs: Sequence[FlatParameters]) -> None:
+        self.optimizer, self.packs = optimizer, list(packs)
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        """The parameter groups of the inner optimizer (one per pack)."""
+        return self.optimizer.param_groups
+
+    def zero_grad(self) -> None:
+        """Clear the gradients of every packed parameter."""
+        for pack in self.packs:
+            for p in pack.params:
+                p.grad = None
+
+    def step(self) -> None:
+        """Gather the packed parameters' gradients and update them all."""
+        for pack in self.packs:
+            pack.gather_grad()
+        self.optimizer.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The inner optimizer's state."""
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the inner optimizer's state."""
+        self.optimizer.load_state_dict(state_dict)

@@ -1,18 +1,20 @@
-"""`BaseMLP`: the parameters, network and training loop that both MLP estimators share.
+"""`BaseMLP`: the parameters and network that both MLP estimators share, and their training.
 
-The loop follows scikit-learn's ``MLPClassifier``/``MLPRegressor`` epoch by epoch (batches,
-``t_``, ``loss_curve_``, the ``tol``/``n_iter_no_change`` rule, early stopping on a held-out
-score, the ``learning_rate`` schedules, the ConvergenceWarning), but every gradient comes
-from gradlab's engine (``loss.backward()``) and every update from a `gradlab.optim`
-optimizer. ``gl.fit`` is not used because those semantics (per-batch sample weights, an
-epoch that ``partial_fit`` can run alone, scikit-learn's stopping rules) are not its own.
+Training runs through gradlab's loop (`gradlab.training.Trainer`, the one behind
+``gl.fit``) with scikit-learn's semantics plugged in: its loss (`MLPObjective`) and L2
+penalty (`L2Penalty`), its epoch order (`Reshuffle`), its ``tol`` / ``n_iter_no_change``
+rule on the training loss or on the validation score of ``early_stopping`` (a `Plateau`
+that the estimator keeps between ``warm_start`` and ``partial_fit`` runs), its
+``learning_rate`` schedules and its verbose lines. What stays here is scikit-learn's own
+bookkeeping: ``n_iter_``, ``t_``, ``loss_curve_``, the ConvergenceWarning and the
+held-out split of ``early_stopping``.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -21,8 +23,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import column_or_1d, validate_data
 
 import gradlab as gl
-from gradlab.sklearn.flat_parameters import FlatParameters
-from gradlab.sklearn.objective import l2_penalty, mlp_objective
+from gradlab.sklearn.flat_parameters import FlatParameters, PackedOptimizer
+from gradlab.sklearn.objective import MLPObjective
 from gradlab.sklearn.parameters import (
     BOOLEAN,
     VERBOSE,
@@ -39,9 +41,21 @@ from gradlab.sklearn.solvers import (
     SCHEDULED_SOLVERS,
     SOLVERS,
     LearningRateSchedule,
+    ScheduleStep,
     make_optimizer,
 )
-from gradlab.sklearn.validation import check_sample_weight, random_state_of, validation_split
+from gradlab.sklearn.validation import (
+    Reshuffle,
+    check_sample_weight,
+    random_state_of,
+    validation_split,
+)
+from gradlab.training import DivergenceError, Trainer
+from gradlab.training.data import Batches
+from gradlab.training.penalty import L2Penalty
+from gradlab.training.progress import IterationLines
+from gradlab.training.stopping import Plateau
+from gradlab.training.validation import Score
 
 
 def hidden_activations() -> list[str]:
@@ -77,6 +91,19 @@ RULES = {
 }
 
 
+class TrainingSet(NamedTuple):
+    """The samples one fit trains on: inputs, the loss's targets, sample weights or None."""
+
+    X: NDArray[Any]
+    targets: NDArray[Any]
+    sample_weight: NDArray[Any] | None
+
+    def take(self, index: NDArray[np.intp]) -> TrainingSet:
+        """The samples at ``index``."""
+        weights = None if self.sample_weight is None else self.sample_weight[index]
+        return TrainingSet(self.X[index], self.targets[index], weights)
+
+
 class BaseMLP(BaseEstimator):
     """Shared parameters and training of `MLPClassifier` and `MLPRegressor` (see those).
 
@@ -86,7 +113,8 @@ class BaseMLP(BaseEstimator):
 
     _rules = RULES
     model_: gl.nn.MLP
-    _packed: tuple[FlatParameters, FlatParameters]
+    _packed: FlatParameters
+    _plateau: Plateau
 
     def __init__(
         self,
@@ -203,14 +231,7 @@ class BaseMLP(BaseEstimator):
         elif self.model_.dtype != dtype:
             self.model_.astype(dtype)
             self.__dict__.pop("_optimizer", None)  # its state and packing had the old dtype
-        # Overflow is reported once, as a non-finite loss or weights, not as NumPy warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
-            self._fit_stochastic(Xv, yv, targets, weights, rng, incremental)
-        if not all(np.isfinite(p.data).all() for p in self.model_.parameters()):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            )
+        self._fit_stochastic(TrainingSet(Xv, targets, weights), yv, rng, incremental)
         self._publish()
         return self
 
@@ -243,17 +264,25 @@ class BaseMLP(BaseEstimator):
             layer.weight.data[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
             layer.bias.data[...] = rng.uniform(-bound, bound, fan_out)
         self.loss_curve_: list[float] = []
-        self._no_improvement_count = 0
         self.__dict__.pop("_optimizer", None)
+        self._reset_stopping()
+
+    def _reset_stopping(self) -> None:
+        """A fresh stopping rule, and the records of ``early_stopping`` or of the loss."""
         if self.early_stopping:
+            self._plateau = Plateau(
+                float(self.tol), self.n_iter_no_change, "val_score", "max", restore_best=True
+            )
+            # Until a score improves, the best weights are the initial ones.
+            self._plateau.best_weights = [p.data.copy() for p in self.model_.parameters()]
             self.validation_scores_: list[float] | None = []
             self.best_validation_score_: float | None = -np.inf
             self.best_loss_: float | None = None
         else:
+            self._plateau = Plateau(float(self.tol), self.n_iter_no_change)
             self.best_loss_ = np.inf
             self.validation_scores_ = None
             self.best_validation_score_ = None
-        self._best_state = [p.data.copy() for p in self.model_.parameters()]
 
     def _linear_layers(self) -> list[Any]:
         return [layer for layer in self.model_ if isinstance(layer, gl.nn.Linear)]
@@ -268,29 +297,20 @@ class BaseMLP(BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to be "
                 "clipped",
-                stacklevel=5,
+                stacklevel=6,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
     def _prepare_optimizer(self, incremental: bool) -> None:
-        """Pack the parameters and build the optimizer (kept across ``partial_fit`` calls).
-
-        Two groups: the weight matrices, whose weight decay carries the L2 penalty, and the
-        biases, not penalised.
-        """
+        """Pack the parameters and build the optimizer (kept across ``partial_fit`` calls)."""
         if incremental and hasattr(self, "_optimizer"):
-            for packed in self._packed:
-                packed.bind()
+            self._packed.bind()
             return
-        linears = self._linear_layers()
-        self._packed = (
-            FlatParameters(layer.weight for layer in linears),
-            FlatParameters(layer.bias for layer in linears),
-        )
-        groups = [{"params": [packed.flat], "weight_decay": 0.0} for packed in self._packed]
-        self._optimizer = make_optimizer(self, groups)
+        self._packed = FlatParameters(self.model_.parameters())
+        optimizer = make_optimizer(self, [self._packed.flat])
+        self._optimizer = PackedOptimizer(optimizer, [self._packed])
         self._schedule = LearningRateSchedule(
-            self._optimizer,
+            optimizer,
             self.learning_rate,
             self.learning_rate_init,
             self.power_t,
@@ -299,144 +319,124 @@ class BaseMLP(BaseEstimator):
 
     def _fit_stochastic(
         self,
-        X: NDArray[Any],
+        data: TrainingSet,
         labels: NDArray[Any],
-        targets: NDArray[Any],
-        sample_weight: NDArray[Any] | None,
         rng: np.random.RandomState,
         incremental: bool,
     ) -> None:
+        """Train through gradlab's loop: one epoch for ``partial_fit``, else up to max_iter."""
         self._prepare_optimizer(incremental)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        early = self.early_stopping
-        if early:
-            # Stratified for one output only (binary), as scikit-learn does.
-            stratify = labels if is_classifier(self) and self.n_outputs_ == 1 else None
-            train, val = validation_split(len(X), self.validation_fraction, rng, stratify)
-            X_val, labels_val = X[val], labels[val]
-            weights_val = None if sample_weight is None else sample_weight[val]
-            X, targets = X[train], targets[train]
-            sample_weight = None if sample_weight is None else sample_weight[train]
-        n_samples = len(X)
-        batch_size = self._batch_size(n_samples)
-        sample_idx = np.arange(n_samples)
-        if targets.ndim == 1 and targets.size * self.n_outputs_ <= 2**24:
-            # The fused cross-entropy is faster on one-hot rows than on class indices.
-            targets = np.eye(self.n_outputs_, dtype=X.dtype)[targets]
+        validation = None
+        if self.early_stopping:
+            data, validation = self._hold_out(data, labels, rng)
+        trainer = self._trainer(data, validation, rng, incremental)
         try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                X_epoch, targets_epoch, weights_epoch = X, targets, sample_weight
-                if self.shuffle:
-                    # sklearn.utils.shuffle's draw, without its per-call validation cost.
-                    order = np.arange(n_samples)
-                    rng.shuffle(order)
-                    sample_idx = sample_idx[order]
-                    X_epoch, targets_epoch = X[sample_idx], targets[sample_idx]
-                    if sample_weight is not None:
-                        weights_epoch = sample_weight[sample_idx]
-                accumulated = 0.0
-                for start in range(0, n_samples, batch_size):  # sklearn's gen_batches
-                    batch = slice(start, min(start + batch_size, n_samples))
-                    loss = self._step(
-                        X_epoch[batch],
-                        targets_epoch[batch],
-                        None if weights_epoch is None else weights_epoch[batch],
-                    )
-                    accumulated += loss * (batch.stop - batch.start)
-                self.n_iter_ += 1
-                self.loss_ = accumulated / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                if early:
-                    self._track_validation(X_val, labels_val, weights_val)
-                else:
-                    self._track_loss()
-                self._schedule.epoch_end(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    watched = "Validation score" if early else "Training loss"
-                    if self.verbose:
-                        print(
-                            f"{watched} did not improve more than tol={self.tol:f} for "
-                            f"{self.n_iter_no_change} consecutive epochs."
-                        )
-                    if self._schedule.stalled():
-                        break
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                        "and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                        stacklevel=4,
-                    )
+            trainer.run()
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
-        if early:
-            for p, best in zip(self.model_.parameters(), self._best_state, strict=True):
-                p.data[...] = best
-
-    def _step(
-        self, X: NDArray[Any], target: NDArray[Any], sample_weight: NDArray[Any] | None
-    ) -> float:
-        """One forward pass, backward pass and optimizer step on a batch; its loss."""
-        if sample_weight is None:
-            total = float(len(X))
-        else:
-            total = float(sample_weight.sum())
-            if total == 0:
-                return 0.0
-        weights, biases = self._packed
-        loss, value = mlp_objective(self.model_(X), target, self.out_activation_, sample_weight)
-        alpha = float(self.alpha)
-        if alpha:
-            value += l2_penalty((weights.flat.data,), alpha, total)
-        if not math.isfinite(value):
+        except DivergenceError as error:
             raise ValueError(
-                f"The training loss became {value} at epoch {self.n_iter_ + 1}; the weights "
-                "are left as they were before that batch. The input data may contain large "
-                "values and need to be preprocessed, or learning_rate_init may be too large."
+                f"Training diverged at epoch {error.epoch + 1}, batch {error.batch + 1}: the "
+                "loss or the weights became non-finite (NaN or inf); the weights are left at "
+                "their last finite values. The input data may contain large values and need "
+                "to be preprocessed, or learning_rate_init may be too large."
+            ) from None
+        finally:
+            self._record(trainer)
+        if not incremental and trainer.history.stop_reason == "max_epochs":
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
             )
-        for p in weights.params:
-            p.grad = None
-        for p in biases.params:
-            p.grad = None
-        loss.backward()
-        weights.gather_grad()
-        biases.gather_grad()
-        self._optimizer.param_groups[0]["weight_decay"] = alpha / total
-        self._optimizer.step()
-        return value
 
-    def _track_loss(self) -> None:
-        last = self.loss_curve_[-1]
-        assert self.best_loss_ is not None
-        if last > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        self.best_loss_ = min(self.best_loss_, last)
+    def _hold_out(
+        self, data: TrainingSet, labels: NDArray[Any], rng: np.random.RandomState
+    ) -> tuple[TrainingSet, Score]:
+        """The training part of ``data``, and the score of ``early_stopping`` on the rest."""
+        # Stratified for one output only (binary), as scikit-learn does.
+        stratify = labels if is_classifier(self) and self.n_outputs_ == 1 else None
+        train, val = validation_split(len(labels), self.validation_fraction, rng, stratify)
+        held_out = data.take(val)
+        X_val, labels_val, weights_val = held_out.X, labels[val], held_out.sample_weight
+        score = Score("val_score", lambda: self._validation_score(X_val, labels_val, weights_val))
+        return data.take(train), score
 
-    def _track_validation(
-        self, X: NDArray[Any], y: NDArray[Any], sample_weight: NDArray[Any] | None
-    ) -> None:
-        score = self._validation_score(X, y, sample_weight)
-        assert self.validation_scores_ is not None and self.best_validation_score_ is not None
-        self.validation_scores_.append(score)
+    def _trainer(
+        self,
+        data: TrainingSet,
+        validation: Score | None,
+        rng: np.random.RandomState,
+        incremental: bool,
+    ) -> Trainer:
+        """One run of gradlab's loop with scikit-learn's objective, order and rules."""
+        X = data.X
+        batches = Batches(
+            X,
+            self._dense_targets(data.targets, X.dtype),
+            self._batch_size(len(X)),
+            shuffle=False,
+            rng=None,
+            sample_weight=data.sample_weight,
+            order=Reshuffle(rng) if self.shuffle else None,
+        )
+        weights = [layer.weight for layer in self._linear_layers()]
+        return Trainer(
+            self.model_,
+            MLPObjective(self.out_activation_),
+            self._optimizer,
+            batches,
+            epochs=1 if incremental else int(self.max_iter),
+            validation=validation,
+            callbacks=[ScheduleStep(self._schedule)],
+            reporter=IterationLines() if self.verbose else None,
+            plateau=self._stopping_rule(),
+            penalty=L2Penalty(weights, self.alpha) if self.alpha else None,
+            samples_seen=self.t_,
+        )
+
+    def _dense_targets(self, targets: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
+        if targets.ndim == 1 and targets.size * self.n_outputs_ <= 2**24:
+            # The fused cross-entropy is faster on one-hot rows than on class indices.
+            return np.eye(self.n_outputs_, dtype=dtype)[targets]
+        return targets
+
+    def _stopping_rule(self) -> Plateau:
+        """The estimator's `Plateau`, with today's ``tol`` and ``n_iter_no_change``."""
+        if (self._plateau.monitor == "val_score") != bool(self.early_stopping):
+            self._reset_stopping()  # early_stopping was switched between warm-start fits
+        plateau = self._plateau
+        plateau.tol, plateau.n_iter_no_change = float(self.tol), self.n_iter_no_change
+        plateau.on_plateau = self._on_plateau
+        return plateau
+
+    def _on_plateau(self) -> bool:
+        """scikit-learn's reaction to a stall: lower the learning rate ("adaptive"), or stop."""
         if self.verbose:
-            print(f"Validation score: {score:f}")
-        if score < self.best_validation_score_ + self.tol:
-            self._no_improvement_count += 1
+            watched = "Validation score" if self.early_stopping else "Training loss"
+            print(
+                f"{watched} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs."
+            )
+        return self._schedule.stalled()
+
+    def _record(self, trainer: Trainer) -> None:
+        """scikit-learn's records of the run: ``n_iter_``, ``t_``, curves and best values."""
+        history = trainer.history.history
+        self.n_iter_ = len(trainer.history.epoch)
+        self.t_ = trainer.samples_seen
+        self.loss_curve_.extend(history.get("loss", []))
+        if self.loss_curve_:
+            self.loss_ = self.loss_curve_[-1]
+        if self.early_stopping:
+            assert self.validation_scores_ is not None
+            self.validation_scores_.extend(history.get("val_score", []))
+            self.best_validation_score_ = self._plateau.best
         else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            self._best_state = [p.data.copy() for p in self.model_.parameters()]
+            self.best_loss_ = self._plateau.best
 
     def _publish(self) -> None:
         """Expose the network's parameters as scikit-learn's ``coefs_`` and ``intercepts_``.

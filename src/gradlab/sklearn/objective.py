@@ -19,17 +19,15 @@ The first three are single fused engine ops with stable formulas; the Poisson lo
 composed of engine ops. In every case the gradient on the outputs :math:`z` is
 :math:`s_i (\hat y_i - y_i) / S`, as in scikit-learn's MLP.
 
-`mlp_objective` builds the data term as a tensor. The penalty's gradient
-:math:`\alpha W_l / S` is applied by the optimizer, as its (PyTorch, coupled) weight decay
-on the weight matrices, and `l2_penalty` gives its value for the reported loss.
+`mlp_objective` builds the data term as a tensor (`MLPObjective` hands it to the training
+loop). The penalty, whose gradient is :math:`\alpha W_l / S`, is the loop's
+`gradlab.training.penalty.L2Penalty`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from numpy.typing import NDArray
 
 import gradlab as gl
@@ -126,14 +124,32 @@ def mlp_objective(
     return loss, reported
 
 
-def l2_penalty(weights: Sequence[NDArray[Any]], alpha: float, total: float) -> float:
-    r"""The value of the L2 term, :math:`\frac{\alpha}{2S}\sum_l \lVert W_l\rVert^2`.
+class MLPObjective:
+    """The data term of one batch, as the training loop calls a loss (see `mlp_objective`).
+
+    Called with the network's output, the batch's targets and, optionally, its sample
+    weights, it returns the loss tensor and the value scikit-learn records for it. The L2
+    term is the loop's `gradlab.training.penalty.L2Penalty`.
+
+    Parameters
+    ----------
+    out_activation : {"softmax", "logistic", "identity", "exp"}
 
     Examples
     --------
-    >>> import numpy as np
-    >>> l2_penalty([np.array([[3.0, 4.0]])], alpha=2.0, total=5.0)
-    5.0
+    >>> import numpy as np, gradlab as gl
+    >>> objective = MLPObjective("identity")
+    >>> loss, reported = objective(gl.Tensor([[2.0], [0.0]]), np.array([[1.0], [3.0]]))
+    >>> reported
+    2.5
     """
-    squares = sum(float(np.dot(w.ravel(), w.ravel())) for w in weights)
-    return 0.5 * alpha * squares / total
+
+    def __init__(self, out_activation: str) -> None:
+        self.out_activation = out_activation
+
+    def __call__(
+        self, output: gl.Tensor, target: Any, sample_weight: NDArray[Any] | None = None
+    ) -> tuple[gl.Tensor, float]:
+        if isinstance(target, gl.Tensor):
+            target = target.data
+        return mlp_objective(output, target, self.out_activation, sample_weight)

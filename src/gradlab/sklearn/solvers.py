@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradlab as gl
+from gradlab.training import Callback
 
 #: Solvers the MLP estimators accept; "gd" is SGD on the full batch.
 SOLVERS = ("sgd", "gd", "adam", "adamw", "rmsprop", "adagrad")
@@ -55,7 +56,8 @@ class LearningRateSchedule:
     - "invscaling": after each epoch, :math:`\\eta = \\eta_0 / (t + 1)^{p}` with :math:`t`
       the number of samples seen (``t_``) and :math:`p` = ``power_t``.
     - "adaptive": when the loss (or validation score) stalls for ``n_iter_no_change``
-      epochs, divide :math:`\\eta` by 5 and go on; stop once :math:`\\eta \\le 10^{-6}`.
+      epochs, divide :math:`\\eta` by 5 and go on; stop once :math:`\\eta \\le 10^{-6}`
+      (`stalled` is the ``on_plateau`` reaction of the loop's `Plateau` rule).
 
     Solvers other than "sgd" and "gd" adapt their own steps and ignore it, as in scikit-learn.
 
@@ -110,3 +112,21 @@ class LearningRateSchedule:
             return True
         self._set(self.learning_rate / 5.0)
         return False
+
+
+class ScheduleStep(Callback):
+    """Calls ``schedule.epoch_end`` after each epoch of the training loop.
+
+    With the loop's count of samples seen, which starts from the estimator's ``t_``; a new
+    one is made for each run, so that the estimator keeps no reference to a finished run.
+
+    Parameters
+    ----------
+    schedule : LearningRateSchedule
+    """
+
+    def __init__(self, schedule: LearningRateSchedule) -> None:
+        self.schedule = schedule
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        self.schedule.epoch_end(self.trainer.samples_seen)

@@ -152,3 +152,31 @@ def random_state_of(random_state: int | np.random.RandomState | None) -> np.rand
     if random_state is None:
         return np.random.RandomState()
     return check_random_state(random_state)
+
+
+class Reshuffle:
+    """scikit-learn's epoch order: each epoch shuffles the previous epoch's order.
+
+    ``sklearn.utils.shuffle(sample_idx, random_state=rng)``'s draw (``rng.shuffle`` of
+    ``arange(n)``, then indexing), without its per-call validation cost. Called once per
+    epoch with n, as the training loop's ``order``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import shuffle
+    >>> order, idx = Reshuffle(np.random.RandomState(0)), np.arange(5)
+    >>> theirs = np.random.RandomState(0)
+    >>> all(np.array_equal(order(5), idx := shuffle(idx, random_state=theirs)) for _ in range(3))
+    True
+    """
+
+    def __init__(self, rng: np.random.RandomState) -> None:
+        self.rng = rng
+        self.order: NDArray[np.intp] | None = None
+
+    def __call__(self, n: int) -> NDArray[np.intp]:
+        permutation = np.arange(n)
+        self.rng.shuffle(permutation)
+        self.order = permutation if self.order is None else self.order[permutation]
+        return self.order

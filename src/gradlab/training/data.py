@@ -7,12 +7,15 @@ ecosystem. Data are converted once, to the model's dtype, before the first epoch
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from gradlab.engine import Tensor
+
+#: One batch: inputs, targets (a Tensor, or class indices), sample weights or None, size.
+Batch = tuple[Tensor, Any, np.ndarray | None, int]
 
 
 def _describe(array: np.ndarray) -> str:
@@ -199,6 +202,12 @@ class Batches:
         Reorder the samples by ``rng.permutation(n)`` at each epoch (when there is more than
         one batch; one full batch needs no order).
     rng : numpy.random.Generator
+    sample_weight : ndarray of shape (n,), optional
+        Non-negative weights of the samples; each batch carries its own.
+    order : callable, optional
+        ``order(n)`` returns the next epoch's sample order, a permutation of 0..n-1; it is
+        called once per epoch, even for one full batch, and replaces ``shuffle`` and ``rng``
+        (e.g. scikit-learn's draw, in which each epoch reshuffles the previous order).
 
     Notes
     -----
@@ -212,34 +221,42 @@ class Batches:
         y: np.ndarray,
         batch_size: int,
         shuffle: bool,
-        rng: np.random.Generator,
+        rng: np.random.Generator | None,
+        *,
+        sample_weight: np.ndarray | None = None,
+        order: Callable[[int], np.ndarray] | None = None,
     ) -> None:
         self.n = X.shape[0]
         self.batch_size = min(batch_size, self.n)
         self.steps = -(-self.n // self.batch_size)
-        self.shuffle = shuffle and self.steps > 1
-        self.X, self.y, self.rng = X, y, rng
-        self._fixed = None if self.shuffle else self._cut(X, y)
+        if order is None and shuffle and self.steps > 1:
+            assert rng is not None
+            order = rng.permutation
+        self.shuffle = order is not None
+        self.X, self.y, self.sample_weight, self._order = X, y, sample_weight, order
+        self._fixed = None if self.shuffle else self._cut(np.arange(self.n), slices=True)
 
-    def _cut(self, X: np.ndarray, y: np.ndarray) -> list[tuple[Tensor, Any, int]]:
+    def _cut(self, order: np.ndarray, slices: bool = False) -> list[Batch]:
         k = self.batch_size
         return [
-            self._batch(X[start : start + k], y[start : start + k]) for start in range(0, self.n, k)
+            self._batch(slice(start, start + k) if slices else order[start : start + k])
+            for start in range(0, self.n, k)
         ]
 
-    @staticmethod
-    def _batch(xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor, Any, int]:
+    def _batch(self, index: Any) -> Batch:
+        xb, yb = self.X[index], self.y[index]
+        wb = None if self.sample_weight is None else self.sample_weight[index]
         # Float targets become tensors; integer class indices stay arrays for the loss.
-        return Tensor(xb), (Tensor(yb) if yb.dtype.kind == "f" else yb), len(yb)
+        return Tensor(xb), (Tensor(yb) if yb.dtype.kind == "f" else yb), wb, len(yb)
 
-    def epoch(self) -> Iterator[tuple[Tensor, Any, int]]:
-        """The (inputs, targets, size) of each batch of the next epoch."""
+    def epoch(self) -> Iterator[Batch]:
+        """The (inputs, targets, sample weights or None, size) of each batch of the next epoch."""
         if self._fixed is not None:
             yield from self._fixed
             return
-        order = self.rng.permutation(self.n)
+        assert self._order is not None
+        order = self._order(self.n)
         k = self.batch_size
         # Gather one batch at a time: a shuffled copy of the whole X would double peak memory.
         for start in range(0, self.n, k):
-            index = order[start : start + k]
-            yield self._batch(self.X[index], self.y[index])
+            yield self._batch(order[start : start + k])

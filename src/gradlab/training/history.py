@@ -19,10 +19,10 @@ class History:
     epoch : list of int
         The 0-based indices of the completed epochs.
     stop_reason : str
-        Why training stopped: ``"max_epochs"``, ``"tol"`` (the loss stopped improving by
-        ``tol``), ``"step_tol"`` (every parameter moved less than ``step_tol`` in an epoch) or
-        ``"callback"`` (a callback such as `EarlyStopping` set ``stop_training``); ``""`` while
-        training runs.
+        Why training stopped: ``"max_epochs"``, ``"tol"`` (the loss, or the value a `Plateau`
+        rule watches, stopped improving by ``tol``), ``"step_tol"`` (every parameter moved
+        less than ``step_tol`` in an epoch) or ``"callback"`` (a callback such as
+        `EarlyStopping` set ``stop_training``); ``""`` while training runs.
     stop_message : str
         The same in one sentence, with the numbers.
     params : dict

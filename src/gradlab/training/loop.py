@@ -6,6 +6,11 @@ backward and the optimizer step. Metrics, callbacks and the progress display add
 work only when they are asked for. At the end of each epoch it copies the weights and checks
 them with one call (`WeightSnapshot`): the copy restores the last finite weights if training
 diverges, and measures the epoch's step for ``step_tol``.
+
+The loop serves `gradlab.fit` and the scikit-learn estimators alike: the batches may carry
+sample weights, the loss may report another value than the one it differentiates, the
+stopping rule may watch any logged value and react to a plateau, and the progress display
+may be any reporter.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from gradlab.training.data import Batches
 from gradlab.training.errors import DivergenceError
 from gradlab.training.history import History
 from gradlab.training.metrics import Metric
-from gradlab.training.progress import make_reporter
+from gradlab.training.penalty import L2Penalty
+from gradlab.training.progress import Reporter, make_reporter
 from gradlab.training.snapshot import WeightSnapshot
-from gradlab.training.stopping import LossPlateau
+from gradlab.training.stopping import Plateau
+from gradlab.training.validation import HeldOut, Validation
 
 
 class Trainer:
@@ -33,11 +40,41 @@ class Trainer:
     `gradlab.fit` builds it from checked arguments and calls `run`; callbacks see it as
     ``self.trainer``.
 
+    Parameters
+    ----------
+    model, loss, optimizer, batches
+        See the attributes. When the batches carry sample weights, the loss is called as
+        ``loss(prediction, target, sample_weight)``; a batch whose weights sum to 0 is skipped
+        (no step; it counts with loss 0 in the epoch's mean).
+    epochs : int
+        The maximum number of epochs of this run.
+    validation : (X_val, y_val) or Validation, optional
+        Held-out data for "val_loss" and the "val_" metrics, or any `Validation` (an object
+        with ``names`` that, called with the model, returns those logs).
+    metrics, callbacks, verbose
+        As in `gradlab.fit`.
+    reporter : Reporter, optional
+        The progress display, instead of the one ``verbose`` picks (e.g. `IterationLines`).
+    tol, n_iter_no_change
+        The training-loss `Plateau` of `gradlab.fit` (when ``tol`` is not None).
+    plateau : Plateau, optional
+        Any plateau rule instead (not both); it may be reused from an earlier run.
+    step_tol : float, optional
+        As in `gradlab.fit`.
+    penalty : L2Penalty, optional
+        An L2 term added to each batch's loss (value and gradient), scaled by the batch's
+        total sample weight (scikit-learn's ``alpha``).
+    samples_seen : int, default 0
+        The count ``samples_seen`` starts from (e.g. that of an earlier run).
+
     Attributes
     ----------
     model : Module
     loss : callable
-        ``loss(prediction, target) -> Tensor`` reducing to one number.
+        ``loss(prediction, target) -> Tensor`` reducing to one number. It may return a pair
+        ``(objective, value)`` instead: the loop differentiates the objective and records the
+        float ``value`` (e.g. scikit-learn's loss of several regression outputs: averaged over
+        the outputs, while its gradient is that of their sum).
     optimizer : optimizer
     history : History
     log_names : list of str
@@ -48,35 +85,54 @@ class Trainer:
         The maximum number of epochs.
     last_step : float
         The largest |parameter change| of the latest epoch (measured when ``step_tol`` is set).
+    samples_seen : int
+        Training samples put through the model so far, counted after each epoch
+        (scikit-learn's ``t_`` when it starts from the estimator's).
     """
 
     def __init__(
         self,
         model: Any,
-        loss: Callable[..., Tensor],
+        loss: Callable[..., Tensor | tuple[Tensor, float]],
         optimizer: Any,
         batches: Batches,
         *,
         epochs: int,
-        validation: tuple[Tensor, Any] | None = None,
+        validation: tuple[Tensor, Any] | Validation | None = None,
         metrics: Sequence[tuple[str, Metric]] = (),
         callbacks: Sequence[Callback] = (),
         verbose: int | str = 0,
+        reporter: Reporter | None = None,
         tol: float | None = None,
         n_iter_no_change: int = 10,
+        plateau: Plateau | None = None,
         step_tol: float | None = None,
+        penalty: L2Penalty | None = None,
+        samples_seen: int = 0,
     ) -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
-        self.batches, self.epochs, self.validation = batches, epochs, validation
+        self.batches, self.epochs = batches, epochs
         self.metrics = list(metrics)
-        self.verbose = verbose
-        self.tol, self.n_iter_no_change, self.step_tol = tol, n_iter_no_change, step_tol
-        names = [name for name, _ in self.metrics]
-        self.log_names = ["loss", *names]
+        if isinstance(validation, tuple):
+            validation = HeldOut(*validation, loss, self.metrics)
+        self.validation = validation
+        self.verbose, self.reporter = verbose, reporter
+        if plateau is not None and tol is not None:
+            raise ValueError("give the Trainer tol or a plateau rule, not both.")
+        if tol is not None:
+            plateau = Plateau(tol, n_iter_no_change)
+        self.plateau, self.step_tol = plateau, step_tol
+        self.log_names = ["loss", *(name for name, _ in self.metrics)]
         if validation is not None:
-            self.log_names += ["val_loss", *(f"val_{name}" for name in names)]
+            self.log_names += validation.names
+        if plateau is not None and plateau.monitor not in self.log_names:
+            raise ValueError(
+                f"the plateau rule monitors {plateau.monitor!r}, which this run does not "
+                f"record; it records {self.log_names}."
+            )
         self.stop_training = False
         self.last_step = math.nan
+        self.samples_seen, self.penalty = samples_seen, penalty
         self.history = History(
             {
                 "epochs": epochs,
@@ -104,9 +160,10 @@ class Trainer:
 
     def _run(self) -> History:
         model, history, callbacks = self.model, self.history, self.callbacks
-        plateau = None if self.tol is None else LossPlateau(self.tol, self.n_iter_no_change)
         was_training = model.training
-        reporter = make_reporter(self.verbose, self.epochs, self.batches.steps)
+        reporter = self.reporter
+        if reporter is None:
+            reporter = make_reporter(self.verbose, self.epochs, self.batches.steps)
         model.train()
         try:
             callbacks.on_train_begin({})
@@ -122,14 +179,16 @@ class Trainer:
                 callbacks.on_epoch_end(epoch, logs)
                 if reporter is not None:
                     reporter.epoch_end(epoch, logs)
-                if self._should_stop(epoch, logs, plateau):
+                if self._should_stop(epoch, logs):
                     break
             else:
                 history.stop("max_epochs", f"Reached the maximum of {self.epochs} epochs.")
+            self._restore_best()
             callbacks.on_train_end(logs)
         except KeyboardInterrupt:
             # An interrupted epoch may have updated some weights and not others.
             self._restore_epoch_start()
+            self._restore_best()
             raise
         finally:
             if reporter is not None:
@@ -138,27 +197,19 @@ class Trainer:
         return history
 
     def _train_epoch(self, epoch: int, reporter: Any) -> dict[str, float]:
-        model, loss_fn, optimizer = self.model, self.loss, self.optimizer
         callbacks, hooks = self.callbacks, self.callbacks.batch_hooks
         per_batch_report = reporter is not None and reporter.per_batch
         metrics = self.metrics
         metric_totals = [0.0] * len(metrics)
         total, seen = 0.0, 0
         batch = -1
-        for batch, (xb, yb, size) in enumerate(self.batches.epoch()):
+        for batch, (xb, yb, wb, size) in enumerate(self.batches.epoch()):
             if hooks:
                 callbacks.on_batch_begin(batch, {"size": size})
-            output = model(xb)
-            loss = loss_fn(output, yb)
-            value = float(loss.data)
-            if not math.isfinite(value):
-                self._diverged_loss(epoch, batch, value)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            output, value = self._step(xb, yb, wb, size, (epoch, batch))
             total += value if self._sum_batches else value * size
             seen += size
-            if metrics:
+            if metrics and output is not None:
                 target = yb.data if isinstance(yb, Tensor) else yb
                 for i, (_, metric) in enumerate(metrics):
                     metric_totals[i] += metric(output.data, target) * size
@@ -169,38 +220,59 @@ class Trainer:
                 if self.stop_training:
                     break
             # Free this batch's graph before the next forward builds one: memory holds one, not two.
-            del output, loss
+            del output
         self._check_parameters(epoch, batch)
+        self.samples_seen += seen
         logs = {"loss": total if self._sum_batches else total / seen}
         for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
             logs[name] = metric_total / seen
         return logs
 
+    def _step(
+        self, xb: Tensor, yb: Any, wb: np.ndarray | None, size: int, where: tuple[int, int]
+    ) -> tuple[Tensor | None, float]:
+        """One batch's forward, loss, backward and update; its output and recorded loss."""
+        total = size if wb is None else float(wb.sum())
+        if total == 0:
+            return None, 0.0  # no weight: nothing to learn from
+        output = self.model(xb)
+        loss = self.loss(output, yb) if wb is None else self.loss(output, yb, wb)
+        if isinstance(loss, tuple):
+            loss, value = loss
+        else:
+            value = float(loss.data)
+        if self.penalty is not None:
+            value += self.penalty.value(total)
+        if not math.isfinite(value):
+            self._diverged_loss(*where, value)
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.penalty is not None:
+            self.penalty.add_gradient(total)
+        self.optimizer.step()
+        return output, value
+
     def _validate(self) -> dict[str, float]:
         assert self.validation is not None
-        X, y = self.validation
         self.model.eval()
         try:
             with no_grad():
-                output = self.model(X)
-                logs = {"val_loss": float(self.loss(output, y).data)}
-            target = y.data if isinstance(y, Tensor) else y
-            for name, metric in self.metrics:
-                logs[f"val_{name}"] = metric(output.data, target)
+                return self.validation(self.model)
         finally:
             self.model.train()
-        return logs
 
-    def _should_stop(self, epoch: int, logs: dict[str, float], plateau: LossPlateau | None) -> bool:
+    def _should_stop(self, epoch: int, logs: dict[str, float]) -> bool:
         history = self.history
         if self.stop_training:
             history.stop("callback", f"A callback stopped training after epoch {epoch + 1}.")
             return True
-        if plateau is not None and plateau.update(logs["loss"]):
+        if self._plateau_stops(logs):
+            assert self.plateau is not None
+            watched = "Training loss" if self.plateau.monitor == "loss" else self.plateau.monitor
             history.stop(
                 "tol",
-                f"Training loss did not improve more than tol={self.tol} for "
-                f"{self.n_iter_no_change + 1} consecutive epochs (epoch {epoch + 1}).",
+                f"{watched} did not improve more than tol={self.plateau.tol} for "
+                f"{self.plateau.n_iter_no_change + 1} consecutive epochs (epoch {epoch + 1}).",
             )
             return True
         if self.step_tol is not None:
@@ -213,6 +285,18 @@ class Trainer:
                 )
                 return True
         return False
+
+    def _plateau_stops(self, logs: dict[str, float]) -> bool:
+        plateau = self.plateau
+        if plateau is None:
+            return False
+        reached = plateau.update(logs[plateau.monitor])
+        plateau.remember(self._params)
+        return reached and plateau.reached()
+
+    def _restore_best(self) -> None:
+        if self.plateau is not None:
+            self.plateau.restore(self._params)
 
     # ---------------------------------------------------------------------------- divergence
     def _where(self, epoch: int, batch: int) -> str:

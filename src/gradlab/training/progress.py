@@ -3,7 +3,8 @@
 ``verbose=0`` shows nothing; ``1`` a live bar (epoch i/N, step, elapsed time, ETA, loss,
 val_loss) when the stream is a terminal and `rich` is installed, else one line per epoch;
 ``2`` one line per epoch; ``"auto"`` is 1 on a terminal and 0 otherwise, so logs and pipes
-stay quiet unless asked.
+stay quiet unless asked. `IterationLines` prints scikit-learn's lines instead (its estimators'
+``verbose``).
 """
 
 from __future__ import annotations
@@ -143,7 +144,41 @@ class ProgressBar:
         self._progress.stop()
 
 
-Reporter = EpochLines | ProgressBar
+class IterationLines:
+    """scikit-learn's verbose lines: ``Iteration 3, loss = 0.12345678`` after each epoch.
+
+    When the logs hold a "val_score" (the validation score of ``early_stopping``), a line
+    ``Validation score: 0.933333`` follows, as scikit-learn's MLP estimators print them.
+
+    Examples
+    --------
+    >>> IterationLines().epoch_end(0, {"loss": 0.5, "val_score": 0.75})
+    Iteration 1, loss = 0.50000000
+    Validation score: 0.750000
+    """
+
+    per_batch = False
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+
+    def epoch_begin(self, epoch: int) -> None:
+        """Nothing before an epoch."""
+
+    def batch_end(self, batch: int, loss: float) -> None:
+        """Nothing per batch."""
+
+    def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        stream = sys.stdout if self.stream is None else self.stream
+        print(f"Iteration {epoch + 1}, loss = {logs['loss']:.8f}", file=stream)
+        if "val_score" in logs:
+            print(f"Validation score: {logs['val_score']:f}", file=stream)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+Reporter = EpochLines | ProgressBar | IterationLines
 
 
 def make_reporter(
