@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab.training import accuracy, get_metric, mean_absolute_error, mean_squared_error
+from gradlab.training import accuracy, mean_absolute_error, mean_squared_error
+from gradlab.training.metrics import get as get_metric
 from sklearn import metrics as sk
 
 rng = np.random.default_rng(0)

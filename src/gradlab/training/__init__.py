@@ -3,6 +3,7 @@
 `rich` (the progress bar) is imported only when a bar is shown.
 """
 
+from gradlab.training import metrics
 from gradlab.training.callbacks import Callback, CallbackList, EarlyStopping, ModelCheckpoint
 from gradlab.training.errors import DivergenceError
 from gradlab.training.fit import fit
@@ -11,7 +12,6 @@ from gradlab.training.loop import Trainer
 from gradlab.training.metrics import (
     METRICS,
     accuracy,
-    get_metric,
     mean_absolute_error,
     mean_squared_error,
 )
@@ -28,8 +28,8 @@ __all__ = [
     "Trainer",
     "accuracy",
     "fit",
-    "get_metric",
     "mean_absolute_error",
     "mean_squared_error",
+    "metrics",
     "predict",
 ]

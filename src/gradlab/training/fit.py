@@ -12,11 +12,12 @@ import numpy as np
 from gradlab import losses, optim
 from gradlab.engine import Tensor, no_grad
 from gradlab.nn.rng import as_generator
+from gradlab.training import metrics as metric_registry
 from gradlab.training.callbacks import Callback
 from gradlab.training.data import Batches, check_X, check_y, split_off_validation
 from gradlab.training.history import History
 from gradlab.training.loop import Trainer
-from gradlab.training.metrics import Metric, get_metric
+from gradlab.training.metrics import Metric
 from gradlab.training.progress import resolve_verbose
 
 
@@ -147,7 +148,7 @@ def fit(
 
     if isinstance(metrics, str):
         metrics = (metrics,)
-    resolved = [get_metric(m, loss_fn) for m in metrics]
+    resolved = [metric_registry.get(m, loss_fn) for m in metrics]
     names = [name for name, _ in resolved]
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"metric names must be distinct and not 'loss'; got {names}.")

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.engine.registry import Registry
+
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
@@ -101,14 +103,11 @@ def mean_absolute_error(prediction: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean(np.abs(prediction - _as_columns(np.asarray(target), prediction))))
 
 
-METRICS: dict[str, tuple[str, Metric]] = {
-    "accuracy": ("accuracy", accuracy),
-    "acc": ("accuracy", accuracy),
-    "mse": ("mse", mean_squared_error),
-    "mean_squared_error": ("mse", mean_squared_error),
-    "mae": ("mae", mean_absolute_error),
-    "mean_absolute_error": ("mae", mean_absolute_error),
-}
+#: The metrics by name (the History records each under its canonical name).
+METRICS: Registry[Metric] = Registry("metric")
+METRICS.register("accuracy", accuracy, aliases=("acc",))
+METRICS.register("mse", mean_squared_error, aliases=("mean_squared_error",))
+METRICS.register("mae", mean_absolute_error, aliases=("mean_absolute_error",))
 
 
 def _scores_are_logits(loss: Any) -> bool:
@@ -119,13 +118,13 @@ def _scores_are_logits(loss: Any) -> bool:
     return "hinge" in name or "logits" in name
 
 
-def get_metric(metric: str | Metric, loss: Any = None) -> tuple[str, Metric]:
+def get(metric: str | Metric, loss: Any = None) -> tuple[str, Metric]:
     """Resolve a metric name or callable to ``(name, function)``.
 
     Parameters
     ----------
     metric : str or callable
-        A name of `METRICS` or a function ``(prediction, target) -> float``.
+        A name in `METRICS` or a function ``(prediction, target) -> float``.
     loss : loss object, optional
         The training loss; with one that takes logits or hinge scores, "accuracy" thresholds
         single-column predictions at 0 instead of 0.5.
@@ -137,17 +136,18 @@ def get_metric(metric: str | Metric, loss: Any = None) -> tuple[str, Metric]:
 
     Examples
     --------
-    >>> get_metric("acc")[0]
+    >>> import gradlab as gl
+    >>> gl.training.metrics.get("acc")[0]
     'accuracy'
     """
     if isinstance(metric, str):
-        key = metric.lower()
-        if key not in METRICS:
+        function = METRICS.find(metric)
+        if function is None:
             raise ValueError(
-                f"unknown metric {metric!r}; use one of {sorted(METRICS)} or a function "
-                "metric(prediction, target) -> float."
+                f"unknown metric {metric!r:.100}; use one of: {METRICS.describe()}, or a "
+                "function metric(prediction, target) -> float."
             )
-        name, function = METRICS[key]
+        name = METRICS.canonical(metric)
         if function is accuracy and _scores_are_logits(loss):
             function = functools.partial(accuracy, threshold=0.0)
         return name, function
