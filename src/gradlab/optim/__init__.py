@@ -9,7 +9,7 @@ from gradlab.optim.adagrad import Adagrad
 from gradlab.optim.adam import Adam, AdamW
 from gradlab.optim.clipping import clip_grad_norm_, clip_grad_value_
 from gradlab.optim.optimizer import Optimizer
-from gradlab.optim.registry import OPTIMIZERS, get
+from gradlab.optim.registry import OPTIMIZERS, get, register
 from gradlab.optim.rmsprop import RMSprop
 from gradlab.optim.schedules import (
     CosineAnnealingLR,
@@ -37,4 +37,5 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "get",
+    "register",
 ]

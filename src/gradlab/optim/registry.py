@@ -65,3 +65,16 @@ def get(
     if params is None:
         raise TypeError(f"building a {cls.__name__} needs params, e.g. model.parameters().")
     return cls(params, **kwargs)
+
+
+def register(name: str, cls: type[Optimizer], aliases: tuple[str, ...] = ()) -> type[Optimizer]:
+    """Make an optimizer class known by ``name``: to `get`, so to ``gl.fit(optimizer=name)``,
+    the command line's ``--optimizer`` and the estimators' ``solver``.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> gl.optim.register("sgd", gl.optim.SGD) is gl.optim.SGD
+    True
+    """
+    return OPTIMIZERS.register(name, cls, aliases)

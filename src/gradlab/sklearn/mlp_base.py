@@ -39,10 +39,10 @@ from gradlab.sklearn.parameters import (
 )
 from gradlab.sklearn.solvers import (
     SCHEDULED_SOLVERS,
-    SOLVERS,
     LearningRateSchedule,
     ScheduleStep,
     make_optimizer,
+    solvers,
 )
 from gradlab.sklearn.validation import (
     Reshuffle,
@@ -67,7 +67,7 @@ def hidden_activations() -> list[str]:
 RULES = {
     "hidden_layer_sizes": (IntSequence(), Interval(1, None, integer=True)),
     "activation": (LiveOptions(hidden_activations),),
-    "solver": (Options(SOLVERS),),
+    "solver": (LiveOptions(solvers),),
     "alpha": (Interval(0, None),),
     "batch_size": (Options(("auto",)), Interval(1, None, integer=True)),
     "learning_rate": (Options(("constant", "invscaling", "adaptive")),),

@@ -17,8 +17,13 @@ from typing import Any
 import gradlab as gl
 from gradlab.training import Callback
 
-#: Solvers the MLP estimators accept; "gd" is SGD on the full batch.
-SOLVERS = ("sgd", "gd", "adam", "adamw", "rmsprop", "adagrad")
+
+def solvers() -> list[str]:
+    """Solvers the MLP estimators accept: every registered optimizer ("gd" is SGD on the full
+    batch), read when a parameter is checked so that a registered optimizer is one too."""
+    return gl.optim.OPTIMIZERS.all_names()
+
+
 #: Solvers that follow ``learning_rate`` (scikit-learn applies it to SGD only).
 SCHEDULED_SOLVERS = ("sgd", "gd")
 
