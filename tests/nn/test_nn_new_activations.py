@@ -122,13 +122,17 @@ USER_ACTIVATION = textwrap.dedent(
 )
 
 
-def test_a_user_defined_activation_works_everywhere(tmp_path):
-    # Its own process, so the registration does not leak into the rest of the suite.
-    script = tmp_path / "user_activation.py"
-    script.write_text(USER_ACTIVATION)
+def run_user_script(folder, source: str) -> None:
+    """Run a user's script in its own process, so its registrations stay out of this suite."""
+    script = folder / "user_script.py"
+    script.write_text(source)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_a_user_defined_activation_works_everywhere(tmp_path):
+    run_user_script(tmp_path, USER_ACTIVATION)
 
 
 USER_LOSS = textwrap.dedent(
@@ -162,8 +166,4 @@ USER_LOSS = textwrap.dedent(
 
 
 def test_a_user_defined_loss_works_everywhere(tmp_path):
-    script = tmp_path / "user_loss.py"
-    script.write_text(USER_LOSS)
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    run_user_script(tmp_path, USER_LOSS)
