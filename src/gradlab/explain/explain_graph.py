@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab import engine
 from gradlab.engine import Tensor
-from gradlab.engine.tensor import local_gradients
+from gradlab.engine.tensor import Array, local_gradients
 from gradlab.explain.formula import (
     Add,
     Call,
@@ -157,9 +157,25 @@ def explain_graph(
     new = gradient_descent(params_list, options.lr, keep=options.step)
     if full:
         steps += update_steps(entries, old, new, grads, options.lr, graph.labels[id(root)])
-    reduction = getattr(loss_fn, "reduction", None) if prediction is not None else None
-    trace = Trace(
-        title=_title(model, root, prediction, len(inner), options.lr),
+    trace = _trace(model, graph, loss_fn, steps, (grads, new), options)
+    if not full:
+        _summarise(trace, graph, options.max_nodes)
+    return trace
+
+
+def _trace(
+    model: Any,
+    graph: _Graph,
+    loss_fn: LossFunction,
+    steps: list[Step],
+    grads_and_new: tuple[dict[int, Array], dict[int, Array]],
+    options: ExplainOptions,
+) -> Trace:
+    grads, new = grads_and_new
+    root, entries = graph.root, graph.entries
+    reduction = getattr(loss_fn, "reduction", None) if graph.prediction is not None else None
+    return Trace(
+        title=_title(model, root, graph.prediction, len(graph.inner), options.lr),
         steps=steps,
         loss=float(root.data.reshape(-1)[0]),
         lr=options.lr,
@@ -172,9 +188,6 @@ def explain_graph(
         node_labels={k: v.text for k, v in graph.labels.items()},
         tolerance=1e-9 if root.dtype == np.float64 else 1e-4,
     )
-    if not full:
-        _summarise(trace, graph, options.max_nodes)
-    return trace
 
 
 def _run_model(

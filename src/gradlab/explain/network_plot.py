@@ -147,10 +147,7 @@ def plot_network(
     neuron_boxes = _draw_neurons(ax, layout, show, fmt)
     if show:
         _write_edge_labels(ax, _place_labels(ax, edge_labels, neuron_boxes))
-    titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(view.activations)]
-    for column, title in enumerate(titles):
-        y = (layout.tallest - 1) / 2.0 + 0.75
-        ax.text(column, y, title, ha="center", va="bottom", fontsize=9)
+    _write_titles(ax, layout)
     ax.set_axis_off()
     ax.set_title(
         f"loss {fmt(trace.loss)}; edges: red positive, blue negative, width |w|", fontsize=9
@@ -228,6 +225,15 @@ def _draw_neurons(ax: Axes, layout: _Layout, show: bool, fmt: Callable[[float], 
                     zorder=4,
                 )
     return boxes
+
+
+def _write_titles(ax: Axes, layout: _Layout) -> None:
+    """ "input", then each layer's number and activation, above the columns."""
+    activations = layout.view.activations
+    titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(activations)]
+    for column, title in enumerate(titles):
+        y = (layout.tallest - 1) / 2.0 + 0.75
+        ax.text(column, y, title, ha="center", va="bottom", fontsize=9)
 
 
 def _write_edge_labels(ax: Axes, spots: list[tuple[float, float, str]]) -> None:
