@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab import engine
 from gradlab.engine import Tensor
-from gradlab.engine.tensor import Array, local_gradients
+from gradlab.engine.tensor import local_gradients
 from gradlab.explain.formula import (
     Add,
     Call,
@@ -44,7 +44,7 @@ from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
 from gradlab.explain.naming import Entry, tensor_entries, user_label
 from gradlab.explain.options import ExplainOptions
 from gradlab.explain.trace import LayerSummary, Step, Trace
-from gradlab.explain.update import gradient_descent, update_steps
+from gradlab.explain.update import Update, gradient_descent
 
 _FUNCTIONS: dict[str, tuple[Label, Callable[[Tensor], Tensor] | None]] = {
     "exp": (Label("exp", r"\exp"), engine.exp),
@@ -58,8 +58,6 @@ _FUNCTIONS: dict[str, tuple[Label, Callable[[Tensor], Tensor] | None]] = {
     "step": (Label("step", r"\operatorname{step}"), engine.step),
     "leaky_relu": (Label("leaky_relu", r"\operatorname{leaky\_relu}"), None),
 }
-
-LossFunction = Callable[[Tensor, Any], Tensor]
 
 
 def op_formula(node: Tensor, args: list[Expr]) -> Expr:
@@ -105,6 +103,9 @@ def collect_parameters(order: Sequence[Tensor], params: Any) -> list[tuple[str, 
                 f"{type(t).__name__}."
             )
     return [(str(name), t) for name, t in items]
+
+
+LossFunction = Callable[[Tensor, Any], Tensor]
 
 
 @dataclass(frozen=True)
@@ -154,10 +155,10 @@ def explain_graph(
     grads = {id(p): (np.zeros_like(p.data) if p.grad is None else p.grad) for p in params_list}
     old = {id(p): p.data.copy() for p in params_list}
     steps = _graph_steps(graph, y, loss_fn, entries) if full else []
-    new = gradient_descent(params_list, options.lr, keep=options.step)
+    update = Update(old, grads, gradient_descent(params_list, options.lr, keep=options.step))
     if full:
-        steps += update_steps(entries, old, new, grads, options.lr, graph.labels[id(root)])
-    trace = _trace(model, graph, loss_fn, steps, (grads, new), options)
+        steps += update.steps(entries, options.lr, graph.labels[id(root)])
+    trace = _trace(model, graph, loss_fn, steps, update, options)
     if not full:
         _summarise(trace, graph, options.max_nodes)
     return trace
@@ -168,10 +169,9 @@ def _trace(
     graph: _Graph,
     loss_fn: LossFunction,
     steps: list[Step],
-    grads_and_new: tuple[dict[int, Array], dict[int, Array]],
+    update: Update,
     options: ExplainOptions,
 ) -> Trace:
-    grads, new = grads_and_new
     root, entries = graph.root, graph.entries
     reduction = getattr(loss_fn, "reduction", None) if graph.prediction is not None else None
     return Trace(
@@ -181,8 +181,8 @@ def _trace(
         lr=options.lr,
         n_samples=1,
         reduction=reduction if isinstance(reduction, str) else None,
-        gradients={e.label.text: float(grads[id(e.tensor)][e.index]) for e in entries},
-        new_values={e.label.text: float(new[id(e.tensor)][e.index]) for e in entries},
+        gradients=update.gradients(entries),
+        new_values=update.new_values(entries),
         decimals=options.decimals,
         graph=root,
         node_labels={k: v.text for k, v in graph.labels.items()},

@@ -26,7 +26,7 @@ from gradlab.explain.naming import Entry, NetworkLabels, dense_entries, network_
 from gradlab.explain.options import ExplainOptions
 from gradlab.explain.structure import DenseLayer
 from gradlab.explain.trace import Step, Trace
-from gradlab.explain.update import gradient_descent, update_steps
+from gradlab.explain.update import Update, gradient_descent
 from gradlab.nn.module import Module
 
 
@@ -158,12 +158,12 @@ def explain_network(
     info = _loss_info(loss_fn, runs.per_sample or [runs.batch], runs.batch, labels, first_targets)
     steps = _pass_and_batch_steps(net, runs, ys, info)
     grads = {id(p): runs.batch.gradients[id(p)] for p in net.params}
-    new = gradient_descent(net.params, options.lr, keep=options.step)
+    update = Update(old, grads, gradient_descent(net.params, options.lr, keep=options.step))
     if full:
-        steps += update_steps(net.output_first, old, new, grads, options.lr, Label("L", "L"))
-    trace = _trace(net, runs, steps, info, (grads, new), options)
+        steps += update.steps(net.output_first, options.lr, Label("L", "L"))
+    trace = _trace(net, runs, steps, info, update, options)
     if not full:
-        trace.summary = layer_summaries(runs.batch, layers, old, new)
+        trace.summary = layer_summaries(runs.batch, layers, old, update.new)
         trace.message = (
             f"This network is too large to print number by number ({net.n_parameters} "
             f"parameters, {n} sample(s); the limits are max_parameters={options.max_parameters} "
@@ -205,10 +205,9 @@ def _trace(
     runs: _Runs,
     steps: list[Step],
     info: LossInfo,
-    grads_and_new: tuple[dict[int, Array], dict[int, Array]],
+    update: Update,
     options: ExplainOptions,
 ) -> Trace:
-    grads, new = grads_and_new
     entries_all = net.entries
     dtype = net.layers[0].linear.weight.dtype
     return Trace(
@@ -218,8 +217,8 @@ def _trace(
         lr=options.lr,
         n_samples=runs.n_samples,
         reduction=info.reduction,
-        gradients={e.label.text: float(grads[id(e.tensor)][e.index]) for e in entries_all},
-        new_values={e.label.text: float(new[id(e.tensor)][e.index]) for e in entries_all},
+        gradients=update.gradients(entries_all),
+        new_values=update.new_values(entries_all),
         decimals=options.decimals,
         network=network_view(
             runs.first, runs.batch, net.layers, net.labels, per_sample=bool(runs.per_sample)

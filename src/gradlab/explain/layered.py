@@ -194,15 +194,13 @@ def pass_steps(
     for index in range(len(layers) - 1, -1, -1):
         steps += rows.backward(index, loss, slopes)
     for index in range(len(layers) - 1, -1, -1):
-        steps += _gradient_steps(
-            run, layers[index], labels, index, slopes.get(index), rows.L, sample
-        )
+        steps += rows.gradients(index, slopes.get(index))
     return steps
 
 
 @dataclass(frozen=True)
 class _PassRows:
-    """The rows of one one-row pass, a method per part of the walk."""
+    """The rows of a pass over one sample, a method per part of the walk."""
 
     run: Pass
     layers: Sequence[DenseLayer]
@@ -358,58 +356,65 @@ class _PassRows:
             steps.append(where.step("backward", "delta", names.delta[j], value, formula, neuron=j))
         return steps
 
+    def gradients(self, index: int, slope: Array | None) -> list[Step]:
+        """dL/dθ = dz/dθ · da/dz · dL/da (dz/dθ · δ when the activation is not elementwise)
+        for each weight of the layer, then each bias."""
+        layer, names = self.layers[index], self.labels.layers[index]
+        h = self.run.layers[index][0]
+        where = self._where(index)
+        steps = []
+        weight = layer.linear.weight
+        grad_w = self.run.gradients[id(weight)]
+        for i in range(weight.shape[0]):
+            for j in range(weight.shape[1]):
+                label = names.weight[i][j]
+                dz = Sym(partial(names.z[j], label), float(h.data[0, i]))
+                f = Mul((dz, *self._chain_tail(index, slope, j)))
+                key = f"{layer.prefix}weight[{i},{j}]"
+                value = float(grad_w[i, j])
+                steps.append(
+                    where.step(
+                        "gradient",
+                        "gradient",
+                        partial(self.L, label),
+                        value,
+                        f,
+                        neuron=j,
+                        parameter=key,
+                    )
+                )
+        bias = layer.linear.bias
+        if bias is not None and names.bias is not None:
+            grad_b = self.run.gradients[id(bias)]
+            for j in range(bias.shape[0]):
+                label = names.bias[j]
+                dz = Sym(partial(names.z[j], label), 1.0)
+                f = Mul((dz, *self._chain_tail(index, slope, j)))
+                key = f"{layer.prefix}bias[{j}]"
+                value = float(grad_b[j])
+                steps.append(
+                    where.step(
+                        "gradient",
+                        "gradient",
+                        partial(self.L, label),
+                        value,
+                        f,
+                        neuron=j,
+                        parameter=key,
+                    )
+                )
+        return steps
 
-def _gradient_steps(
-    run: Pass,
-    layer: DenseLayer,
-    labels: NetworkLabels,
-    index: int,
-    slope: Array | None,
-    L: Label,
-    sample: int | None,
-) -> list[Step]:
-    """dL/dθ = dz/dθ · da/dz · dL/da (or dz/dθ · δ) for each weight, then each bias."""
-    names = labels.layers[index]
-    h, z, a = run.layers[index]
-    dL_da, dL_dz = _grad(a), _grad(z)
-
-    def tail(j: int) -> tuple[Expr, ...]:
+    def _chain_tail(self, index: int, slope: Array | None, j: int) -> tuple[Expr, ...]:
+        """What follows dz_j/dθ in the chain rule: da_j/dz_j · dL/da_j, or δ_j."""
+        names = self.labels.layers[index]
+        _, z, a = self.run.layers[index]
         if slope is None:
-            return (Sym(names.delta[j], float(dL_dz[0, j])),)
+            return (Sym(names.delta[j], float(_grad(z)[0, j])),)
         return (
             Sym(partial(names.a[j], names.z[j]), float(slope[0, j])),
-            Sym(partial(L, names.a[j]), float(dL_da[0, j])),
+            Sym(partial(self.L, names.a[j]), float(_grad(a)[0, j])),
         )
-
-    where = _Where(sample, layer.number)
-    steps = []
-    weight = layer.linear.weight
-    grad_w = run.gradients[id(weight)]
-    for i in range(weight.shape[0]):
-        for j in range(weight.shape[1]):
-            label = names.weight[i][j]
-            f = Mul((Sym(partial(names.z[j], label), float(h.data[0, i])), *tail(j)))
-            key = f"{layer.prefix}weight[{i},{j}]"
-            value = float(grad_w[i, j])
-            steps.append(
-                where.step(
-                    "gradient", "gradient", partial(L, label), value, f, neuron=j, parameter=key
-                )
-            )
-    bias = layer.linear.bias
-    if bias is not None and names.bias is not None:
-        grad_b = run.gradients[id(bias)]
-        for j in range(bias.shape[0]):
-            label = names.bias[j]
-            f = Mul((Sym(partial(names.z[j], label), 1.0), *tail(j)))
-            key = f"{layer.prefix}bias[{j}]"
-            value = float(grad_b[j])
-            steps.append(
-                where.step(
-                    "gradient", "gradient", partial(L, label), value, f, neuron=j, parameter=key
-                )
-            )
-    return steps
 
 
 def batch_steps(
