@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The file's settings (seed 000's walk-through without a file or --sizes), overridden
+    """The file's settings (the built-in walk-through without a file or --sizes), overridden
     by the flags; --sizes replaces the file's layers."""
     config = dict(SEED_000) if args.config is None and not args.sizes else {}
     if args.config is not None:

@@ -172,6 +172,7 @@ def _trace(
     update: Update,
     options: ExplainOptions,
 ) -> Trace:
+    """The Trace of the step: its rows, the loss, the gradients and the labelled graph."""
     root, entries = graph.root, graph.entries
     reduction = getattr(loss_fn, "reduction", None) if graph.prediction is not None else None
     return Trace(

@@ -208,6 +208,7 @@ def _trace(
     update: Update,
     options: ExplainOptions,
 ) -> Trace:
+    """The Trace of the step: its rows, the batch loss and gradients, the network picture."""
     entries_all = net.entries
     dtype = net.layers[0].linear.weight.dtype
     return Trace(
