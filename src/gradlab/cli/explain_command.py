@@ -140,8 +140,20 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Explain the configured step and print it; return the exit status."""
-    import gradlab.explain as explain_module
+    config = _settings(args)
+    model, names = build_model(config)
+    trace = _explain(model, names, config)
+    _print_trace(trace, args.format or "text")
+    if args.dot:
+        _write_graph(trace, args.dot)
+    if args.plot:
+        _write_plot(trace, args.plot)
+    return 0
 
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The file's settings (the built-in walk-through without a file or --sizes), overridden
+    by the flags; --sizes replaces the file's layers."""
     config = dict(RELU_2_2_1) if args.config is None and not args.sizes else {}
     if args.config is not None:
         config = read_config(args.config)
@@ -149,7 +161,13 @@ def run(args: argparse.Namespace) -> int:
     if "sizes" in flags:
         config.pop("layers", None)
     config.update(flags)
-    model, names = build_model(config)
+    return config
+
+
+def _explain(model: Any, names: dict[str, Any] | None, config: dict[str, Any]) -> Any:
+    """The trace of the configured step, or UsageError naming the setting at fault."""
+    import gradlab.explain as explain_module
+
     x = config.get("input")
     y = config.get("target")
     if x is None or y is None:
@@ -166,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     ):
         raise UsageError(f"decimals must be a whole number >= 0; got {decimals!r}")
     try:
-        trace = explain_module.explain(
+        return explain_module.explain(
             model,
             x,
             y,
@@ -178,7 +196,11 @@ def run(args: argparse.Namespace) -> int:
         )
     except (ValueError, TypeError, KeyError) as error:
         raise UsageError(_one_line(error)) from None
-    fmt = args.format or "text"
+
+
+def _print_trace(trace: Any, fmt: str) -> None:
+    """Write the trace to stdout in ``fmt`` (plain text falls back to ASCII on a terminal
+    that cannot show ∂, δ, σ, ...)."""
     if fmt == "text" and not _can_print("∂δσ·←θ²"):
         fmt = "ascii"
     if fmt in ("text", "ascii"):
@@ -192,11 +214,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         json.dump(trace.to_records(), sys.stdout, indent=1)
         sys.stdout.write("\n")
-    if args.dot:
-        _write_graph(trace, args.dot)
-    if args.plot:
-        _write_plot(trace, args.plot)
-    return 0
 
 
 def _one_line(error: BaseException) -> str:
@@ -271,32 +288,41 @@ def _flag_values(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_model(config: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
     """The network described by ``config`` and the names it gives, or UsageError."""
-    import numpy as np
+    if "sizes" in config:
+        return _random_mlp(config), _top_names(config)
+    return _typed_in_network(config)
 
+
+def _random_mlp(config: dict[str, Any]) -> Any:
+    """``sizes`` (inputs first) with ``activation``, ``output_activation`` and ``seed``."""
     import gradlab as gl
 
-    if "sizes" in config:
-        sizes = config["sizes"]
-        if (
-            not isinstance(sizes, list)
-            or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
-        ):
-            raise UsageError(
-                f"sizes must list at least two positive whole numbers (inputs first); got {sizes!r}"
-            )
-        try:
-            model = gl.nn.MLP(
-                sizes[0],
-                sizes[1:-1],
-                sizes[-1],
-                activation=config.get("activation", "sigmoid"),
-                output_activation=config.get("output_activation", "identity"),
-                rng=config.get("seed", 0),
-            )
-        except (ValueError, TypeError, KeyError) as error:
-            raise UsageError(_one_line(error)) from None
-        return model, _top_names(config)
+    sizes = config["sizes"]
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+    ):
+        raise UsageError(
+            f"sizes must list at least two positive whole numbers (inputs first); got {sizes!r}"
+        )
+    try:
+        return gl.nn.MLP(
+            sizes[0],
+            sizes[1:-1],
+            sizes[-1],
+            activation=config.get("activation", "sigmoid"),
+            output_activation=config.get("output_activation", "identity"),
+            rng=config.get("seed", 0),
+        )
+    except (ValueError, TypeError, KeyError) as error:
+        raise UsageError(_one_line(error)) from None
+
+
+def _typed_in_network(config: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+    """A Sequential of the ``layers`` listed (Linear then activation each), with their names."""
+    import gradlab as gl
+
     layers = config.get("layers")
     if not isinstance(layers, list) or not layers:
         raise UsageError(
@@ -306,34 +332,7 @@ def build_model(config: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
     names: dict[str, Any] = _top_names(config) or {}
     previous = None
     for number, layer in enumerate(layers, start=1):
-        if not isinstance(layer, dict):
-            raise UsageError(f"layer {number} must be a table with weight, bias and activation")
-        unknown = sorted(set(layer) - _LAYER_KEYS)
-        if unknown:
-            raise UsageError(
-                f"layer {number}: unknown settings {unknown}; known are {sorted(_LAYER_KEYS)}"
-            )
-        if "weight" not in layer:
-            raise UsageError(f"layer {number} has no weight")
-        try:
-            weight = np.asarray(layer["weight"], dtype=np.float64)
-            bias = (
-                None if layer.get("bias") is None else np.asarray(layer["bias"], dtype=np.float64)
-            )
-        except (ValueError, TypeError):
-            raise UsageError(
-                f"layer {number}: weight and bias must be numbers in nested lists"
-            ) from None
-        if weight.ndim != 2:
-            raise UsageError(
-                f"layer {number}: weight must be a table of rows (inputs) and columns "
-                f"(neurons); got shape {weight.shape}"
-            )
-        if previous is not None and weight.shape[0] != previous:
-            raise UsageError(
-                f"layer {number}: weight has {weight.shape[0]} rows but layer {number - 1} has "
-                f"{previous} neurons; the shapes do not fit"
-            )
+        weight, bias = _layer_values(number, layer, previous)
         try:
             linear = gl.nn.Linear.from_values(weight, bias)
             activation = gl.nn.get_activation(layer.get("activation", "identity"))
@@ -350,6 +349,40 @@ def build_model(config: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
                 names[f"{key}.{suffix}"] = layer[option]
         previous = weight.shape[1]
     return gl.nn.Sequential(*modules), names or None
+
+
+def _layer_values(number: int, layer: Any, previous: int | None) -> tuple[Any, Any]:
+    """Layer ``number``'s weight and bias as arrays, checked against the layer before it
+    (``previous`` neurons), or UsageError."""
+    import numpy as np
+
+    if not isinstance(layer, dict):
+        raise UsageError(f"layer {number} must be a table with weight, bias and activation")
+    unknown = sorted(set(layer) - _LAYER_KEYS)
+    if unknown:
+        raise UsageError(
+            f"layer {number}: unknown settings {unknown}; known are {sorted(_LAYER_KEYS)}"
+        )
+    if "weight" not in layer:
+        raise UsageError(f"layer {number} has no weight")
+    try:
+        weight = np.asarray(layer["weight"], dtype=np.float64)
+        bias = None if layer.get("bias") is None else np.asarray(layer["bias"], dtype=np.float64)
+    except (ValueError, TypeError):
+        raise UsageError(
+            f"layer {number}: weight and bias must be numbers in nested lists"
+        ) from None
+    if weight.ndim != 2:
+        raise UsageError(
+            f"layer {number}: weight must be a table of rows (inputs) and columns "
+            f"(neurons); got shape {weight.shape}"
+        )
+    if previous is not None and weight.shape[0] != previous:
+        raise UsageError(
+            f"layer {number}: weight has {weight.shape[0]} rows but layer {number - 1} has "
+            f"{previous} neurons; the shapes do not fit"
+        )
+    return weight, bias
 
 
 def _top_names(config: dict[str, Any]) -> dict[str, Any] | None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from gradlab.engine import Tensor
 from gradlab.explain.explain_graph import explain_graph
 from gradlab.explain.explain_network import explain_network
+from gradlab.explain.options import ExplainOptions
 from gradlab.explain.structure import dense_layers, is_module
 from gradlab.explain.trace import Trace
 from gradlab.losses.registry import get as get_loss
-
-DETAILS = ("auto", "full", "summary")
 
 
 def explain(
@@ -102,15 +100,15 @@ def explain(
     >>> trace.new_value("W2[0,0]")
     0.985
     """
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a finite number >= 0; got {lr!r}.")
-    if detail not in DETAILS:
-        raise ValueError(f"detail must be one of {DETAILS}; got {detail!r}.")
-    if decimals is not None and (
-        isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0
-    ):
-        raise ValueError(f"decimals must be None or an integer >= 0; got {decimals!r}.")
-    full = {"auto": None, "full": True, "summary": False}[detail]
+    options = ExplainOptions.checked(
+        lr=lr,
+        detail=detail,
+        decimals=decimals,
+        step=step,
+        max_parameters=max_parameters,
+        max_samples=max_samples,
+        max_nodes=max_nodes,
+    )
     loss_fn = get_loss(loss)
     if not isinstance(model, Tensor) and is_module(model):
         layers = dense_layers(model)
@@ -118,18 +116,7 @@ def explain(
             if params is not None:
                 raise ValueError("params= is for function models; a Module has its parameters.")
             return explain_network(
-                model,
-                layers,
-                x,
-                y,
-                loss_fn,
-                float(lr),
-                names,
-                decimals,
-                full,
-                max_parameters,
-                max_samples,
-                step,
+                model, layers, x=x, y=y, loss_fn=loss_fn, names=names, options=options
             )
     elif not isinstance(model, Tensor) and not callable(model):
         raise TypeError(
@@ -141,4 +128,4 @@ def explain(
             "names= is understood for Sequential networks of Linear layers and activations; "
             "for graphs name the tensors themselves (Tensor(..., name='w1'))."
         )
-    return explain_graph(model, x, y, loss_fn, float(lr), params, decimals, full, max_nodes, step)
+    return explain_graph(model, x=x, y=y, loss_fn=loss_fn, params=params, options=options)

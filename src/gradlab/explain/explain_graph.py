@@ -10,6 +10,7 @@ backward closure and gradients from ``.grad``, so the rows show what the engine 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,9 @@ from gradlab.explain.graph import (
 )
 from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
 from gradlab.explain.naming import Entry, tensor_entries, user_label
+from gradlab.explain.options import ExplainOptions
 from gradlab.explain.trace import LayerSummary, Step, Trace
-from gradlab.explain.update import gradient_descent, update_steps
+from gradlab.explain.update import Update, gradient_descent
 
 _FUNCTIONS: dict[str, tuple[Label, Callable[[Tensor], Tensor] | None]] = {
     "exp": (Label("exp", r"\exp"), engine.exp),
@@ -111,43 +113,119 @@ def collect_parameters(order: Sequence[Tensor], params: Any) -> list[tuple[str, 
     return [(str(name), t) for name, t in items]
 
 
+LossFunction = Callable[[Tensor, Any], Tensor]
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The recorded graph after ``backward()``: its nodes in order, its parameters and labels."""
+
+    root: Tensor
+    prediction: Tensor | None
+    order: list[Tensor]
+    named: list[tuple[str, Tensor]]
+    labels: dict[int, Label]
+
+    @property
+    def inner(self) -> list[Tensor]:
+        """The operations (every node that is not a leaf)."""
+        return [t for t in self.order if not t.is_leaf]
+
+    @property
+    def params(self) -> list[Tensor]:
+        return [t for _, t in self.named]
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every trainable number, labelled."""
+        return [e for name, t in self.named for e in tensor_entries(name, t)]
+
+
 def explain_graph(
     model: Any,
+    *,
     x: Any,
     y: Any,
-    loss_fn: Callable[[Tensor, Any], Tensor],
-    lr: float,
+    loss_fn: LossFunction,
     params: Any,
-    decimals: int | None,
-    full: bool | None,
-    max_nodes: int,
-    step: bool,
+    options: ExplainOptions,
 ) -> Trace:
     """Build the trace of one gradient-descent step over a scalar graph (see `explain`)."""
-    prediction: Tensor | None = None
+    root, prediction, param_source = _run_model(model, x, y, loss_fn, params)
+    _check_root(root)
+    graph = _differentiate(root, prediction, param_source)
+    entries = graph.entries
+    inner = graph.inner
+    full = options.full
+    if full is None:
+        full = len(inner) <= options.max_nodes and all(t.size == 1 for t in inner)
+    params_list = graph.params
+    grads = {id(p): (np.zeros_like(p.data) if p.grad is None else p.grad) for p in params_list}
+    old = {id(p): p.data.copy() for p in params_list}
+    steps = _graph_steps(graph, y, loss_fn, entries) if full else []
+    update = Update(old, grads, gradient_descent(params_list, options.lr, keep=options.step))
+    if full:
+        steps += update.steps(entries, options.lr, graph.labels[id(root)])
+    trace = _trace(model, graph, loss_fn, steps, update, options)
+    if not full:
+        _summarise(trace, graph, options.max_nodes)
+    return trace
+
+
+def _trace(
+    model: Any,
+    graph: _Graph,
+    loss_fn: LossFunction,
+    steps: list[Step],
+    update: Update,
+    options: ExplainOptions,
+) -> Trace:
+    """The Trace of the step: its rows, the loss, the gradients and the labelled graph."""
+    root, entries = graph.root, graph.entries
+    reduction = getattr(loss_fn, "reduction", None) if graph.prediction is not None else None
+    return Trace(
+        title=_title(model, root, graph.prediction, len(graph.inner), options.lr),
+        steps=steps,
+        loss=float(root.data.reshape(-1)[0]),
+        lr=options.lr,
+        n_samples=1,
+        reduction=reduction if isinstance(reduction, str) else None,
+        gradients=update.gradients(entries),
+        new_values=update.new_values(entries),
+        decimals=options.decimals,
+        graph=root,
+        node_labels={k: v.text for k, v in graph.labels.items()},
+        tolerance=1e-9 if root.dtype == np.float64 else 1e-4,
+    )
+
+
+def _run_model(
+    model: Any, x: Any, y: Any, loss_fn: LossFunction, params: Any
+) -> tuple[Tensor, Tensor | None, Any]:
+    """The tensor to differentiate, the model's output when a loss was applied to it, and
+    where the parameters come from (``params``, the Module's own, or None for the graph's)."""
     if isinstance(model, Tensor):
         if x is not None or y is not None:
             raise ValueError(
                 "explain(tensor) explains a graph that is already built; pass x and y only "
                 "with a model or a function."
             )
-        root = model
-        param_source = params
+        return model, None, params
+    if hasattr(model, "named_parameters") and params is None:
+        param_source = dict(model.named_parameters())
     else:
-        if hasattr(model, "named_parameters") and params is None:
-            param_source = dict(model.named_parameters())
-        else:
-            param_source = params
-        for p in _given_tensors(param_source):
-            p.grad = None
-        out = model() if x is None else model(x if isinstance(x, Tensor) else Tensor(x))
-        if not isinstance(out, Tensor):
-            raise TypeError(f"the model must return a Tensor; got {type(out).__name__}.")
-        if y is None:
-            root = out
-        else:
-            prediction = out
-            root = loss_fn(out, y)
+        param_source = params
+    for p in _given_tensors(param_source):
+        p.grad = None
+    out = model() if x is None else model(x if isinstance(x, Tensor) else Tensor(x))
+    if not isinstance(out, Tensor):
+        raise TypeError(f"the model must return a Tensor; got {type(out).__name__}.")
+    if y is None:
+        return out, None, param_source
+    return loss_fn(out, y), out, param_source
+
+
+def _check_root(root: Tensor) -> None:
     if root.size != 1:
         raise ValueError(
             f"explain needs a scalar to differentiate; the graph ends in shape {root.shape}. "
@@ -158,58 +236,37 @@ def explain_graph(
             "nothing in this graph requires a gradient; create the parameters with "
             "requires_grad=True."
         )
+
+
+def _differentiate(root: Tensor, prediction: Tensor | None, param_source: Any) -> _Graph:
+    """Walk the graph, name its parameters, run ``backward()`` and label every node."""
     order = topological(root)
     named = collect_parameters(order, param_source)
     for _, p in named:
         p.grad = None
     root.backward()
-    entries = [e for name, t in named for e in tensor_entries(name, t)]
-    params_list = [t for _, t in named]
-    inner = [t for t in order if not t.is_leaf]
-    if full is None:
-        full = len(inner) <= max_nodes and all(t.size == 1 for t in inner)
     labels = _labels(order, named, root, prediction, loss_applied=prediction is not None)
-    grads = {id(p): (np.zeros_like(p.data) if p.grad is None else p.grad) for p in params_list}
-    old = {id(p): p.data.copy() for p in params_list}
-    steps: list[Step] = []
-    if full:
-        steps = _graph_steps(order, root, prediction, y, loss_fn, labels, named, entries)
-    new = gradient_descent(params_list, lr, keep=step)
-    if full:
-        steps += update_steps(entries, old, new, grads, lr, labels[id(root)])
-    dtype = root.dtype
-    reduction = getattr(loss_fn, "reduction", None) if prediction is not None else None
-    trace = Trace(
-        title=_title(model, root, prediction, len(inner), lr),
-        steps=steps,
-        loss=float(root.data.reshape(-1)[0]),
-        lr=lr,
-        n_samples=1,
-        reduction=reduction if isinstance(reduction, str) else None,
-        gradients={e.label.text: float(grads[id(e.tensor)][e.index]) for e in entries},
-        new_values={e.label.text: float(new[id(e.tensor)][e.index]) for e in entries},
-        decimals=decimals,
-        graph=root,
-        node_labels={k: v.text for k, v in labels.items()},
-        tolerance=1e-9 if dtype == np.float64 else 1e-4,
-    )
-    if not full:
-        trace.summary = [
-            LayerSummary(
-                name=f"{labels[id(t)].text} = {t.op}",
-                shape=tuple(t.shape),
-                activation_norm=float(np.linalg.norm(t.data)),
-                activation_grad_norm=None if t.grad is None else float(np.linalg.norm(t.grad)),
-            )
-            for t in inner
-        ]
-        trace.message = (
-            f"This graph is too large or not scalar enough to print number by number "
-            f"({len(inner)} operations, limit max_nodes={max_nodes}, or tensors with more than "
-            "one number). Showing one row per operation (shape and norms) instead; pass "
-            "detail='full' to write out every scalar node."
+    return _Graph(root, prediction, order, named, labels)
+
+
+def _summarise(trace: Trace, graph: _Graph, max_nodes: int) -> None:
+    """One row per operation (shape and norms) in place of the scalar rows."""
+    labels, inner = graph.labels, graph.inner
+    trace.summary = [
+        LayerSummary(
+            name=f"{labels[id(t)].text} = {t.op}",
+            shape=tuple(t.shape),
+            activation_norm=float(np.linalg.norm(t.data)),
+            activation_grad_norm=None if t.grad is None else float(np.linalg.norm(t.grad)),
         )
-    return trace
+        for t in inner
+    ]
+    trace.message = (
+        f"This graph is too large or not scalar enough to print number by number "
+        f"({len(inner)} operations, limit max_nodes={max_nodes}, or tensors with more than "
+        "one number). Showing one row per operation (shape and norms) instead; pass "
+        "detail='full' to write out every scalar node."
+    )
 
 
 def _given_tensors(params: Any) -> list[Tensor]:
@@ -260,80 +317,83 @@ def _operand(t: Tensor, labels: dict[int, Label]) -> Expr:
     return Num(value)
 
 
-def _graph_steps(
-    order: Sequence[Tensor],
-    root: Tensor,
-    prediction: Tensor | None,
-    y: Any,
-    loss_fn: Any,
-    labels: dict[int, Label],
-    named: Sequence[tuple[str, Tensor]],
-    entries: Sequence[Entry],
-) -> list[Step]:
+def _graph_steps(graph: _Graph, y: Any, loss_fn: Any, entries: Sequence[Entry]) -> list[Step]:
+    """The value rows, the forward (and loss) rows, the backward rows, then the parameters'
+    gradient rows in the order of ``entries``."""
+    loss_written = _loss_rows(graph.root, graph.prediction, y, loss_fn, graph.labels)
+    steps = _value_steps(graph, entries)
+    steps += _forward_steps(graph, loss_written)
+    backward, gradients = _backward_steps(graph, loss_written)
+    order_of = {e.label.text: k for k, e in enumerate(entries)}
+    gradients.sort(key=lambda step: order_of.get(step.parameter or "", 0))
+    return steps + backward + gradients
+
+
+def _value_steps(graph: _Graph, entries: Sequence[Entry]) -> list[Step]:
+    """The parameters' values, then the named scalar inputs'."""
     steps = [Step("parameters", "parameter", e.label, e.value) for e in entries]
-    for t in order:
+    for t in graph.order:
         if t.is_leaf and not t.requires_grad and t.name is not None and t.size == 1:
-            steps.append(Step("parameters", "input", labels[id(t)], float(t.data.reshape(-1)[0])))
-    L = labels[id(root)]
-    loss_written = _loss_rows(root, prediction, y, loss_fn, labels)
-    for t in order:
-        if t.is_leaf:
-            continue
+            value = float(t.data.reshape(-1)[0])
+            steps.append(Step("parameters", "input", graph.labels[id(t)], value))
+    return steps
+
+
+def _forward_steps(graph: _Graph, loss_written: tuple[Expr, Expr] | None) -> list[Step]:
+    """Each operation with its operands (a loss of a scalar with its formula); a node of
+    several numbers as its norm."""
+    labels = graph.labels
+    steps = []
+    for t in graph.inner:
         if t.size != 1:
-            steps.append(
-                Step(
-                    "forward",
-                    "node",
-                    labels[id(t)],
-                    float(np.linalg.norm(t.data)),
-                    note=f"{t.op}: {describe_array(t.data)}",
-                )
-            )
+            note = f"{t.op}: {describe_array(t.data)}"
+            value = float(np.linalg.norm(t.data))
+            steps.append(Step("forward", "node", labels[id(t)], value, note=note))
             continue
         written = op_formula(t, [_operand(p, labels) for p in t.parents])
         section = "forward"
-        if t is root and loss_written is not None:
+        if t is graph.root and loss_written is not None:
             written, section = loss_written[0], "loss"
         steps.append(Step(section, "node", labels[id(t)], float(t.data.reshape(-1)[0]), written))
-    used = consumers(list(order))
-    param_ids = {id(t) for _, t in named}
+    return steps
+
+
+def _backward_steps(
+    graph: _Graph, loss_written: tuple[Expr, Expr] | None
+) -> tuple[list[Step], list[Step]]:
+    """∂L/∂t for every inner node from the root down, and for every scalar parameter."""
+    used = consumers(list(graph.order))
+    param_ids = {id(t) for _, t in graph.named}
+    backward: list[Step] = []
     gradients: list[Step] = []
-    for t in reversed(order):
-        if t is root or not t.requires_grad or (t.is_leaf and id(t) not in param_ids):
+    for t in reversed(graph.order):
+        if t is graph.root or not t.requires_grad or (t.is_leaf and id(t) not in param_ids):
             continue
         if t.is_leaf and t.size != 1:
             continue  # vector parameters: their entries' gradients are in the update rows
-        target = gradients if t.is_leaf else steps
-        section = "gradient" if t.is_leaf else "backward"
-        grad = np.zeros_like(t.data) if t.grad is None else t.grad
         if t.size != 1:
-            target.append(
-                Step(
-                    section,
-                    "node_gradient",
-                    partial(L, labels[id(t)]),
-                    float(np.linalg.norm(grad)),
-                    note=f"‖∂L/∂{labels[id(t)].text}‖ over shape {t.shape}",
-                )
-            )
-            continue
-        if loss_written is not None and t is prediction:
-            formula: Expr | None = loss_written[1]
+            formula: Expr | None = None
+        elif loss_written is not None and t is graph.prediction:
+            formula = loss_written[1]
         else:
-            formula = _sum_over_uses(t, used[id(t)], root, labels)
-        target.append(
-            Step(
-                section,
-                "node_gradient",
-                partial(L, labels[id(t)]),
-                float(grad.reshape(-1)[0]),
-                formula,
-                parameter=labels[id(t)].text if t.is_leaf else None,
-            )
-        )
-    order_of = {e.label.text: k for k, e in enumerate(entries)}
-    gradients.sort(key=lambda step: order_of.get(step.parameter or "", 0))
-    return steps + gradients
+            formula = _sum_over_uses(t, used[id(t)], graph.root, graph.labels)
+        (gradients if t.is_leaf else backward).append(_node_gradient(graph, t, formula))
+    return backward, gradients
+
+
+def _node_gradient(graph: _Graph, t: Tensor, formula: Expr | None) -> Step:
+    """The row of ∂L/∂t: its value and formula, or the norm of a node of several numbers."""
+    section = "gradient" if t.is_leaf else "backward"
+    label = graph.labels[id(t)]
+    L = graph.labels[id(graph.root)]
+    grad = np.zeros_like(t.data) if t.grad is None else t.grad
+    if t.size != 1:
+        note = f"‖∂L/∂{label.text}‖ over shape {t.shape}"
+        value = float(np.linalg.norm(grad))
+        return Step(section, "node_gradient", partial(L, label), value, note=note)
+    parameter = label.text if t.is_leaf else None
+    value = float(grad.reshape(-1)[0])
+    return Step(section, "node_gradient", partial(L, label), value, formula, parameter=parameter)
 
 
 def _sum_over_uses(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,11 @@ from gradlab.explain.layered import (
     run_pass,
 )
 from gradlab.explain.loss_formula import LOSS_OPS, entries, reduce
-from gradlab.explain.naming import dense_entries, network_labels
+from gradlab.explain.naming import Entry, NetworkLabels, dense_entries, network_labels
+from gradlab.explain.options import ExplainOptions
 from gradlab.explain.structure import DenseLayer
-from gradlab.explain.trace import Trace
-from gradlab.explain.update import gradient_descent, update_steps
+from gradlab.explain.trace import Step, Trace
+from gradlab.explain.update import Update, gradient_descent
 from gradlab.nn.module import Module
 
 
@@ -87,85 +89,145 @@ def _target_row(y: Array, n_out: int) -> Array:
     return y[0].astype(np.float64)
 
 
+@dataclass(frozen=True)
+class _Network:
+    """The layered model with its labels and parameters, as every step of the build reads it."""
+
+    model: Module
+    layers: list[DenseLayer]
+    labels: NetworkLabels
+    params: list[Tensor]
+    by_layer: list[tuple[DenseLayer, str, list[Entry]]]
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every trainable number, in the model's order."""
+        return [e for _, _, group in self.by_layer for e in group]
+
+    @property
+    def output_first(self) -> list[Entry]:
+        """Every trainable number, the output layer's first (the order of the update rows)."""
+        return [e for _, _, group in _output_first(self.by_layer) for e in group]
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.size for p in self.params)
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The engine runs: one per sample (only for the full view) and one over the batch."""
+
+    per_sample: list[Pass]
+    batch: Pass
+
+    @property
+    def first(self) -> Pass:
+        """The run the network picture shows: the first sample's, else the batch's."""
+        return self.per_sample[0] if self.per_sample else self.batch
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.batch.layers[0][0].shape[0])
+
+
 def explain_network(
     model: Module,
     layers: list[DenseLayer],
+    *,
     x: Any,
     y: Any,
     loss_fn: LossFunction,
-    lr: float,
     names: Mapping[str, Any] | None,
-    decimals: int | None,
-    full: bool | None,
-    max_parameters: int,
-    max_samples: int,
-    step: bool,
+    options: ExplainOptions,
 ) -> Trace:
     """Build the trace of one gradient-descent step of a layered network (see `explain`)."""
     xs, ys_given = prepare_data(layers, x, y)
     assert ys_given is not None
     ys = ys_given
-    n, n_out = xs.shape[0], layers[-1].linear.out_features
     labels = network_labels(layers, names)
-    params = list(model.parameters())
-    by_layer = dense_entries(layers, labels)
-    entries_all = [e for _, _, group in by_layer for e in group]
-    n_params = sum(p.size for p in params)
+    net = _Network(model, layers, labels, list(model.parameters()), dense_entries(layers, labels))
+    n = xs.shape[0]
+    full = options.full
     if full is None:
-        full = n_params <= max_parameters and n <= max_samples
-    old = {id(p): p.data.copy() for p in params}
-
-    per_sample = (
-        [run_pass(layers, xs[s : s + 1], ys[s : s + 1], loss_fn, params) for s in range(n)]
-        if full
-        else []
-    )
-    batch = per_sample[0] if n == 1 and per_sample else run_pass(layers, xs, ys, loss_fn, params)
+        full = net.n_parameters <= options.max_parameters and n <= options.max_samples
+    old = {id(p): p.data.copy() for p in net.params}
+    runs = _run_passes(net, xs, ys, loss_fn, full)
+    n_out = layers[-1].linear.out_features
     first_targets = _target_row(ys[:1], n_out)
-    info = _loss_info(loss_fn, per_sample or [batch], batch, labels, first_targets)
-    steps = []
-    for s, run in enumerate(per_sample):
-        targets = _target_row(ys[s : s + 1], n_out)
-        steps += pass_steps(run, layers, labels, targets, info, s + 1 if n > 1 else None)
-    ordered = [e for _, _, group in _output_first(by_layer) for e in group]
-    if full and n > 1:
-        steps += batch_steps(per_sample, batch, ordered, info.reduction)
-    grads = {id(p): batch.gradients[id(p)] for p in params}
-    new = gradient_descent(params, lr, keep=step)
+    info = _loss_info(loss_fn, runs.per_sample or [runs.batch], runs.batch, labels, first_targets)
+    steps = _pass_and_batch_steps(net, runs, ys, info)
+    grads = {id(p): runs.batch.gradients[id(p)] for p in net.params}
+    update = Update(old, grads, gradient_descent(net.params, options.lr, keep=options.step))
     if full:
-        steps += update_steps(ordered, old, new, grads, lr, Label("L", "L"))
-
-    dtype = layers[0].linear.weight.dtype
-    trace = Trace(
-        title=_title(layers, n, info, lr),
-        steps=steps,
-        loss=float(batch.loss.data),
-        lr=lr,
-        n_samples=n,
-        reduction=info.reduction,
-        gradients={e.label.text: float(grads[id(e.tensor)][e.index]) for e in entries_all},
-        new_values={e.label.text: float(new[id(e.tensor)][e.index]) for e in entries_all},
-        decimals=decimals,
-        network=network_view(
-            per_sample[0] if per_sample else batch,
-            batch,
-            layers,
-            labels,
-            per_sample=bool(per_sample),
-        ),
-        graph=batch.loss,
-        node_labels=_node_labels(batch, model),
-        tolerance=1e-9 if dtype == np.float64 else 1e-4,
-    )
+        steps += update.steps(net.output_first, options.lr, Label("L", "L"))
+    trace = _trace(net, runs, steps, info, update, options)
     if not full:
-        trace.summary = layer_summaries(batch, layers, old, new)
+        trace.summary = layer_summaries(runs.batch, layers, old, update.new)
         trace.message = (
-            f"This network is too large to print number by number ({n_params} parameters, "
-            f"{n} sample(s); the limits are max_parameters={max_parameters} and "
-            f"max_samples={max_samples}). Showing a per-layer summary instead; pass "
+            f"This network is too large to print number by number ({net.n_parameters} "
+            f"parameters, {n} sample(s); the limits are max_parameters={options.max_parameters} "
+            f"and max_samples={options.max_samples}). Showing a per-layer summary instead; pass "
             f"detail='full' to see every number."
         )
     return trace
+
+
+def _run_passes(net: _Network, xs: Array, ys: Array, loss_fn: LossFunction, full: bool) -> _Runs:
+    """One engine run per sample for the full view, and the batch run (the same one for a
+    single sample)."""
+    n = xs.shape[0]
+    per_sample = (
+        [run_pass(net.layers, xs[s : s + 1], ys[s : s + 1], loss_fn, net.params) for s in range(n)]
+        if full
+        else []
+    )
+    if n == 1 and per_sample:
+        return _Runs(per_sample, per_sample[0])
+    return _Runs(per_sample, run_pass(net.layers, xs, ys, loss_fn, net.params))
+
+
+def _pass_and_batch_steps(net: _Network, runs: _Runs, ys: Array, info: LossInfo) -> list[Step]:
+    """Each sample's forward, loss, backward and gradient rows, then the batch combination."""
+    n = len(ys)
+    n_out = net.layers[-1].linear.out_features
+    steps = []
+    for s, run in enumerate(runs.per_sample):
+        targets = _target_row(ys[s : s + 1], n_out)
+        steps += pass_steps(run, net.layers, net.labels, targets, info, s + 1 if n > 1 else None)
+    if runs.per_sample and n > 1:
+        steps += batch_steps(runs.per_sample, runs.batch, net.output_first, info.reduction)
+    return steps
+
+
+def _trace(
+    net: _Network,
+    runs: _Runs,
+    steps: list[Step],
+    info: LossInfo,
+    update: Update,
+    options: ExplainOptions,
+) -> Trace:
+    """The Trace of the step: its rows, the batch loss and gradients, the network picture."""
+    entries_all = net.entries
+    dtype = net.layers[0].linear.weight.dtype
+    return Trace(
+        title=_title(net.layers, runs.n_samples, info, options.lr),
+        steps=steps,
+        loss=float(runs.batch.loss.data),
+        lr=options.lr,
+        n_samples=runs.n_samples,
+        reduction=info.reduction,
+        gradients=update.gradients(entries_all),
+        new_values=update.new_values(entries_all),
+        decimals=options.decimals,
+        network=network_view(
+            runs.first, runs.batch, net.layers, net.labels, per_sample=bool(runs.per_sample)
+        ),
+        graph=runs.batch.loss,
+        node_labels=_node_labels(runs.batch, net.model),
+        tolerance=1e-9 if dtype == np.float64 else 1e-4,
+    )
 
 
 def _output_first(groups: list[tuple[DenseLayer, str, list[Any]]]) -> list[Any]:

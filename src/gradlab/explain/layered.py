@@ -109,6 +109,67 @@ def loss_label(sample: int | None) -> Label:
     return Label("L" + superscript(sample), f"L^{{({sample})}}")
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Whose rows these are: the sample (None when there is only one), the layer number."""
+
+    sample: int | None
+    layer: int | None = None
+
+    def step(
+        self,
+        section: str,
+        kind: str,
+        label: Label,
+        value: float,
+        formula: Expr | None = None,
+        *,
+        neuron: int | None = None,
+        parameter: str | None = None,
+    ) -> Step:
+        return Step(
+            section,
+            kind,
+            label,
+            value,
+            formula,
+            sample=self.sample,
+            layer=self.layer,
+            neuron=neuron,
+            parameter=parameter,
+        )
+
+
+@dataclass(frozen=True)
+class _WrittenLoss:
+    """The loss's operands as written (predictions ŷ and targets y) and how it reduces."""
+
+    info: LossInfo
+    predictions: list[Sym]
+    targets: list[Sym]
+
+    @property
+    def known(self) -> bool:
+        return self.info.op in LOSS_OPS and self.info.reduction is not None
+
+    def formula(self) -> Expr | None:
+        if not self.known:
+            return None
+        info = self.info
+        return loss_formula(
+            info.op, info.reduction or "", self.predictions, self.targets, info.delta
+        )
+
+    def derivative(self, j: int) -> Expr | None:
+        """∂L/∂ŷ_j written out, or None for a loss gradlab cannot write."""
+        if not self.known:
+            return None
+        info = self.info
+        return loss_derivative(
+            info.op, info.reduction or "", self.predictions, self.targets, j, info.delta
+        )
+
+
 def pass_steps(
     run: Pass,
     layers: Sequence[DenseLayer],
@@ -118,18 +179,58 @@ def pass_steps(
     sample: int | None,
 ) -> list[Step]:
     """Forward, loss, backward and gradient rows of a one-row pass."""
-    L = loss_label(sample)
-    x = run.layers[0][0]
-    steps = [
-        Step("forward", "input", label, float(x.data[0, i]), sample=sample)
-        for i, label in enumerate(labels.inputs)
-    ]
-    # ---- forward: z = sum_i h_i W_ij + b_j, then a = f(z)
-    for layer, names, (h, z, a) in zip(layers, labels.layers, run.layers, strict=True):
-        inputs = labels.inputs if layer.number == 1 else labels.layers[layer.number - 2].a
+    rows = _PassRows(run, layers, labels, sample)
+    out = run.layers[-1][2]
+    loss = _WrittenLoss(
+        info,
+        [Sym(lab, float(out.data[0, j])) for j, lab in enumerate(labels.layers[-1].a)],
+        [Sym(lab, float(targets[j])) for j, lab in enumerate(labels.targets)],
+    )
+    steps = rows.inputs()
+    for index in range(len(layers)):
+        steps += rows.forward(index)
+    steps += rows.loss(targets, loss)
+    slopes: dict[int, Array] = {}
+    for index in range(len(layers) - 1, -1, -1):
+        steps += rows.backward(index, loss, slopes)
+    for index in range(len(layers) - 1, -1, -1):
+        steps += rows.gradients(index, slopes.get(index))
+    return steps
+
+
+@dataclass(frozen=True)
+class _PassRows:
+    """The rows of a pass over one sample, a method per part of the walk."""
+
+    run: Pass
+    layers: Sequence[DenseLayer]
+    labels: NetworkLabels
+    sample: int | None
+
+    @property
+    def L(self) -> Label:
+        return loss_label(self.sample)
+
+    def _where(self, index: int) -> _Where:
+        return _Where(self.sample, self.layers[index].number)
+
+    def inputs(self) -> list[Step]:
+        x = self.run.layers[0][0]
+        where = _Where(self.sample)
+        return [
+            where.step("forward", "input", label, float(x.data[0, i]))
+            for i, label in enumerate(self.labels.inputs)
+        ]
+
+    def forward(self, index: int) -> list[Step]:
+        """z_j = Σ_i h_i W_ij + b_j for each neuron of the layer, then a_j = f(z)."""
+        layer, names = self.layers[index], self.labels.layers[index]
+        h, z, a = self.run.layers[index]
+        inputs = self.labels.inputs if layer.number == 1 else self.labels.layers[layer.number - 2].a
         W = layer.linear.weight.data
         b = None if layer.linear.bias is None else layer.linear.bias.data
-        zs = [Sym(names.z[j], float(z.data[0, j])) for j in range(W.shape[1])]
+        where = self._where(index)
+        steps = []
         for j in range(W.shape[1]):
             terms: list[Expr] = [
                 Mul((Sym(inputs[i], float(h.data[0, i])), Sym(names.weight[i][j], float(W[i, j]))))
@@ -137,219 +238,183 @@ def pass_steps(
             ]
             if b is not None and names.bias is not None:
                 terms.append(Sym(names.bias[j], float(b[j])))
+            value = float(z.data[0, j])
             steps.append(
-                Step(
-                    "forward",
-                    "weighted_sum",
-                    names.z[j],
-                    float(z.data[0, j]),
-                    total(terms),
-                    sample=sample,
-                    layer=layer.number,
-                    neuron=j,
-                )
+                where.step("forward", "weighted_sum", names.z[j], value, total(terms), neuron=j)
             )
+        zs = [Sym(names.z[j], float(z.data[0, j])) for j in range(W.shape[1])]
         for j in range(W.shape[1]):
             formula = activation_formula(layer.activation, zs, j, layer.elementwise)
-            steps.append(
-                Step(
-                    "forward",
-                    "activation",
-                    names.a[j],
-                    float(a.data[0, j]),
-                    formula,
-                    sample=sample,
-                    layer=layer.number,
-                    neuron=j,
-                )
-            )
-    # ---- loss
-    out = run.layers[-1][2]
-    predictions = [Sym(lab, float(out.data[0, j])) for j, lab in enumerate(labels.layers[-1].a)]
-    ys = [Sym(lab, float(targets[j])) for j, lab in enumerate(labels.targets)]
-    known = info.op in LOSS_OPS and info.reduction is not None
-    steps += [
-        Step("loss", "target", label, float(targets[j]), sample=sample)
-        for j, label in enumerate(labels.targets)
-    ]
-    written: Expr | None = None
-    if known:
-        written = loss_formula(info.op, info.reduction or "", predictions, ys, info.delta)
-    steps.append(Step("loss", "loss", L, float(run.loss.data), written, sample=sample))
-    # ---- backward: dL/da, da/dz, delta = dL/dz, from the output layer down
-    slopes: dict[int, Array] = {}
-    for index in range(len(layers) - 1, -1, -1):
-        layer, names = layers[index], labels.layers[index]
-        h, z, a = run.layers[index]
-        n_out = z.shape[1]
-        dL_da, dL_dz = _grad(a), _grad(z)
-        for j in range(n_out):
-            if index == len(layers) - 1:
-                f = (
-                    loss_derivative(info.op, info.reduction or "", predictions, ys, j, info.delta)
-                    if known
-                    else None
-                )
+            value = float(a.data[0, j])
+            steps.append(where.step("forward", "activation", names.a[j], value, formula, neuron=j))
+        return steps
+
+    def loss(self, targets: Array, loss: _WrittenLoss) -> list[Step]:
+        """The targets, then the loss written with its formula."""
+        where = _Where(self.sample)
+        steps = [
+            where.step("loss", "target", label, float(targets[j]))
+            for j, label in enumerate(self.labels.targets)
+        ]
+        steps.append(where.step("loss", "loss", self.L, float(self.run.loss.data), loss.formula()))
+        return steps
+
+    def backward(self, index: int, loss: _WrittenLoss, slopes: dict[int, Array]) -> list[Step]:
+        """dL/da, da/dz and δ = dL/dz of one layer; an elementwise activation's slopes are
+        kept in ``slopes`` for the gradient rows."""
+        steps = self._dL_da(index, loss)
+        if self.layers[index].elementwise:
+            slopes[index] = activation_slopes(self.run.layers[index][2], self.run.layers[index][1])
+            return steps + self._elementwise_delta(index, slopes[index])
+        return steps + self._jacobian_delta(index)
+
+    def _dL_da(self, index: int, loss: _WrittenLoss) -> list[Step]:
+        """dL/da: the loss's derivative at the output, Σ_k w_jk δ_k below it."""
+        names = self.labels.layers[index]
+        _, z, a = self.run.layers[index]
+        dL_da = _grad(a)
+        where = self._where(index)
+        steps = []
+        for j in range(z.shape[1]):
+            if index == len(self.layers) - 1:
+                formula = loss.derivative(j)
             else:
-                nxt, nxt_names = layers[index + 1], labels.layers[index + 1]
-                W_next = nxt.linear.weight.data
-                z_next = _grad(run.layers[index + 1][1])
-                f = total(
-                    [
-                        Mul(
-                            (
-                                Sym(nxt_names.weight[j][k], float(W_next[j, k])),
-                                Sym(nxt_names.delta[k], float(z_next[0, k])),
-                            )
-                        )
-                        for k in range(W_next.shape[1])
-                    ]
-                )
+                formula = self._sum_over_next(index, j)
+            label = partial(self.L, names.a[j])
             steps.append(
-                Step(
-                    "backward",
-                    "dL/da",
-                    partial(L, names.a[j]),
-                    float(dL_da[0, j]),
-                    f,
-                    sample=sample,
-                    layer=layer.number,
-                    neuron=j,
-                )
+                where.step("backward", "dL/da", label, float(dL_da[0, j]), formula, neuron=j)
             )
-        if layer.elementwise:
-            slope = activation_slopes(a, z)
-            slopes[index] = slope
-            for j in range(n_out):
-                f = slope_formula(
-                    layer.activation,
-                    Sym(names.z[j], float(z.data[0, j])),
-                    Sym(names.a[j], float(a.data[0, j])),
-                )
-                steps.append(
-                    Step(
-                        "backward",
-                        "da/dz",
-                        partial(names.a[j], names.z[j]),
-                        float(slope[0, j]),
-                        f,
-                        sample=sample,
-                        layer=layer.number,
-                        neuron=j,
-                    )
-                )
-            for j in range(n_out):
-                f = Mul(
+        return steps
+
+    def _sum_over_next(self, index: int, j: int) -> Expr:
+        """Σ_k w_jk δ_k over the neurons k of the next layer that neuron j feeds."""
+        nxt, nxt_names = self.layers[index + 1], self.labels.layers[index + 1]
+        W_next = nxt.linear.weight.data
+        delta_next = _grad(self.run.layers[index + 1][1])
+        return total(
+            [
+                Mul(
                     (
-                        Sym(partial(names.a[j], names.z[j]), float(slope[0, j])),
-                        Sym(partial(L, names.a[j]), float(dL_da[0, j])),
+                        Sym(nxt_names.weight[j][k], float(W_next[j, k])),
+                        Sym(nxt_names.delta[k], float(delta_next[0, k])),
                     )
                 )
-                steps.append(
-                    Step(
-                        "backward",
-                        "delta",
-                        names.delta[j],
-                        float(dL_dz[0, j]),
-                        f,
-                        sample=sample,
-                        layer=layer.number,
-                        neuron=j,
-                    )
-                )
-        else:
-            J = activation_jacobian(a, n_out)
-            for j in range(n_out):
-                f = total(
-                    [
-                        Mul(
-                            (
-                                Sym(partial(names.a[k], names.z[j]), float(J[k, j])),
-                                Sym(partial(L, names.a[k]), float(dL_da[0, k])),
-                            )
-                        )
-                        for k in range(n_out)
-                    ]
-                )
-                steps.append(
-                    Step(
-                        "backward",
-                        "delta",
-                        names.delta[j],
-                        float(dL_dz[0, j]),
-                        f,
-                        sample=sample,
-                        layer=layer.number,
-                        neuron=j,
-                    )
-                )
-    # ---- gradients: dL/dθ = dz/dθ · da/dz · dL/da, output layer first
-    for index in range(len(layers) - 1, -1, -1):
-        steps += _gradient_steps(run, layers[index], labels, index, slopes.get(index), L, sample)
-    return steps
-
-
-def _gradient_steps(
-    run: Pass,
-    layer: DenseLayer,
-    labels: NetworkLabels,
-    index: int,
-    slope: Array | None,
-    L: Label,
-    sample: int | None,
-) -> list[Step]:
-    names = labels.layers[index]
-    h, z, a = run.layers[index]
-    dL_da, dL_dz = _grad(a), _grad(z)
-
-    def tail(j: int) -> tuple[Expr, ...]:
-        if slope is None:
-            return (Sym(names.delta[j], float(dL_dz[0, j])),)
-        return (
-            Sym(partial(names.a[j], names.z[j]), float(slope[0, j])),
-            Sym(partial(L, names.a[j]), float(dL_da[0, j])),
+                for k in range(W_next.shape[1])
+            ]
         )
 
-    steps = []
-    weight = layer.linear.weight
-    grad_w = run.gradients[id(weight)]
-    for i in range(weight.shape[0]):
-        for j in range(weight.shape[1]):
-            label = names.weight[i][j]
-            f = Mul((Sym(partial(names.z[j], label), float(h.data[0, i])), *tail(j)))
+    def _elementwise_delta(self, index: int, slope: Array) -> list[Step]:
+        """da/dz = f'(z) neuron by neuron, then δ = da/dz · dL/da."""
+        layer, names = self.layers[index], self.labels.layers[index]
+        _, z, a = self.run.layers[index]
+        dL_da, dL_dz = _grad(a), _grad(z)
+        where = self._where(index)
+        steps = []
+        for j in range(z.shape[1]):
+            formula = slope_formula(
+                layer.activation,
+                Sym(names.z[j], float(z.data[0, j])),
+                Sym(names.a[j], float(a.data[0, j])),
+            )
+            label = partial(names.a[j], names.z[j])
             steps.append(
-                Step(
-                    "gradient",
-                    "gradient",
-                    partial(L, label),
-                    float(grad_w[i, j]),
-                    f,
-                    sample=sample,
-                    layer=layer.number,
-                    neuron=j,
-                    parameter=f"{layer.prefix}weight[{i},{j}]",
+                where.step("backward", "da/dz", label, float(slope[0, j]), formula, neuron=j)
+            )
+        for j in range(z.shape[1]):
+            formula = Mul(
+                (
+                    Sym(partial(names.a[j], names.z[j]), float(slope[0, j])),
+                    Sym(partial(self.L, names.a[j]), float(dL_da[0, j])),
                 )
             )
-    bias = layer.linear.bias
-    if bias is not None and names.bias is not None:
-        grad_b = run.gradients[id(bias)]
-        for j in range(bias.shape[0]):
-            label = names.bias[j]
-            f = Mul((Sym(partial(names.z[j], label), 1.0), *tail(j)))
-            steps.append(
-                Step(
-                    "gradient",
-                    "gradient",
-                    partial(L, label),
-                    float(grad_b[j]),
-                    f,
-                    sample=sample,
-                    layer=layer.number,
-                    neuron=j,
-                    parameter=f"{layer.prefix}bias[{j}]",
-                )
+            value = float(dL_dz[0, j])
+            steps.append(where.step("backward", "delta", names.delta[j], value, formula, neuron=j))
+        return steps
+
+    def _jacobian_delta(self, index: int) -> list[Step]:
+        """δ_j = Σ_k ∂a_k/∂z_j · dL/da_k for an activation that mixes its inputs (softmax)."""
+        names = self.labels.layers[index]
+        _, z, a = self.run.layers[index]
+        n_out = z.shape[1]
+        dL_da, dL_dz = _grad(a), _grad(z)
+        J = activation_jacobian(a, n_out)
+        where = self._where(index)
+        steps = []
+        for j in range(n_out):
+            formula = total(
+                [
+                    Mul(
+                        (
+                            Sym(partial(names.a[k], names.z[j]), float(J[k, j])),
+                            Sym(partial(self.L, names.a[k]), float(dL_da[0, k])),
+                        )
+                    )
+                    for k in range(n_out)
+                ]
             )
-    return steps
+            value = float(dL_dz[0, j])
+            steps.append(where.step("backward", "delta", names.delta[j], value, formula, neuron=j))
+        return steps
+
+    def gradients(self, index: int, slope: Array | None) -> list[Step]:
+        """dL/dθ = dz/dθ · da/dz · dL/da (dz/dθ · δ when the activation is not elementwise)
+        for each weight of the layer, then each bias."""
+        layer, names = self.layers[index], self.labels.layers[index]
+        h = self.run.layers[index][0]
+        where = self._where(index)
+        steps = []
+        weight = layer.linear.weight
+        grad_w = self.run.gradients[id(weight)]
+        for i in range(weight.shape[0]):
+            for j in range(weight.shape[1]):
+                label = names.weight[i][j]
+                dz = Sym(partial(names.z[j], label), float(h.data[0, i]))
+                f = Mul((dz, *self._chain_tail(index, slope, j)))
+                key = f"{layer.prefix}weight[{i},{j}]"
+                value = float(grad_w[i, j])
+                steps.append(
+                    where.step(
+                        "gradient",
+                        "gradient",
+                        partial(self.L, label),
+                        value,
+                        f,
+                        neuron=j,
+                        parameter=key,
+                    )
+                )
+        bias = layer.linear.bias
+        if bias is not None and names.bias is not None:
+            grad_b = self.run.gradients[id(bias)]
+            for j in range(bias.shape[0]):
+                label = names.bias[j]
+                dz = Sym(partial(names.z[j], label), 1.0)
+                f = Mul((dz, *self._chain_tail(index, slope, j)))
+                key = f"{layer.prefix}bias[{j}]"
+                value = float(grad_b[j])
+                steps.append(
+                    where.step(
+                        "gradient",
+                        "gradient",
+                        partial(self.L, label),
+                        value,
+                        f,
+                        neuron=j,
+                        parameter=key,
+                    )
+                )
+        return steps
+
+    def _chain_tail(self, index: int, slope: Array | None, j: int) -> tuple[Expr, ...]:
+        """What follows dz_j/dθ in the chain rule: da_j/dz_j · dL/da_j, or δ_j."""
+        names = self.labels.layers[index]
+        _, z, a = self.run.layers[index]
+        if slope is None:
+            return (Sym(names.delta[j], float(_grad(z)[0, j])),)
+        return (
+            Sym(partial(names.a[j], names.z[j]), float(slope[0, j])),
+            Sym(partial(self.L, names.a[j]), float(_grad(a)[0, j])),
+        )
 
 
 def batch_steps(
@@ -411,7 +476,6 @@ def network_view(
     for layer, names, (_, z, a) in zip(layers, labels.layers, first.layers, strict=True):
         bias = layer.linear.bias
         delta = _grad(z) if per_sample else None
-        grad_b = None if bias is None else batch.gradients[id(bias)]
         column = []
         for j, lab in enumerate(names.a):
             column.append(
@@ -420,7 +484,6 @@ def network_view(
                     float(a.data[0, j]),
                     None if delta is None else float(delta[0, j]),
                     None if bias is None else float(bias.data[j]),
-                    None if grad_b is None else float(grad_b[j]),
                 )
             )
         columns.append(column)

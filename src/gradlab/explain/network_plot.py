@@ -8,6 +8,7 @@ thick as its magnitude, labelled with its value and its gradient. Needs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gradlab.explain.formula import format_number
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from gradlab.explain.trace import Trace
+    from gradlab.explain.trace import NetworkView, Trace
 
 
 def _matplotlib() -> Any:
@@ -129,35 +130,63 @@ def plot_network(
             "this trace has no network to draw: plot_network needs a trace of a Sequential of "
             "Linear layers and activations (use trace.to_dot() for graphs)."
         )
-    n_columns = len(view.layers)
-    tallest = max(len(column) for column in view.layers)
+    layout = _Layout(view)
     n_edges = sum(len(e) for e in view.edges)
     show = n_edges <= 60 if labels is None else labels
     if ax is None:
-        size = figsize or (max(6.0, 2.6 * n_columns), max(4.0, 1.3 * tallest + 1.5))
-        fig = Figure(figsize=size)
+        fig = Figure(figsize=figsize or layout.figsize())
         ax = fig.add_subplot(1, 1, 1)
         fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.94)
     else:
         fig = ax.figure
     fmt = lambda v: format_number(v, decimals)  # noqa: E731
+    # The limits come first: label placement measures in display space.
+    ax.set_xlim(-0.6, layout.n_columns - 0.4)
+    ax.set_ylim(-(layout.tallest - 1) / 2.0 - 0.8, (layout.tallest - 1) / 2.0 + 1.3)
+    edge_labels = _draw_edges(ax, layout, matplotlib, fmt)
+    neuron_boxes = _draw_neurons(ax, layout, show, fmt)
+    if show:
+        _write_edge_labels(ax, _place_labels(ax, edge_labels, neuron_boxes))
+    _write_titles(ax, layout)
+    ax.set_axis_off()
+    ax.set_title(
+        f"loss {fmt(trace.loss)}; edges: red positive, blue negative, width |w|", fontsize=9
+    )
+    return fig
 
-    def position(column: int, row: int) -> tuple[float, float]:
-        count = len(view.layers[column])
+
+class _Layout:
+    """Where each neuron sits: column by layer, rows centred on 0."""
+
+    def __init__(self, view: NetworkView) -> None:
+        self.view = view
+        self.n_columns = len(view.layers)
+        self.tallest = max(len(column) for column in view.layers)
+
+    def figsize(self) -> tuple[float, float]:
+        """A size that grows with the number of layers and neurons."""
+        return max(6.0, 2.6 * self.n_columns), max(4.0, 1.3 * self.tallest + 1.5)
+
+    def position(self, column: int, row: int) -> tuple[float, float]:
+        count = len(self.view.layers[column])
         return float(column), (count - 1) / 2.0 - row
 
+
+def _draw_edges(
+    ax: Axes, layout: _Layout, matplotlib: Any, fmt: Callable[[float], str]
+) -> list[tuple[float, float, float, float, str]]:
+    """Each weight as a line coloured by its value, as thick as its magnitude; returns the
+    label each edge should carry, with its end points."""
+    view = layout.view
     weights = [abs(e.weight) for edges in view.edges for e in edges] or [1.0]
     scale = max(weights) or 1.0
     colormap = matplotlib.colormaps["coolwarm"]
     norm = matplotlib.colors.Normalize(vmin=-scale, vmax=scale)
-    # The limits come first: label placement measures in display space.
-    ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(-(tallest - 1) / 2.0 - 0.8, (tallest - 1) / 2.0 + 1.3)
     edge_labels = []
     for column, edges in enumerate(view.edges):
         for edge in edges:
-            x0, y0 = position(column, edge.source)
-            x1, y1 = position(column + 1, edge.target)
+            x0, y0 = layout.position(column, edge.source)
+            x1, y1 = layout.position(column + 1, edge.target)
             ax.plot(
                 [x0, x1],
                 [y0, y1],
@@ -167,13 +196,19 @@ def plot_network(
             )
             text = f"{edge.label.text}={fmt(edge.weight)}\ngrad={fmt(edge.grad)}"
             edge_labels.append((x0, y0, x1, y1, text))
-    neuron_boxes = []
-    for column, neurons in enumerate(view.layers):
+    return edge_labels
+
+
+def _draw_neurons(ax: Axes, layout: _Layout, show: bool, fmt: Callable[[float], str]) -> list[Box]:
+    """Each neuron as a circle with its name and value (and δ and bias when ``show``);
+    returns the circles' display boxes."""
+    boxes = []
+    for column, neurons in enumerate(layout.view.layers):
         for row, neuron in enumerate(neurons):
-            x, y = position(column, row)
+            x, y = layout.position(column, row)
             face = "#e8e8e8" if column == 0 else "#fff3cd"
             ax.scatter([x], [y], s=_NEURON_AREA, color=face, edgecolors="#333333", zorder=2)
-            neuron_boxes.append(_neuron_box(ax, x, y))
+            boxes.append(_neuron_box(ax, x, y))
             text = f"{neuron.label.text}\n{fmt(neuron.value)}"
             if show and neuron.delta is not None:
                 text += f"\nδ={fmt(neuron.delta)}"
@@ -189,23 +224,27 @@ def plot_network(
                     color="#555555",
                     zorder=4,
                 )
-    if show:
-        for x, y, text in _place_labels(ax, edge_labels, neuron_boxes):
-            ax.text(
-                x,
-                y,
-                text,
-                fontsize=_EDGE_FONTSIZE,
-                ha="center",
-                va="center",
-                zorder=3,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-            )
-    titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(view.activations)]
+    return boxes
+
+
+def _write_titles(ax: Axes, layout: _Layout) -> None:
+    """ "input", then each layer's number and activation, above the columns."""
+    activations = layout.view.activations
+    titles = ["input"] + [f"layer {k + 1}\n{name}" for k, name in enumerate(activations)]
     for column, title in enumerate(titles):
-        ax.text(column, (tallest - 1) / 2.0 + 0.75, title, ha="center", va="bottom", fontsize=9)
-    ax.set_axis_off()
-    ax.set_title(
-        f"loss {fmt(trace.loss)}; edges: red positive, blue negative, width |w|", fontsize=9
-    )
-    return fig
+        y = (layout.tallest - 1) / 2.0 + 0.75
+        ax.text(column, y, title, ha="center", va="bottom", fontsize=9)
+
+
+def _write_edge_labels(ax: Axes, spots: list[tuple[float, float, str]]) -> None:
+    for x, y, text in spots:
+        ax.text(
+            x,
+            y,
+            text,
+            fontsize=_EDGE_FONTSIZE,
+            ha="center",
+            va="center",
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )

@@ -57,38 +57,13 @@ def objective(
     enough for the symbolic view but not for finite differences.
     """
     loss_fn = None if y is None else get_loss(loss)
-    xs: Array | None
-    ys: Array | None
     if isinstance(model, Tensor):
-        if x is not None or y is not None:
-            raise ValueError("a built Tensor graph takes no x or y.")
-        root = model
-        leaves = [t for t in topological(root) if t.is_leaf and t.requires_grad]
-        chosen = collect_parameters(leaves, params)
-        entries = [e for name, t in chosen for e in tensor_entries(name, t)]
-        return Objective(lambda: (root, root), entries, None, None)
+        return _built_graph(model, x, y, params)
     if is_module(model):
-        layers = dense_layers(model)
-        if layers is not None:
-            xs, ys = prepare_data(layers, x, y, need_y=False)
-        else:
-            xs, ys = np.asarray(x), None if y is None else np.asarray(y)
+        xs, ys = _module_data(model, x, y)
         entries = parameter_entries(model, names)
     else:
-        if not callable(model):
-            raise TypeError(
-                f"expected a Module, a function or a Tensor; got {type(model).__name__}."
-            )
-        if names is not None:
-            raise ValueError("names= is for layered networks; name the tensors themselves.")
-        xs = None if x is None else (x.data if isinstance(x, Tensor) else np.asarray(x))
-        ys = None if y is None else (y.data if isinstance(y, Tensor) else np.asarray(y))
-        out = model() if xs is None else model(Tensor(xs))
-        if not isinstance(out, Tensor):
-            raise TypeError(f"the model must return a Tensor; got {type(out).__name__}.")
-        leaves = [t for t in topological(out) if t.is_leaf and t.requires_grad]
-        chosen = collect_parameters(leaves, params)
-        entries = [e for name, t in chosen for e in tensor_entries(name, t)]
+        xs, ys, entries = _function_data(model, x, y, names, params)
 
     def evaluate() -> tuple[Tensor, Tensor]:
         out = model() if xs is None else model(Tensor(xs))
@@ -97,3 +72,45 @@ def objective(
         return loss_fn(out, ys), out
 
     return Objective(evaluate, entries, ys, loss_fn)
+
+
+def _built_graph(root: Tensor, x: Any, y: Any, params: Any) -> Objective:
+    """A graph already built: ``evaluate`` returns it as it is."""
+    if x is not None or y is not None:
+        raise ValueError("a built Tensor graph takes no x or y.")
+    return Objective(lambda: (root, root), _graph_entries(root, params), None, None)
+
+
+def _module_data(model: Any, x: Any, y: Any) -> tuple[Array | None, Array | None]:
+    """x and y of a Module: checked against the layers of a layered network, else as given."""
+    layers = dense_layers(model)
+    if layers is not None:
+        return prepare_data(layers, x, y, need_y=False)
+    return np.asarray(x), None if y is None else np.asarray(y)
+
+
+def _function_data(
+    model: Any, x: Any, y: Any, names: Mapping[str, Any] | None, params: Any
+) -> tuple[Array | None, Array | None, list[Entry]]:
+    """x, y and the parameters' entries of a function of x, found by running it once."""
+    if not callable(model):
+        raise TypeError(f"expected a Module, a function or a Tensor; got {type(model).__name__}.")
+    if names is not None:
+        raise ValueError("names= is for layered networks; name the tensors themselves.")
+    xs = None if x is None else _array(x)
+    ys = None if y is None else _array(y)
+    out = model() if xs is None else model(Tensor(xs))
+    if not isinstance(out, Tensor):
+        raise TypeError(f"the model must return a Tensor; got {type(out).__name__}.")
+    return xs, ys, _graph_entries(out, params)
+
+
+def _array(values: Any) -> Array:
+    return values.data if isinstance(values, Tensor) else np.asarray(values)
+
+
+def _graph_entries(root: Tensor, params: Any) -> list[Entry]:
+    """The entries of the graph's trainable leaves (or of ``params``)."""
+    leaves = [t for t in topological(root) if t.is_leaf and t.requires_grad]
+    chosen = collect_parameters(leaves, params)
+    return [e for name, t in chosen for e in tensor_entries(name, t)]

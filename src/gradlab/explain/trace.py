@@ -125,7 +125,6 @@ class NeuronView:
     value: float
     delta: float | None = None
     bias: float | None = None
-    bias_grad: float | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,6 +15,28 @@ from gradlab.explain.trace import Step
 from gradlab.optim.sgd import SGD
 
 LR = Label("lr", r"\eta")
+
+
+@dataclass(frozen=True)
+class Update:
+    """One gradient-descent step, by parameter id: the values before, the gradients it used
+    and the values after."""
+
+    old: dict[int, Array]
+    grads: dict[int, Array]
+    new: dict[int, Array]
+
+    def gradients(self, entries: Sequence[Entry]) -> dict[str, float]:
+        """∂L/∂θ of each entry, by label."""
+        return {e.label.text: float(self.grads[id(e.tensor)][e.index]) for e in entries}
+
+    def new_values(self, entries: Sequence[Entry]) -> dict[str, float]:
+        """The value after the step of each entry, by label."""
+        return {e.label.text: float(self.new[id(e.tensor)][e.index]) for e in entries}
+
+    def steps(self, entries: Sequence[Entry], lr: float, loss: Label) -> list[Step]:
+        """The update rows of ``entries`` (see `update_steps`)."""
+        return update_steps(entries, self.old, self.new, self.grads, lr, loss)
 
 
 def gradient_descent(params: Sequence[Tensor], lr: float, keep: bool) -> dict[int, Array]:
