@@ -1,4 +1,4 @@
-"""Activation modules against PyTorch (float64), and get_activation's names."""
+"""Activation modules against PyTorch (float64), and the names gl.nn.activations.get takes."""
 
 import numpy as np
 import pytest
@@ -63,22 +63,22 @@ def test_activations_accept_arrays():
     ],
 )
 def test_get_activation_names(name, cls):
-    module = gl.nn.get_activation(name)
+    module = gl.nn.activations.get(name)
     assert type(module) is cls
-    assert gl.nn.get_activation(module.name).name == module.name
+    assert gl.nn.activations.get(module.name).name == module.name
 
 
 def test_get_activation_passes_modules_and_specs_through():
     relu = gl.nn.ReLU()
-    assert gl.nn.get_activation(relu) is relu
-    assert isinstance(gl.nn.get_activation(None), gl.nn.Identity)
-    leaky = gl.nn.get_activation({"type": "LeakyReLU", "config": {"negative_slope": 0.3}})
+    assert gl.nn.activations.get(relu) is relu
+    assert isinstance(gl.nn.activations.get(None), gl.nn.Identity)
+    leaky = gl.nn.activations.get({"type": "LeakyReLU", "config": {"negative_slope": 0.3}})
     assert leaky.negative_slope == 0.3
 
 
 def test_get_activation_unknown_name():
     with pytest.raises(ValueError, match="unknown activation 'mish'"):
-        gl.nn.get_activation("mish")
+        gl.nn.activations.get("mish")
 
 
 def test_function_applies_the_engine_function():

@@ -335,7 +335,7 @@ def _typed_in_network(config: dict[str, Any]) -> tuple[Any, dict[str, Any] | Non
         weight, bias = _layer_values(number, layer, previous)
         try:
             linear = gl.nn.Linear.from_values(weight, bias)
-            activation = gl.nn.get_activation(layer.get("activation", "identity"))
+            activation = gl.nn.activations.get(layer.get("activation", "identity"))
         except (ValueError, TypeError, KeyError) as error:
             raise UsageError(f"layer {number}: {_one_line(error)}") from None
         key = str(len(modules))

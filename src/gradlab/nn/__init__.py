@@ -7,7 +7,7 @@ derived from their descriptions in `gradlab.engine.activations` and found here b
 from typing import Any
 
 from gradlab.nn import activations, functional, init
-from gradlab.nn.activations import Activation, get_activation
+from gradlab.nn.activations import Activation
 from gradlab.nn.linear import Linear
 from gradlab.nn.mlp import MLP
 from gradlab.nn.module import Module, Parameter
@@ -27,7 +27,6 @@ __all__ = [
     "as_generator",
     "build_layer",
     "functional",
-    "get_activation",
     "init",
     "layer_spec",
     "register_layer",

@@ -17,7 +17,7 @@ from gradlab.engine.activations import IDENTITY, bind_params
 from gradlab.nn.module import Module
 from gradlab.nn.registry import build_layer, register_layer
 
-__all__ = ["Activation", "get", "get_activation", "layer_class", "names"]
+__all__ = ["Activation", "get", "layer_class", "names"]
 
 
 class Activation(Module):
@@ -137,9 +137,6 @@ def get(activation: str | Module | dict[str, Any] | None) -> Module:
         f"unknown activation {activation!r:.100}; use one of: {ACTIVATION_OPS.describe()}, "
         "or a Module."
     )
-
-
-get_activation = get
 
 
 def names(hidden: bool = False, aliases: bool = False) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from gradlab.nn.activations import get_activation
+from gradlab.nn import activations
 from gradlab.nn.init import Initializer
 from gradlab.nn.linear import Linear
 from gradlab.nn.module import Module
@@ -77,8 +77,8 @@ class MLP(Sequential):
         if isinstance(hidden_sizes, int | np.integer):
             hidden_sizes = [int(hidden_sizes)]
         sizes = [n_inputs, *hidden_sizes, n_outputs]
-        hidden = get_activation(activation)
-        output = get_activation(output_activation)
+        hidden = activations.get(activation)
+        output = activations.get(output_activation)
         generator = as_generator(rng)
         for i in range(len(sizes) - 1):
             self.append(
@@ -125,7 +125,7 @@ def _spec(module: Module) -> str | dict[str, Any]:
     name = getattr(module, "name", None)
     if not spec["config"] and isinstance(name, str) and name:
         try:
-            if type(get_activation(name)) is type(module):
+            if type(activations.get(name)) is type(module):
                 return name
         except ValueError:
             pass
