@@ -9,8 +9,8 @@ from gradlab.engine import Tensor
 from gradlab.explain.explain_graph import explain_graph
 from gradlab.explain.explain_network import explain_network
 from gradlab.explain.options import ExplainOptions
-from gradlab.explain.structure import dense_layers, is_module
 from gradlab.explain.trace import Trace
+from gradlab.graph.structure import dense_layers, is_module
 from gradlab.losses.registry import get as get_loss
 
 

@@ -35,18 +35,19 @@ from gradlab.explain.formula import (
     partial,
     total,
 )
-from gradlab.explain.graph import (
+from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
+from gradlab.explain.options import ExplainOptions
+from gradlab.explain.trace import LayerSummary, Step, Trace
+from gradlab.explain.update import Update, gradient_descent
+from gradlab.graph.data import collect_parameters
+from gradlab.graph.naming import Entry, tensor_entries, user_label
+from gradlab.graph.walk import (
     consumers,
     describe_array,
     engine_value,
     folded_constant,
     topological,
 )
-from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
-from gradlab.explain.naming import Entry, tensor_entries, user_label
-from gradlab.explain.options import ExplainOptions
-from gradlab.explain.trace import LayerSummary, Step, Trace
-from gradlab.explain.update import Update, gradient_descent
 
 _FUNCTIONS: dict[str, tuple[Label, Callable[[Tensor], Tensor] | None]] = {
     "exp": (Label("exp", r"\exp"), engine.exp),
@@ -93,24 +94,6 @@ def op_formula(node: Tensor, args: list[Expr]) -> Expr:
         name, function = written
         return Call(name, (args[0],), None if function is None else engine_value(function))
     return Call(Label(op, rf"\operatorname{{{op}}}".replace("_", r"\_")), tuple(args))
-
-
-def collect_parameters(order: Sequence[Tensor], params: Any) -> list[tuple[str, Tensor]]:
-    """The trainable leaves with their names: from ``params`` (dict or list) or the graph."""
-    if params is None:
-        found = [t for t in order if t.is_leaf and t.requires_grad]
-        return [(t.name or f"p{k}", t) for k, t in enumerate(found)]
-    if isinstance(params, Mapping):
-        items = list(params.items())
-    else:
-        items = [(t.name or f"p{k}", t) for k, t in enumerate(params)]
-    for name, t in items:
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise TypeError(
-                f"parameter {name!r} must be a Tensor with requires_grad=True; got "
-                f"{type(t).__name__}."
-            )
-    return [(str(name), t) for name, t in items]
 
 
 LossFunction = Callable[[Tensor, Any], Tensor]

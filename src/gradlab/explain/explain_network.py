@@ -22,62 +22,13 @@ from gradlab.explain.layered import (
     run_pass,
 )
 from gradlab.explain.loss_formula import LOSS_OPS, entries, reduce
-from gradlab.explain.naming import Entry, NetworkLabels, dense_entries, network_labels
 from gradlab.explain.options import ExplainOptions
-from gradlab.explain.structure import DenseLayer
 from gradlab.explain.trace import Step, Trace
 from gradlab.explain.update import Update, gradient_descent
+from gradlab.graph.data import prepare_data
+from gradlab.graph.naming import Entry, NetworkLabels, dense_entries, network_labels
+from gradlab.graph.structure import DenseLayer
 from gradlab.nn.module import Module
-
-
-def prepare_data(
-    layers: Sequence[DenseLayer], x: Any, y: Any, need_y: bool = True
-) -> tuple[Array, Array | None]:
-    """x as rows of in_features numbers; y as rows of out_features numbers (or class indices).
-
-    Without y (``need_y=False``) only x is checked and None is returned for y."""
-    n_in = layers[0].linear.in_features
-    n_out = layers[-1].linear.out_features
-    dtype = layers[0].linear.weight.dtype
-    xs = _numbers(x, "x").astype(dtype, copy=False)
-    if xs.ndim == 1:
-        xs = xs.reshape(1, -1)
-    if xs.ndim != 2 or xs.shape[0] == 0:
-        raise ValueError(
-            f"x must be one sample of {n_in} numbers or a 2-D array of samples in rows; got "
-            f"shape {xs.shape}."
-        )
-    if xs.shape[1] != n_in:
-        raise ValueError(
-            f"x has {xs.shape[1]} features per sample but the first Linear layer expects "
-            f"{n_in} (in_features={n_in})."
-        )
-    n = xs.shape[0]
-    if y is None and not need_y:
-        return xs, None
-    ys = _numbers(y, "y")
-    if ys.dtype.kind in "iu" and n_out > 1 and ys.size == n and ys.ndim <= 1:
-        return xs, ys.reshape(n)  # class indices
-    ys = ys.astype(dtype, copy=False)
-    if ys.size != n * n_out:
-        raise ValueError(
-            f"y has shape {ys.shape} but the network gives {n} sample(s) of {n_out} output(s); "
-            f"pass y with {n * n_out} numbers (shape ({n}, {n_out}))."
-        )
-    return xs, ys.reshape(n, n_out)
-
-
-def _numbers(values: Any, name: str) -> Array:
-    if values is None:
-        raise ValueError(f"{name} is required to explain a network.")
-    array = np.asarray(values.data if isinstance(values, Tensor) else values)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers; got dtype {array.dtype}.")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        raise ValueError(f"Input {name} contains NaN or infinity.")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty; pass at least one sample.")
-    return array
 
 
 def _target_row(y: Array, n_out: int) -> Array:

@@ -9,66 +9,14 @@ computed. The values inside come from the engine; nothing here computes a gradie
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-Style = Literal["text", "ascii", "latex"]
+from gradlab.graph.labels import Label, Style, superscript, to_ascii
+
+__all__ = ["Label", "Style", "superscript", "to_ascii"]  # re-exported for the renderers
+
 Formatter = Callable[[float], str]
-
-# Unicode -> ASCII for terminals that cannot print the text style.
-_ASCII = str.maketrans(
-    {
-        "∂": "d",
-        "δ": "delta",
-        "σ": "sigmoid",
-        "·": "*",
-        "←": "<-",
-        "−": "-",
-        "η": "lr",
-        "Σ": "sum",
-        "′": "'",
-        "²": "^2",
-        "‖": "||",
-        "→": "->",
-        "✓": "ok",
-        "✗": "MISMATCH",
-        "◀": "<",
-        "—": "-",
-        "ŷ": "yhat",
-        "θ": "theta",
-    }
-)
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SAMPLE_INDEX = re.compile("⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
-
-
-def to_ascii(text: str) -> str:
-    """The ASCII spelling of a text-style string (``∂L/∂w1`` -> ``dL/dw1``)."""
-    text = _SAMPLE_INDEX.sub(lambda m: "^(" + m.group(1).translate(_PLAIN_DIGITS) + ")", text)
-    return text.translate(_ASCII)
-
-
-def superscript(number: int) -> str:
-    """``⁽¹²⁾`` for 12: the sample index written above a name."""
-    return "⁽" + str(number).translate(_SUPERSCRIPT) + "⁾"
-
-
-@dataclass(frozen=True)
-class Label:
-    """The name of a quantity in text (Unicode) and in LaTeX; ASCII is derived from the text."""
-
-    text: str
-    latex: str
-
-    def render(self, style: Style) -> str:
-        if style == "latex":
-            return self.latex
-        if style == "ascii":
-            return to_ascii(self.text)
-        return self.text
 
 
 def partial(of: Label, by: Label) -> Label:

@@ -15,7 +15,7 @@ import numpy as np
 from gradlab import engine
 from gradlab.engine.special import SPECIALS
 from gradlab.explain.formula import Call, Expr, Label, Num, Sym, total
-from gradlab.explain.graph import engine_value
+from gradlab.graph.walk import engine_value
 
 
 def _numeric(function: Callable[..., Any]) -> Callable[..., float]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.explain.formula import format_number
-from gradlab.explain.graph import topological
+from gradlab.graph.walk import topological
 
 
 def _quote(text: str) -> str:

@@ -20,9 +20,9 @@ from gradlab.engine.tensor import Array, local_gradients
 from gradlab.explain.activation_formula import activation_formula, slope_formula
 from gradlab.explain.formula import Div, Expr, Label, Mul, Num, Sym, partial, superscript, total
 from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
-from gradlab.explain.naming import Entry, NetworkLabels
-from gradlab.explain.structure import DenseLayer
 from gradlab.explain.trace import EdgeView, LayerSummary, NetworkView, NeuronView, Step
+from gradlab.graph.naming import Entry, NetworkLabels
+from gradlab.graph.structure import DenseLayer
 
 LossFunction = Callable[[Tensor, Any], Tensor]
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from gradlab.engine import no_grad
-from gradlab.explain.objective import objective
+from gradlab.graph.objective import objective
 
 if TYPE_CHECKING:
     import pandas

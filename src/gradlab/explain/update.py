@@ -10,8 +10,8 @@ import numpy as np
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
 from gradlab.explain.formula import Label, Mul, Sub, Sym, partial
-from gradlab.explain.naming import Entry
 from gradlab.explain.trace import Step
+from gradlab.graph.naming import Entry
 from gradlab.optim.sgd import SGD
 
 LR = Label("lr", r"\eta")

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
-from gradlab.explain.graph import topological
-from gradlab.explain.objective import Objective, objective
+from gradlab.graph.objective import Objective, objective
+from gradlab.graph.walk import topological
 from gradlab.symbolic.ops import LossContext, apply, number
 
 

@@ -16,7 +16,7 @@ from gradlab.engine import Tensor
 from gradlab.engine.activation_op import ActivationOp, recorded_activation
 from gradlab.engine.loss_op import LossOp, recorded_loss
 from gradlab.engine.special import SympyMath
-from gradlab.explain.graph import folded_constant
+from gradlab.graph.walk import folded_constant
 
 ObjectArray = np.ndarray
 Rule = Callable[[Any, Tensor, list[ObjectArray], "LossContext"], Any]

@@ -14,11 +14,10 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
-from gradlab.explain.explain_graph import collect_parameters
-from gradlab.explain.explain_network import prepare_data
-from gradlab.explain.graph import topological
-from gradlab.explain.naming import Entry, parameter_entries, tensor_entries
-from gradlab.explain.structure import dense_layers, is_module
+from gradlab.graph.data import collect_parameters, prepare_data
+from gradlab.graph.naming import Entry, parameter_entries, tensor_entries
+from gradlab.graph.structure import dense_layers, is_module
+from gradlab.graph.walk import topological
 from gradlab.losses.registry import get as get_loss
 
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
-from gradlab.explain.formula import Label
-from gradlab.explain.structure import DenseLayer
+from gradlab.graph.labels import Label
+from gradlab.graph.structure import DenseLayer
 
 _LETTERS_DIGITS = re.compile(r"^([A-Za-z]+)_?(\d+)$")
 _LETTERS_UNDERSCORE = re.compile(r"^([A-Za-z]+)_([A-Za-z0-9]+)$")
@@ -258,7 +258,7 @@ def tensor_entries(name: str, tensor: Tensor) -> list[Entry]:
 def parameter_entries(model: Any, names: Mapping[str, Any] | None = None) -> list[Entry]:
     """Every trainable number of a `Module`, labelled: the layered scheme for a dense network,
     the dotted parameter names (``"3.weight[0,1]"``) for any other module."""
-    from gradlab.explain.structure import dense_layers
+    from gradlab.graph.structure import dense_layers
 
     layers = dense_layers(model)
     if layers is not None:
