@@ -2,7 +2,8 @@
 
 The top level holds what users call: `Tensor` and its functions, `no_grad`, `fit`,
 `predict`, `save`, `load`, `gradcheck`, `explain`, and the packages `nn`, `losses`, `optim`,
-`training`, `io`, `explain` and `symbolic`. Plumbing (``node``, ``unbroadcast``, ...) stays in
+`training`, `io`, `glassbox` (the glass box's trace, checks and pictures) and
+`symbolic`. Plumbing (``node``, ``unbroadcast``, ...) stays in
 `gradlab.engine`. ``gl.sum``, ``gl.max``, ``gl.min`` and ``gl.abs`` exist but are left out of
 ``__all__``, so a star import never shadows Python's builtins::
 
@@ -82,6 +83,7 @@ __all__ = [
     "explain",  # loaded lazily by __getattr__
     "fit",
     "gelu",
+    "glassbox",  # loaded lazily by __getattr__
     "gradcheck",
     "hinge",
     "huber",
@@ -122,7 +124,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The glass-box views load on first use, keeping `import gradlab` quick.
-    if name in ("explain", "symbolic"):
+    # The glass-box views load on first use, keeping `import gradlab` quick. `explain` is the
+    # glass box's function; the package it lives in is `glassbox`.
+    if name == "explain":
+        return importlib.import_module("gradlab.glassbox").explain
+    if name in ("glassbox", "symbolic"):
         return importlib.import_module(f"gradlab.{name}")
     raise AttributeError(f"module 'gradlab' has no attribute {name!r}")

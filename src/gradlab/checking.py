@@ -26,7 +26,7 @@ def gradcheck(
       the input and the index of the worst entry (`gradlab.engine.gradcheck`).
     - ``gradcheck(model, x, y, loss="mse", symbolic="auto", names=None)``: for every parameter
       entry of a `Module`, autograd vs finite differences (step ``eps``) vs SymPy, one row each
-      with the worst marked (`gradlab.explain.check_gradients`); ``.passed(atol, rtol)`` says
+      with the worst marked (`gradlab.glassbox.check_gradients`); ``.passed(atol, rtol)`` says
       whether every row agrees.
 
     Examples
@@ -39,7 +39,7 @@ def gradcheck(
     True
     """
     if isinstance(fn, Module):
-        from gradlab.explain import check_gradients
+        from gradlab.glassbox import check_gradients
 
         return check_gradients(fn, *inputs, eps=eps, **model_options)
     if model_options:

@@ -15,8 +15,8 @@ import sympy as sp
 import gradlab as gl
 from gradlab.engine.activation_op import ACTIVATION_OPS
 from gradlab.engine.special import NUMPY, SympyMath
-from gradlab.explain.activation_formula import FORMULA
-from gradlab.explain.formula import Expr, Label, Sym
+from gradlab.glassbox.activation_formula import FORMULA
+from gradlab.glassbox.formula import Expr, Label, Sym
 
 OPS = ACTIVATION_OPS.values()
 IDS = [op.name for op in OPS]

@@ -22,7 +22,7 @@ def _sigmoid_2_3_1_output_weight_gradient() -> torch.Tensor:
 
 
 def test_sigmoid_2_3_1_rows_agree_with_pytorch():
-    check = gl.explain.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
+    check = gl.glassbox.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
     assert len(check.rows) == 13 and check.passed()
     assert all(row.symbolic is not None for row in check.rows)
     w = _sigmoid_2_3_1_output_weight_gradient()
@@ -35,7 +35,7 @@ def test_sigmoid_2_3_1_rows_agree_with_pytorch():
 
 
 def test_the_table_marks_the_worst_row():
-    check = gl.explain.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
+    check = gl.glassbox.check_gradients(sigmoid_2_3_1_model(), [2, 9], [0.92], loss="mse")
     text = str(check)
     assert text.count("◀ worst") == 1
     worst_line = next(line for line in text.splitlines() if "◀ worst" in line)
@@ -52,7 +52,7 @@ def test_a_wrong_gradient_is_caught():
         return gl.engine.node(t.data**2, (t,), lambda g: ((2 * t.data + (t.data < 0)) * g,), "bad")
 
     w = gl.Tensor(np.array([0.5, -1.0]), requires_grad=True, name="w")
-    check = gl.explain.check_gradients(
+    check = gl.glassbox.check_gradients(
         lambda x: bad_square(w * x).sum(), [1.0, 2.0], params={"w": w}, symbolic=False
     )
     assert not check.passed()
@@ -64,7 +64,7 @@ def test_a_wrong_gradient_is_caught():
 def test_parameters_are_left_untouched():
     model = sigmoid_2_3_1_model()
     before = model.state_dict()
-    gl.explain.check_gradients(model, [2, 9], [0.92], symbolic=False)
+    gl.glassbox.check_gradients(model, [2, 9], [0.92], symbolic=False)
     after = model.state_dict()
     for key, value in before.items():
         np.testing.assert_array_equal(after[key], value)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gradlab as gl
-from gradlab.explain.options import ExplainOptions
+from gradlab.glassbox.options import ExplainOptions
 
 
 def checked(**changes):

@@ -30,7 +30,7 @@ def test_dot_of_a_scalar_graph_has_op_value_and_gradient():
     w = gl.Tensor(2.0, requires_grad=True, name="w")
     loss = (w * 3.0 - 1.0) ** 2
     loss.backward()
-    dot = gl.explain.to_dot(loss)
+    dot = gl.glassbox.to_dot(loss)
     assert dot.startswith("digraph gradlab {") and dot.rstrip().endswith("}")
     assert '"w\\nparameter\\nvalue = 2\\ngrad = 30"' in dot  # d/dw (3w - 1)^2 = 6 (3w - 1)
     assert "pow" in dot and "value = 25" in dot
@@ -45,14 +45,14 @@ def test_dot_of_a_trace_names_layers(trace):
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
 def test_render_svg(tmp_path, trace):
-    path = gl.explain.render_graph(trace.to_dot(), tmp_path / "graph.svg")
+    path = gl.glassbox.render_graph(trace.to_dot(), tmp_path / "graph.svg")
     assert path.read_text().lstrip().startswith(("<?xml", "<svg"))
 
 
 def test_render_without_graphviz_says_what_to_install(tmp_path, monkeypatch, trace):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="install Graphviz"):
-        gl.explain.render_graph(trace.to_dot(), tmp_path / "graph.svg")
+        gl.glassbox.render_graph(trace.to_dot(), tmp_path / "graph.svg")
     assert not list(tmp_path.iterdir())
 
 

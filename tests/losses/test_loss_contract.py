@@ -15,8 +15,8 @@ import sympy as sp
 import gradlab as gl
 from gradlab.engine.loss_op import LOSS_OPS
 from gradlab.engine.special import SympyMath
-from gradlab.explain.formula import Expr, Label, Sym
-from gradlab.explain.formula_math import FORMULA
+from gradlab.glassbox.formula import Expr, Label, Sym
+from gradlab.glassbox.formula_math import FORMULA
 
 OPS = LOSS_OPS.values()
 RNG = np.random.default_rng(11)

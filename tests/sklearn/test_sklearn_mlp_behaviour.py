@@ -90,7 +90,7 @@ def test_fitted_attributes_and_model() -> None:
 def test_explain_a_fitted_estimator() -> None:
     from sklearn.metrics import log_loss
 
-    from gradlab.explain import explain
+    from gradlab.glassbox import explain
 
     X, y = iris()
     clf = MLPClassifier((3,), max_iter=5, random_state=0).fit(X, y)

@@ -166,7 +166,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _explain(model: Any, names: dict[str, Any] | None, config: dict[str, Any]) -> Any:
     """The trace of the configured step, or UsageError naming the setting at fault."""
-    import gradlab.explain as explain_module
+    import gradlab.glassbox as glassbox
 
     x = config.get("input")
     y = config.get("target")
@@ -184,7 +184,7 @@ def _explain(model: Any, names: dict[str, Any] | None, config: dict[str, Any]) -
     ):
         raise UsageError(f"decimals must be a whole number >= 0; got {decimals!r}")
     try:
-        return explain_module.explain(
+        return glassbox.explain(
             model,
             x,
             y,
@@ -395,7 +395,7 @@ def _top_names(config: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _write_graph(trace: Any, path: str) -> None:
-    from gradlab.explain.graph_dot import render_graph
+    from gradlab.glassbox.graph_dot import render_graph
 
     source = trace.to_dot()
     if Path(path).suffix.lower() in (".svg", ".png", ".pdf"):

@@ -90,5 +90,5 @@ ATTRIBUTES = """
     feature_names_in_ : ndarray of str
         Defined when ``X`` had string column names (a pandas DataFrame).
     model_ : gradlab.nn.MLP
-        The trained gradlab network (``model_.summary()``, ``gradlab.explain``).
+        The trained gradlab network (``model_.summary()``, ``gradlab.glassbox``).
 """

@@ -49,7 +49,7 @@ class SymbolicModel:
     loss : sympy.Expr or None
         The loss, when y and a loss were given.
     symbols : dict of str to sympy.Symbol
-        One symbol per parameter entry, named as in `gradlab.explain` (``w13``, ``W1[0,1]``).
+        One symbol per parameter entry, named as in `gradlab.glassbox` (``w13``, ``W1[0,1]``).
     values : dict of sympy.Symbol to float
         The current parameter values.
     """
@@ -179,9 +179,9 @@ def build(
     Parameters
     ----------
     model : Module, callable or Tensor
-        As for `gradlab.explain`.
+        As for `gradlab.glassbox`.
     x, y, loss, names, params
-        As for `gradlab.explain`; without y only the output is built.
+        As for `gradlab.glassbox`; without y only the output is built.
 
     Returns
     -------

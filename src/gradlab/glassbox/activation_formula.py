@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from gradlab.engine.activation_op import ActivationOp
-from gradlab.explain.formula import Call, Expr, Label, Num, Sym
-from gradlab.explain.formula_math import FORMULA, as_expr
+from gradlab.glassbox.formula import Call, Expr, Label, Num, Sym
+from gradlab.glassbox.formula_math import FORMULA, as_expr
 from gradlab.graph.walk import engine_slope, engine_value
 from gradlab.nn.activations import Activation
 

@@ -19,8 +19,8 @@ from gradlab import engine
 from gradlab.engine import Tensor
 from gradlab.engine.activation_op import recorded_activation
 from gradlab.engine.tensor import local_gradients
-from gradlab.explain.activation_formula import op_label
-from gradlab.explain.formula import (
+from gradlab.glassbox.activation_formula import op_label
+from gradlab.glassbox.formula import (
     Add,
     Call,
     Div,
@@ -35,10 +35,10 @@ from gradlab.explain.formula import (
     partial,
     total,
 )
-from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
-from gradlab.explain.options import ExplainOptions
-from gradlab.explain.trace import LayerSummary, Step, Trace
-from gradlab.explain.update import Update, gradient_descent
+from gradlab.glassbox.loss_formula import LOSS_OPS, loss_derivative, loss_formula
+from gradlab.glassbox.options import ExplainOptions
+from gradlab.glassbox.trace import LayerSummary, Step, Trace
+from gradlab.glassbox.update import Update, gradient_descent
 from gradlab.graph.data import collect_parameters
 from gradlab.graph.naming import Entry, tensor_entries, user_label
 from gradlab.graph.walk import (

@@ -6,11 +6,11 @@ from functools import partial
 from html import escape
 from typing import TYPE_CHECKING
 
-from gradlab.explain.formula import format_number
-from gradlab.explain.render_text import summary_table
+from gradlab.glassbox.formula import format_number
+from gradlab.glassbox.render_text import summary_table
 
 if TYPE_CHECKING:
-    from gradlab.explain.trace import Trace
+    from gradlab.glassbox.trace import Trace
 
 _STYLE = (
     "<style>.gradlab-trace table{border-collapse:collapse;margin-bottom:0.8em}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gradlab.explain.formula import format_number
+from gradlab.glassbox.formula import format_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from gradlab.explain.trace import NetworkView, Trace
+    from gradlab.glassbox.trace import NetworkView, Trace
 
 
 def _matplotlib() -> Any:
@@ -101,7 +101,7 @@ def plot_network(
     Parameters
     ----------
     trace : Trace
-        From `gradlab.explain` on a `Sequential` / `MLP`.
+        From `gradlab.glassbox` on a `Sequential` / `MLP`.
     ax : matplotlib Axes, optional
         Where to draw; by default a new Figure (not attached to pyplot) is made.
     decimals : int or None, default 3

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gradlab.explain.formula import format_number, latex_number
+from gradlab.glassbox.formula import format_number, latex_number
 
 if TYPE_CHECKING:
-    from gradlab.explain.trace import Trace
+    from gradlab.glassbox.trace import Trace
 
 
 def _escape(text: str) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
-from gradlab.explain.formula import Label, Mul, Sub, Sym, partial
-from gradlab.explain.trace import Step
+from gradlab.glassbox.formula import Label, Mul, Sub, Sym, partial
+from gradlab.glassbox.trace import Step
 from gradlab.graph.naming import Entry
 from gradlab.optim.sgd import SGD
 

@@ -107,7 +107,7 @@ def check_gradients(
     Parameters
     ----------
     model, x, y, loss, names, params
-        As for `gradlab.explain`.
+        As for `gradlab.glassbox`.
     eps : float, default 1e-6
     symbolic : bool or "auto", default "auto"
         Add the SymPy column; "auto" does when SymPy is installed.
@@ -123,7 +123,7 @@ def check_gradients(
     >>> import gradlab as gl
     >>> model = gl.nn.Sequential(gl.nn.Linear.from_values([[0.5], [-0.2]], [0.1]),
     ...                          gl.nn.Sigmoid())
-    >>> check = gl.explain.check_gradients(model, [1.0, 2.0], [1.0], loss="bce")
+    >>> check = gl.glassbox.check_gradients(model, [1.0, 2.0], [1.0], loss="bce")
     >>> check.passed()
     True
     """

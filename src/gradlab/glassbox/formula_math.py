@@ -14,7 +14,7 @@ import numpy as np
 
 from gradlab import engine
 from gradlab.engine.special import SPECIALS
-from gradlab.explain.formula import Call, Expr, Label, Num, Sym, total
+from gradlab.glassbox.formula import Call, Expr, Label, Num, Sym, total
 from gradlab.graph.walk import engine_value
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from gradlab.engine.loss_op import LOSS_OPS as _REGISTRY
 from gradlab.engine.loss_op import LossOp
-from gradlab.explain.formula import Div, Expr, Num, Sym, total
-from gradlab.explain.formula_math import FORMULA, as_expr
+from gradlab.glassbox.formula import Div, Expr, Num, Sym, total
+from gradlab.glassbox.formula_math import FORMULA, as_expr
 
 
 class _LossNames:

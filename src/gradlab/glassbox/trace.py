@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gradlab.engine import Tensor
-from gradlab.explain.formula import Expr, Formatter, Label, Style, format_number
+from gradlab.glassbox.formula import Expr, Formatter, Label, Style, format_number
 
 if TYPE_CHECKING:
     import pandas
@@ -183,7 +183,7 @@ class CheckReport:
 class Trace:
     """One training step of a network or a scalar graph, every number shown and checked.
 
-    Made by `gradlab.explain`. Print it (aligned text), or call `to_markdown`, `to_latex`,
+    Made by `gradlab.glassbox`. Print it (aligned text), or call `to_markdown`, `to_latex`,
     `to_html` (also shown by Jupyter), `to_records`, `to_frame`, `to_dot`, `plot_network`.
 
     Attributes
@@ -301,25 +301,25 @@ class Trace:
     # ---------------------------------------------------------------------- rendering
     def to_text(self, decimals: int | None = None, ascii: bool = False) -> str:
         """Aligned plain-text tables, one per section (``ascii=True`` for plain terminals)."""
-        from gradlab.explain.render_text import render_text
+        from gradlab.glassbox.render_text import render_text
 
         return render_text(self, self._decimals(decimals), ascii=ascii)
 
     def to_markdown(self, decimals: int | None = None) -> str:
         """Markdown: one table per section, formulas in ``$...$`` math."""
-        from gradlab.explain.render_markdown import render_markdown
+        from gradlab.glassbox.render_markdown import render_markdown
 
         return render_markdown(self, self._decimals(decimals))
 
     def to_latex(self, decimals: int | None = None) -> str:
         """LaTeX: one ``align*`` block per section (needs amsmath)."""
-        from gradlab.explain.render_latex import render_latex
+        from gradlab.glassbox.render_latex import render_latex
 
         return render_latex(self, self._decimals(decimals))
 
     def to_html(self, decimals: int | None = None) -> str:
         """HTML tables, as Jupyter shows a trace."""
-        from gradlab.explain.render_html import render_html
+        from gradlab.glassbox.render_html import render_html
 
         return render_html(self, self._decimals(decimals))
 
@@ -338,7 +338,7 @@ class Trace:
         """One dict per row: section, sample, layer, neuron, parameter, kind, name, formula
         (with names), numbers (with numbers, at ``decimals``), value (full precision) and
         written (the written numbers evaluated). Summary rows when the trace is a summary."""
-        from gradlab.explain.render_records import records
+        from gradlab.glassbox.render_records import records
 
         return records(self, self._decimals(decimals))
 
@@ -354,7 +354,7 @@ class Trace:
 
     def to_dot(self, decimals: int | None = 4) -> str:
         """The computational graph of this step in Graphviz DOT (op, value, gradient per node)."""
-        from gradlab.explain.graph_dot import to_dot
+        from gradlab.glassbox.graph_dot import to_dot
 
         if self.graph is None:
             raise ValueError("this trace holds no graph (it was built without one).")
@@ -363,7 +363,7 @@ class Trace:
     def plot_network(self, ax: Axes | None = None, decimals: int | None = 3) -> Figure:
         """Draw the network: neurons with values and deltas, edges coloured and sized by
         weight (needs ``pip install "gradlab[plot]"``)."""
-        from gradlab.explain.network_plot import plot_network
+        from gradlab.glassbox.network_plot import plot_network
 
         return plot_network(self, ax=ax, decimals=decimals)
 

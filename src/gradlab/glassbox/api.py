@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from gradlab.engine import Tensor
-from gradlab.explain.explain_graph import explain_graph
-from gradlab.explain.explain_network import explain_network
-from gradlab.explain.options import ExplainOptions
-from gradlab.explain.trace import Trace
+from gradlab.glassbox.explain_graph import explain_graph
+from gradlab.glassbox.explain_network import explain_network
+from gradlab.glassbox.options import ExplainOptions
+from gradlab.glassbox.trace import Trace
 from gradlab.graph.structure import dense_layers, is_module
 from gradlab.losses.registry import get as get_loss
 

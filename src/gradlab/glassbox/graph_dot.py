@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from gradlab.engine import Tensor
-from gradlab.explain.formula import format_number
+from gradlab.glassbox.formula import format_number
 from gradlab.graph.walk import topological
 
 
@@ -67,7 +67,7 @@ def to_dot(root: Tensor, decimals: int | None = 4, labels: Mapping[int, str] | N
     >>> w = gl.Tensor(2.0, requires_grad=True, name="w")
     >>> loss = (w * 3.0) ** 2
     >>> loss.backward()
-    >>> print(gl.explain.to_dot(loss).splitlines()[0])
+    >>> print(gl.glassbox.to_dot(loss).splitlines()[0])
     digraph gradlab {
     """
     labels = dict(labels or {})

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gradlab.explain.formula import Style, format_number, to_ascii
+from gradlab.glassbox.formula import Style, format_number, to_ascii
 
 if TYPE_CHECKING:
-    from gradlab.explain.trace import LayerSummary, Step, Trace
+    from gradlab.glassbox.trace import LayerSummary, Step, Trace
 
 
 def _row(step: Step, style: Style, decimals: int | None) -> list[str]:

@@ -10,8 +10,8 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array
-from gradlab.explain.formula import Label, Sym
-from gradlab.explain.layered import (
+from gradlab.glassbox.formula import Label, Sym
+from gradlab.glassbox.layered import (
     LossFunction,
     LossInfo,
     Pass,
@@ -21,10 +21,10 @@ from gradlab.explain.layered import (
     pass_steps,
     run_pass,
 )
-from gradlab.explain.loss_formula import LOSS_OPS, entries, reduce
-from gradlab.explain.options import ExplainOptions
-from gradlab.explain.trace import Step, Trace
-from gradlab.explain.update import Update, gradient_descent
+from gradlab.glassbox.loss_formula import LOSS_OPS, entries, reduce
+from gradlab.glassbox.options import ExplainOptions
+from gradlab.glassbox.trace import Step, Trace
+from gradlab.glassbox.update import Update, gradient_descent
 from gradlab.graph.data import prepare_data
 from gradlab.graph.naming import Entry, NetworkLabels, dense_entries, network_labels
 from gradlab.graph.structure import DenseLayer

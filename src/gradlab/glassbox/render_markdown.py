@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gradlab.explain.formula import format_number, latex_number
-from gradlab.explain.render_text import summary_table
+from gradlab.glassbox.formula import format_number, latex_number
+from gradlab.glassbox.render_text import summary_table
 
 if TYPE_CHECKING:
-    from gradlab.explain.trace import Trace
+    from gradlab.glassbox.trace import Trace
 
 
 def _math(text: str) -> str:

@@ -6,10 +6,10 @@ from dataclasses import asdict
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gradlab.explain.formula import format_number
+from gradlab.glassbox.formula import format_number
 
 if TYPE_CHECKING:
-    from gradlab.explain.trace import Trace
+    from gradlab.glassbox.trace import Trace
 
 
 def records(trace: Trace, decimals: int | None) -> list[dict[str, Any]]:

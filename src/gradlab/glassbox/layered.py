@@ -17,10 +17,10 @@ import numpy as np
 
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import Array, local_gradients
-from gradlab.explain.activation_formula import activation_formula, slope_formula
-from gradlab.explain.formula import Div, Expr, Label, Mul, Num, Sym, partial, superscript, total
-from gradlab.explain.loss_formula import LOSS_OPS, loss_derivative, loss_formula
-from gradlab.explain.trace import EdgeView, LayerSummary, NetworkView, NeuronView, Step
+from gradlab.glassbox.activation_formula import activation_formula, slope_formula
+from gradlab.glassbox.formula import Div, Expr, Label, Mul, Num, Sym, partial, superscript, total
+from gradlab.glassbox.loss_formula import LOSS_OPS, loss_derivative, loss_formula
+from gradlab.glassbox.trace import EdgeView, LayerSummary, NetworkView, NeuronView, Step
 from gradlab.graph.naming import Entry, NetworkLabels
 from gradlab.graph.structure import DenseLayer
 
