@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp, register_activation
-from gradlab.engine.special import normal_cdf, sigmoid_array
-from gradlab.engine.tensor import Array, Tensor
+from gradlab.engine.special import NUMPY, normal_cdf, sigmoid_array
+from gradlab.engine.tensor import ZERO, Array, Tensor, node
 
 __all__ = [
     "ActivationOp",
@@ -38,10 +38,6 @@ __all__ = [
     "step",
     "tanh",
 ]
-
-
-def _zero(z: Array) -> Array:
-    return np.zeros((), z.dtype)
 
 
 def _log_softmax(z: Array, axis: int = -1) -> Array:
@@ -118,7 +114,7 @@ TANH = ActivationOp(
 
 SOFTPLUS = ActivationOp(
     name="softplus", class_name="Softplus",
-    forward=lambda z: np.logaddexp(z, _zero(z)), derivative=lambda f, z, a: f.sigmoid(z),
+    forward=lambda z: np.logaddexp(z, ZERO[z.dtype]), derivative=lambda f, z, a: f.sigmoid(z),
     sympy=lambda sp, z: sp.log(1 + sp.exp(z)),
     text="softplus", latex=r"\operatorname{softplus}",
     formula="ln(1 + e^z), computed as logaddexp(z, 0)", derivative_formula="σ(z)",
@@ -209,15 +205,25 @@ def bind_params(op: ActivationOp, args: tuple[Any, ...], kwargs: dict[str, Any])
 def engine_function(op: ActivationOp) -> Callable[..., Tensor]:
     """``op`` as a function of a tensor and its parameters: ``gl.relu(x)``,
     ``gl.leaky_relu(x, 0.2)``. Its docstring states the formula and its derivative."""
+    function: Callable[..., Tensor]
     if op.params:
 
         def function(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             return op(x, **bind_params(op, args, kwargs))
+
+    elif op.vjp is None:
+        # The hot path of every network: the op's own call, without the parameter handling.
+        forward, derivative, name = op.forward, op.derivative, op.name
+        assert derivative is not None
+
+        def function(x: Tensor) -> Tensor:
+            xd = x.data
+            out = forward(xd)
+            return node(out, (x,), lambda g: (g * derivative(NUMPY, xd, out),), name)
+
     else:
 
-        def function(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            if args or kwargs:
-                raise TypeError(f"{op.name} takes no parameters.")
+        def function(x: Tensor) -> Tensor:
             return op(x)
 
     function.__name__ = function.__qualname__ = op.name

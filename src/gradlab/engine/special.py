@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.engine.tensor import ZERO
+
 Array = np.ndarray
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -24,7 +26,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def sigmoid_array(x: Array) -> Array:
     """1 / (1 + e^-x) computed as e^(x - ln(1 + e^x)); finite for any x, no overflow."""
-    return np.exp(x - np.logaddexp(x, np.zeros((), x.dtype)))
+    return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
 
 
 def _erf_scalar() -> Callable[[Array], Array]:
