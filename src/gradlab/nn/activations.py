@@ -9,11 +9,12 @@ description; registering an activation (``gl.register_activation``) is all it ta
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from gradlab.engine import Tensor
 from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp
-from gradlab.engine.activations import IDENTITY, bind_params
+from gradlab.engine.activations import IDENTITY, bind_params, engine_function
 from gradlab.nn.module import Module
 from gradlab.nn.registry import build_layer, register_layer
 
@@ -44,12 +45,8 @@ class Activation(Module):
         return {} if self.op is None else {k: getattr(self, k) for k in self.op.params}
 
     def function(self, x: Tensor) -> Tensor:
-        """Apply the activation to a tensor."""
-        if self.op is None:
-            raise NotImplementedError(f"{type(self).__name__} must define function().")
-        if self.op is IDENTITY:
-            return x
-        return self.op(x, **self.params())
+        """Apply the activation to a tensor (each derived class has its op's own)."""
+        raise NotImplementedError(f"{type(self).__name__} must define function().")
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -77,6 +74,16 @@ def _docstring(op: ActivationOp) -> str:
     )
 
 
+def _function(op: ActivationOp) -> Callable[[Activation, Tensor], Tensor]:
+    """The layer's ``function`` method: the engine function, with the layer's parameters."""
+    apply = engine_function(op)
+    if op is IDENTITY:
+        return lambda self, x: x
+    if op.params:
+        return lambda self, x: apply(x, **self.params())
+    return lambda self, x: apply(x)
+
+
 @functools.cache
 def layer_class(op: ActivationOp) -> type[Activation]:
     """The layer class of an activation op (made once, then the same class every time).
@@ -88,7 +95,13 @@ def layer_class(op: ActivationOp) -> type[Activation]:
     >>> layer_class(GELU) is gl.nn.GELU
     True
     """
-    namespace = {"op": op, "name": op.name, "__doc__": _docstring(op), "__module__": __name__}
+    namespace = {
+        "op": op,
+        "name": op.name,
+        "function": _function(op),
+        "__doc__": _docstring(op),
+        "__module__": __name__,
+    }
     cls = type(op.class_name, (Activation,), namespace)
     cls.__qualname__ = op.class_name
     return cls
