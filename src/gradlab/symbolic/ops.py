@@ -177,12 +177,13 @@ def _loss_entries(sp: Any, loss: LossOp, node: Tensor, p: ObjectArray, context: 
     targets = np.broadcast_to(np.asarray(context.target, dtype=np.float64), p.shape)
     recorded = node.attrs or {}
     params = {k: number(sp, recorded.get(k, default)) for k, default in loss.params.items()}
-    if loss.sympy is not None:
-        return elementwise2(lambda e, y: loss.sympy(sp, e, y, **params), p, targets, sp)  # type: ignore[misc]
-    return elementwise2(lambda e, y: loss.entry(f, e, y, **params), p, targets, sp)
+    sympy = loss.sympy
+    if sympy is not None:
+        return _per_entry(lambda e, y: sympy(sp, e, y, **params), p, targets, sp)
+    return _per_entry(lambda e, y: loss.entry(f, e, y, **params), p, targets, sp)
 
 
-def elementwise2(
+def _per_entry(
     function: Callable[[Any, Any], Any], values: ObjectArray, targets: Any, sp: Any
 ) -> ObjectArray:
     """``function(entry, target)`` for every entry, the targets as SymPy numbers."""
