@@ -70,7 +70,6 @@ class SymbolicModel:
         context = LossContext(
             goal.target,
             getattr(goal.loss, "reduction", None),
-            getattr(goal.loss, "delta", None),
         )
         expressions = self._walk(root, context)
         self.output = self._collapse(expressions[id(prediction)])

@@ -25,10 +25,9 @@ Rule = Callable[[Any, Tensor, list[ObjectArray], "LossContext"], Any]
 class LossContext:
     """What a fused loss node needs beyond its input: the targets and the reduction."""
 
-    def __init__(self, target: Any, reduction: str | None, delta: float | None) -> None:
+    def __init__(self, target: Any, reduction: str | None) -> None:
         self.target = target
         self.reduction = reduction
-        self.delta = delta
 
 
 def number(sp: Any, value: float) -> Any:
