@@ -153,3 +153,25 @@ def test_numpy_namespace_computes_what_sympy_namespace_builds():
             expected = float(expr.subs(z, sp.Float(p, 30)).evalf(30))
             got = float(getattr(NUMPY, name)(np.array([p]))[0])
             assert got == pytest.approx(expected, rel=1e-13, abs=1e-15), name
+
+
+def _broken(**changes):
+    base = dict(
+        name="broken", class_name="Broken", forward=np.tanh,
+        derivative=lambda f, z, a: 1 - a**2, sympy=lambda sp, z: sp.tanh(z),
+        text="broken", latex=r"\operatorname{broken}", formula="tanh(z)",
+        derivative_formula="1 - a²",
+    )  # fmt: skip
+    return gl.ActivationOp(**{**base, **changes})
+
+
+def test_the_contract_names_the_op_and_the_facet_it_catches():
+    # The same checks, on unregistered ops with one facet wrong each: every one must fail.
+    with pytest.raises(AssertionError, match="broken: derivative"):
+        test_derivative_agrees_with_finite_differences(_broken(derivative=lambda f, z, a: 1 - a))
+    with pytest.raises(AssertionError, match="broken: the SymPy form"):
+        test_sympy_form_agrees_with_the_forward(_broken(sympy=lambda sp, z: sp.sinh(z)))
+    with pytest.raises(AssertionError, match="broken: derivative vs SymPy"):
+        test_derivative_agrees_with_sympy(_broken(derivative=lambda f, z, a: 1 - 0.5 * a**2))
+    with pytest.raises(ValueError, match="needs a derivative or a vjp"):
+        _broken(derivative=None)

@@ -137,3 +137,14 @@ def test_only_the_declared_reductions_are_accepted(op):
 def test_each_op_is_named_as_its_engine_function():
     for op in OPS:
         assert getattr(gl, op.name) is op.function, op.name
+
+
+def test_the_contract_names_the_loss_and_the_facet_it_catches():
+    # A loss whose written derivative is off by a factor 2: the written-forms check must fail.
+    wrong = gl.LossOp(
+        name="squared_error", text="se", latex="se", entry=lambda f, p, y: (p - y) ** 2,
+        derivative=lambda f, p, y: p - y,
+        values=lambda p, y: (p - y) ** 2, slope=lambda p, y: 2 * (p - y),
+    )  # fmt: skip
+    with pytest.raises(AssertionError, match="squared_error: written derivative"):
+        test_written_forms_evaluate_to_the_engine(wrong)
