@@ -152,3 +152,13 @@ def test_get_config_and_repr():
     assert repr(layer) == "Linear(in_features=3, out_features=2, bias=False, dtype=float32)"
     rebuilt = gl.nn.Linear(**layer.get_config())
     assert rebuilt.weight.shape == (3, 2) and rebuilt.weight.dtype == np.float32
+
+
+def test_an_input_wrapped_without_a_copy_is_a_complete_tensor():
+    # The no-copy path of Linear's input once built a Tensor without its attrs slot.
+    from gradlab.engine.linear import as_input
+
+    x = np.array([[1.0, 2.0]])
+    t = as_input(x, np.dtype(np.float64))
+    assert t.data is x and t.attrs is None and t.op == "leaf" and t.parents == ()
+    assert not t.requires_grad and t.grad is None

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import as_float_array
 from gradlab.nn import init as initializers
-from gradlab.nn.functional import as_input, linear
+from gradlab.engine.linear import as_input, linear
 from gradlab.nn.init import Initializer, initialization_enabled
 from gradlab.nn.module import Module, Parameter
 from gradlab.nn.registry import register_layer
