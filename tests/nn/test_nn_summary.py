@@ -66,3 +66,40 @@ def test_info_lists_every_weight_and_bias_with_values():
     assert "grad" not in text
     model([[1.0, 1.0]]).sum().backward()
     assert "0.weight.grad:" in model.info(print_fn=None)
+
+
+class Repeat(gl.nn.Module):
+    """A user's layer that repeats each feature k times: (n, f) -> (n, k f)."""
+
+    def __init__(self, k: int = 2) -> None:
+        super().__init__()
+        self.k = k
+
+    def forward(self, x):
+        return gl.concatenate([x] * self.k, axis=-1)
+
+    def output_shape(self, input_shape):
+        return None if input_shape is None else (*input_shape[:-1], input_shape[-1] * self.k)
+
+
+class Opaque(gl.nn.Module):
+    """A user's layer that does not state its output shape."""
+
+    def forward(self, x):
+        return x
+
+
+def test_a_user_layer_states_its_own_output_shape():
+    # Keras' rule written out: Linear(3 -> 4) gives (None, 4), Repeat(3) then (None, 12),
+    # Linear(12 -> 2) (None, 2); after a layer of unknown shape every shape is unknown
+    # until a Linear fixes the feature count again.
+    model = gl.nn.Sequential(gl.nn.Linear(3, 4, rng=0), Repeat(3), gl.nn.Linear(12, 2, rng=0))
+    rows = [line.split() for line in model.summary(print_fn=None).splitlines()[4:7]]
+    assert [row[:4] for row in rows] == [
+        ["0", "(Linear)", "(None,", "4)"],
+        ["1", "(Repeat)", "(None,", "12)"],
+        ["2", "(Linear)", "(None,", "2)"],
+    ]
+    opaque = gl.nn.Sequential(gl.nn.Linear(3, 4, rng=0), Opaque(), gl.nn.ReLU())
+    rows = [line.split() for line in opaque.summary(print_fn=None).splitlines()[4:7]]
+    assert [row[2] for row in rows] == ["(None,", "?", "?"]

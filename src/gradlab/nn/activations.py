@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from gradlab.engine import Tensor
 from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp
 from gradlab.engine.activations import IDENTITY, bind_params, engine_function
-from gradlab.nn.module import Module
+from gradlab.nn.module import Module, Shape
 from gradlab.nn.registry import build_layer, register_layer
 
 __all__ = ["Activation", "get", "layer_class", "names"]
@@ -53,7 +53,7 @@ class Activation(Module):
             x = Tensor(x)
         return self.function(x)
 
-    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
         """An activation keeps the shape of its input."""
         return input_shape
 

@@ -8,11 +8,11 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
+from gradlab.engine.linear import as_input, linear
 from gradlab.engine.tensor import as_float_array
 from gradlab.nn import init as initializers
-from gradlab.engine.linear import as_input, linear
 from gradlab.nn.init import Initializer, initialization_enabled
-from gradlab.nn.module import Module, Parameter
+from gradlab.nn.module import Module, Parameter, Shape
 from gradlab.nn.registry import register_layer
 from gradlab.nn.rng import RandomState, as_generator
 
@@ -159,6 +159,21 @@ class Linear(Module):
             "bias_init": self.bias_init if isinstance(self.bias_init, str) else None,
             "dtype": str(self.weight.dtype),
         }
+
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
+        """The input's shape with its last axis replaced by out_features."""
+        leading = (None,) if not input_shape else tuple(input_shape[:-1])
+        return (*leading, self.out_features)
+
+    def info_lines(self) -> list[str]:
+        """Neuron by neuron: its bias, then the weights into it (a column of W)."""
+        weight = self.weight.data
+        lines = []
+        for j in range(self.out_features):
+            bias = "none" if self.bias is None else repr(float(self.bias.data[j]))
+            weights = [float(w) for w in weight[:, j]]
+            lines.append(f"    neuron {j}: bias {bias}, weights {weights}")
+        return lines
 
     def extra_repr(self) -> str:
         text = (

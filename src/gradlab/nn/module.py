@@ -11,6 +11,9 @@ from numpy.typing import ArrayLike, DTypeLike
 from gradlab.engine import Tensor
 from gradlab.engine.tensor import as_float_array
 
+#: An array's shape as a layer reports it, None for any number of samples.
+Shape = tuple[int | None, ...]
+
 
 class Parameter(Tensor):
     """A tensor that a `Module` trains: ``requires_grad`` is True and modules register it.
@@ -289,6 +292,25 @@ class Module:
     def extra_repr(self) -> str:
         """Text shown inside this module's parentheses in its repr."""
         return ""
+
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
+        """The shape of this module's output for an input of ``input_shape`` (None for any
+        number of samples, as Keras writes it), from its sizes alone; None when unknown.
+
+        `summary` shows it. A layer that knows its output's shape overrides this; the default,
+        None, is shown as "?".
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> gl.nn.Linear(3, 4, rng=0).output_shape((None, 3))
+        (None, 4)
+        """
+        return None
+
+    def info_lines(self) -> list[str]:
+        """Extra lines for `info` about this module's own numbers (Linear lists its neurons)."""
+        return []
 
     def __repr__(self) -> str:
         lines = [

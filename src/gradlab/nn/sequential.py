@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, overload
 
-from gradlab.nn.module import Module
+from gradlab.nn.module import Module, Shape
 from gradlab.nn.registry import build_layer, layer_spec, register_layer
 
 
@@ -76,6 +76,15 @@ class Sequential(Module):
         if isinstance(index, slice):
             return Sequential(*modules[index])
         return modules[index]
+
+    def output_shape(self, input_shape: Shape | None) -> Shape | None:
+        """Each child's output shape fed to the next; None from the first that does not know."""
+        shape = input_shape
+        for module in self._modules.values():
+            shape = module.output_shape(shape)
+            if shape is None:
+                return None
+        return shape
 
     def get_config(self) -> dict[str, Any]:
         """``{"layers": [spec, ...]}`` with one `gradlab.nn.layer_spec` per module."""

@@ -5,38 +5,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from gradlab.nn.activations import Activation
-from gradlab.nn.linear import Linear
-from gradlab.nn.module import Module
-from gradlab.nn.sequential import Sequential
-
-
-def output_features(module: Module, features: int | None) -> int | None:
-    """Features per sample after ``module``, from the layer sizes alone (None if unknown).
-
-    Examples
-    --------
-    >>> import gradlab as gl
-    >>> output_features(gl.nn.MLP(2, [3], 4, rng=0), 2)
-    4
-    """
-    if isinstance(module, Linear):
-        return module.out_features
-    if isinstance(module, Activation):
-        return features
-    if isinstance(module, Sequential):
-        for child in module:
-            features = output_features(child, features)
-        return features
-    return None
+if TYPE_CHECKING:
+    from gradlab.nn.module import Module, Shape
 
 
 def _rows(model: Module) -> list[tuple[str, Module]]:
-    if isinstance(model, Sequential) or (model._modules and not model._parameters):
+    # A container (children, no parameters of its own) is shown child by child.
+    if model._modules and not model._parameters:
         return list(model.named_children())
     return [(type(model).__name__.lower(), model)]
+
+
+def _shape_text(shape: Shape | None) -> str:
+    return "?" if shape is None else "(" + ", ".join(map(str, shape)) + ")"
 
 
 def _bytes(n: int) -> str:
@@ -50,8 +35,8 @@ def _bytes(n: int) -> str:
 def summary_text(model: Module) -> str:
     """The table of `Module.summary`: Layer (type) / Output Shape / Param #, with totals.
 
-    Output shapes are inferred from the Linear layers' sizes ("(None, 4)": any number of
-    samples, 4 features), without running the model; "?" where they cannot be.
+    Each layer states its output shape (`Module.output_shape`) from its sizes ("(None, 4)": any
+    number of samples, 4 features), without running the model; "?" where it cannot.
 
     Examples
     --------
@@ -59,12 +44,16 @@ def summary_text(model: Module) -> str:
     >>> print(summary_text(gl.nn.Linear(2, 1, rng=0)).splitlines()[4])
      linear (Linear)             (None, 1)                 3
     """
-    features: int | None = None
+    shape: Shape | None = None
     table = [("Layer (type)", "Output Shape", "Param #")]
     for name, child in _rows(model):
-        features = output_features(child, features)
-        shape = "?" if features is None else f"(None, {features})"
-        table.append((f"{name} ({type(child).__name__})", shape, f"{child.num_parameters():,}"))
+        shape = child.output_shape(shape)
+        row = (
+            f"{name} ({type(child).__name__})",
+            _shape_text(shape),
+            f"{child.num_parameters():,}",
+        )
+        table.append(row)
     widths = [max(28, *(len(row[0]) + 2 for row in table)), 26, 10]
     widths[1] = max(widths[1], *(len(row[1]) + 2 for row in table))
     width = sum(widths) + 1
@@ -128,10 +117,5 @@ def info_text(model: Module) -> str:
             if p.grad is not None:
                 lines.append(f"  {full}.grad:")
                 lines.append(_array(p.grad, "    "))
-        if isinstance(module, Linear):
-            weight = module.weight.data
-            for j in range(module.out_features):
-                bias = "none" if module.bias is None else repr(float(module.bias.data[j]))
-                weights = [float(w) for w in weight[:, j]]
-                lines.append(f"    neuron {j}: bias {bias}, weights {weights}")
+        lines += module.info_lines()
     return "\n".join(lines)
