@@ -167,3 +167,16 @@ USER_LOSS = textwrap.dedent(
 
 def test_a_user_defined_loss_works_everywhere(tmp_path):
     run_user_script(tmp_path, USER_LOSS)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_erf_without_scipy_agrees_with_pytorch(dtype):
+    # GELU's erf comes from SciPy when installed, else from math.erf entry by entry.
+    from gradlab.engine.special import stdlib_erf
+
+    x = (VALUES / 3).astype(dtype)
+    out = stdlib_erf(x)
+    assert out.dtype == dtype
+    expected = torch.special.erf(torch.tensor(x.astype(np.float64))).numpy()
+    tol = 1e-6 if dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)

@@ -29,17 +29,25 @@ def sigmoid_array(x: Array) -> Array:
     return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
 
 
-def _erf_scalar() -> Callable[[Array], Array]:
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def stdlib_erf(x: Array) -> Array:
+    """erf entry by entry through the standard library's ``math.erf`` (used without SciPy)."""
+    x = np.asarray(x)
+    return np.asarray(_math_erf(x), dtype=x.dtype)
+
+
+def _fastest_erf() -> Callable[[Array], Array]:
     try:
-        from scipy.special import erf
+        from scipy.special import erf  # optional: vectorised, same accuracy
 
         return erf  # type: ignore[no-any-return,unused-ignore]
     except ImportError:
-        vectorised = np.frompyfunc(math.erf, 1, 1)
-        return lambda x: np.asarray(vectorised(x), dtype=np.asarray(x).dtype)
+        return stdlib_erf
 
 
-_erf = _erf_scalar()
+_erf = _fastest_erf()
 
 
 def erf_array(x: Array) -> Array:
