@@ -57,6 +57,10 @@ def test_named_in_mlp_estimator_trace_and_symbolic_view(name, tmp_path):
 
     check = gl.gradcheck(model, x[:1], [[1.0]], loss="mse")
     assert check.passed()
+    sym = gl.symbolic.build(model, x[:1], [[1.0]], loss="mse")
+    assert f"{name}" not in str(sym.output)  # written out in SymPy, not as an opaque call
+    for row in sym.check():
+        assert abs(row.symbolic - row.autograd) <= 1e-10 + 1e-8 * abs(row.autograd), row
 
     from gradlab.sklearn import MLPClassifier
 
