@@ -17,13 +17,15 @@ def gradcheck(
     rtol: float = 1e-3,
     seed: int = 0,
     raise_exception: bool = True,
+    fast_mode: bool = False,
     **model_options: Any,
 ) -> Any:
     """Check autograd's gradients of a function of tensors, or of a whole model's loss.
 
-    - ``gradcheck(fn, *tensors)``: ``fn`` against central finite differences in float64,
-      accepting |autograd - numeric| <= atol + rtol |numeric|; True, or a GradcheckError naming
-      the input and the index of the worst entry (`gradlab.engine.gradcheck`).
+    - ``gradcheck(fn, *tensors)``: every entry of ``fn``'s Jacobian against central finite
+      differences in float64, accepting |autograd - numeric| <= atol + rtol |numeric|; True,
+      or a GradcheckError naming the input, its index and the output entry of the worst one
+      (`gradlab.engine.gradcheck`; ``fast_mode=True`` checks one random projection instead).
     - ``gradcheck(model, x, y, loss="mse", symbolic="auto", names=None)``: for every parameter
       entry of a `Module`, autograd vs finite differences (step ``eps``) vs SymPy, one row each
       with the worst marked (`gradlab.glassbox.check_gradients`); ``.passed(atol, rtol)`` says
@@ -48,5 +50,12 @@ def gradcheck(
             "gradcheck(model, x, y, ...)."
         )
     return check_function(
-        fn, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed, raise_exception=raise_exception
+        fn,
+        *inputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        seed=seed,
+        raise_exception=raise_exception,
+        fast_mode=fast_mode,
     )

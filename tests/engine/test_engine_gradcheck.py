@@ -105,3 +105,92 @@ def test_gradcheck_fails_on_a_non_finite_autograd_gradient() -> None:
         np.errstate(divide="ignore", invalid="ignore"),
     ):
         gl.gradcheck(lambda t: gl.sqrt(t * t + 0 * t), x)
+
+
+# Deliberately wrong custom ops, each written twice: as a gradlab node and as a
+# torch.autograd.Function with the same forward and the same wrong backward. PyTorch's own
+# gradcheck is the oracle of the verdict.
+def _torch_op(forward, backward):
+    import torch
+
+    class Op(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.from_numpy(forward(x.detach().numpy()))
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return torch.from_numpy(backward(g.detach().numpy(), x.detach().numpy()))
+
+    return Op.apply
+
+
+def _gradlab_op(forward, backward):
+    def fn(t: gl.Tensor) -> gl.Tensor:
+        td = t.data
+        return gl.engine.node(forward(td), (t,), lambda g: (backward(g, td),), "custom")
+
+    return fn
+
+
+def _square_off_at(index: int, by: float):
+    def backward(g, x):
+        slope = 2 * x
+        slope.reshape(-1)[index] += by
+        return g * slope
+
+    return backward
+
+
+CUSTOM = {
+    # Off by 5e-5 at inputs of size 1e-3, at the entry the old seed-0 projection weighed least:
+    # within atol of that projection, not of J.
+    "small inputs, small slope error": (
+        np.full(4, 1e-3),
+        lambda x: x**2,
+        _square_off_at(3, 5e-5),
+        False,
+    ),
+    # One entry of a 100x100 Jacobian off by 5e-4, where a projection weighs it by 0.004.
+    "one wrong entry of a 100x100 Jacobian": (
+        np.linspace(-1, 1, 100),
+        lambda x: x**2,
+        _square_off_at(52, 5e-4),
+        False,
+    ),
+    # Every entry off by a factor 1.0005: within rtol.
+    "a relative error below rtol": (
+        np.linspace(0.5, 2, 6),
+        lambda x: x**2,
+        lambda g, x: g * 2 * x * 1.0005,
+        True,
+    ),
+    "correct": (np.linspace(-2, 2, 7), np.sin, lambda g, x: g * np.cos(x), True),
+    "wrong sign": (np.linspace(-2, 2, 7), np.sin, lambda g, x: -g * np.cos(x), False),
+}
+
+
+@pytest.mark.parametrize("name", CUSTOM)
+def test_gradcheck_gives_pytorchs_verdict_on_custom_ops(name: str) -> None:
+    import torch
+
+    x, forward, backward, expected = CUSTOM[name]
+    torch_verdict = torch.autograd.gradcheck(
+        _torch_op(forward, backward),
+        (torch.tensor(x, requires_grad=True),),
+        eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
+    )  # fmt: skip
+    assert torch_verdict is expected  # the cases mean what they say
+    ours = gl.gradcheck(_gradlab_op(forward, backward), gl.Tensor(x), raise_exception=False)
+    assert ours is torch_verdict
+
+
+def test_fast_mode_checks_one_projection_and_names_it() -> None:
+    x, forward, backward, _ = CUSTOM["wrong sign"]
+    with pytest.raises(gl.GradcheckError, match="in a random projection"):
+        gl.gradcheck(_gradlab_op(forward, backward), gl.Tensor(x), fast_mode=True)
+    with pytest.raises(gl.GradcheckError, match=r"at index \(52,\) for output entry 52"):
+        x, forward, backward, _ = CUSTOM["one wrong entry of a 100x100 Jacobian"]
+        gl.gradcheck(_gradlab_op(forward, backward), gl.Tensor(x))

@@ -1,4 +1,4 @@
-"""`gradcheck`: autograd against central finite differences, in float64."""
+"""`gradcheck`: autograd's Jacobian against central finite differences, entry by entry."""
 
 from __future__ import annotations
 
@@ -22,15 +22,18 @@ def gradcheck(
     rtol: float = 1e-3,
     seed: int = 0,
     raise_exception: bool = True,
+    fast_mode: bool = False,
 ) -> bool:
-    """Compare autograd's gradient of ``fn`` with central finite differences, in float64.
+    """Compare autograd's Jacobian of ``fn`` with central finite differences, in float64.
 
-    For an output y = fn(x_1, ..., x_k) the function checks v^T dy/dx_i for a random
-    direction v (drawn from ``seed``), entry by entry, against
+    For y = fn(x_1, ..., x_k), every entry J[i, j] = dy_i/dx_j of every input is checked: the
+    analytic one from a backward pass per output entry, the numeric one as
 
-        (v . fn(x + eps e_j) - v . fn(x - eps e_j)) / (2 eps),
+        (y_i(x + eps e_j) - y_i(x - eps e_j)) / (2 eps),
 
-    accepting |autograd - numeric| <= atol + rtol |numeric|.
+    accepting |analytic - numeric| <= atol + rtol |numeric| entry by entry, as
+    ``torch.autograd.gradcheck`` does. ``fast_mode=True`` checks only v^T J for one random
+    direction v (one backward pass), a quicker and weaker test.
 
     Parameters
     ----------
@@ -41,9 +44,12 @@ def gradcheck(
     eps, atol, rtol : float
         Step and tolerances, PyTorch's defaults.
     seed : int
-        Seed of the random direction v.
+        Seed of the random direction of ``fast_mode``.
     raise_exception : bool, default True
-        Raise GradcheckError on failure (else return False).
+        Raise GradcheckError naming the input, its index and the output index of the worst
+        entry on failure (else return False).
+    fast_mode : bool, default False
+        Check one random projection of the Jacobian instead of every entry.
 
     Returns
     -------
@@ -58,27 +64,16 @@ def gradcheck(
     True
     """
     points = [Tensor(np.array(t.data, dtype=np.float64), requires_grad=True) for t in inputs]
-    out = fn(*points)
-    direction = np.random.default_rng(seed).standard_normal(out.shape)
-    out.backward(direction)
-
-    def projected(*args: Tensor) -> float:
-        with no_grad():
-            return float(np.sum(direction * fn(*args).data))
-
+    with no_grad():
+        shape = fn(*points).shape
+    if fast_mode:
+        seeds = np.random.default_rng(seed).standard_normal((1, *shape))
+    else:
+        seeds = np.eye(int(np.prod(shape))).reshape(-1, *shape)
+    analytic = _analytic(fn, points, seeds)
     for k, point in enumerate(points):
-        analytic = point.grad if point.grad is not None else np.zeros_like(point.data)
-        numeric = np.zeros_like(point.data)
-        flat = point.data.reshape(-1)  # a view: edits below move the point itself
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
-            upper = projected(*points)
-            flat[j] = original - eps
-            lower = projected(*points)
-            flat[j] = original
-            numeric.reshape(-1)[j] = (upper - lower) / (2 * eps)
-        message = _disagreement(analytic, numeric, atol, rtol, k, inputs[k].name)
+        numeric = _numeric(fn, points, point, seeds, eps)
+        message = _disagreement(analytic[k], numeric, atol, rtol, k, inputs[k].name, fast_mode)
         if message:
             if raise_exception:
                 raise GradcheckError(message)
@@ -86,8 +81,45 @@ def gradcheck(
     return True
 
 
+def _analytic(fn: Callable[..., Tensor], points: list[Tensor], seeds: Array) -> list[Array]:
+    """Per input, the rows seed^T J (one backward pass per seed): shape (seeds, *input)."""
+    rows: list[list[Array]] = [[] for _ in points]
+    for seed in seeds:
+        for point in points:
+            point.grad = None
+        fn(*points).backward(seed)
+        for k, point in enumerate(points):
+            rows[k].append(point.grad if point.grad is not None else np.zeros_like(point.data))
+    return [np.array(r).reshape(len(seeds), *p.shape) for r, p in zip(rows, points, strict=True)]
+
+
+def _numeric(
+    fn: Callable[..., Tensor], points: list[Tensor], point: Tensor, seeds: Array, eps: float
+) -> Array:
+    """seed^T J by central differences in each entry of ``point``: shape (seeds, *point)."""
+    numeric = np.zeros((len(seeds), point.data.size))
+    flat = point.data.reshape(-1)  # a view: edits below move the point itself
+    weights = seeds.reshape(len(seeds), -1)
+    for j in range(flat.size):
+        original = flat[j]
+        with no_grad():
+            flat[j] = original + eps
+            upper = fn(*points).data.reshape(-1)
+            flat[j] = original - eps
+            lower = fn(*points).data.reshape(-1)
+        flat[j] = original
+        numeric[:, j] = weights @ ((upper - lower) / (2 * eps))
+    return numeric.reshape(len(seeds), *point.shape)
+
+
 def _disagreement(
-    analytic: Array, numeric: Array, atol: float, rtol: float, k: int, name: str | None
+    analytic: Array,
+    numeric: Array,
+    atol: float,
+    rtol: float,
+    k: int,
+    name: str | None,
+    projected: bool,
 ) -> str | None:
     excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     if np.all(excess <= 0):  # False for NaN: a non-finite side cannot be confirmed
@@ -95,9 +127,11 @@ def _disagreement(
     worst = np.unravel_index(
         int(np.nanargmax(np.where(np.isfinite(excess), excess, np.inf))), excess.shape
     )
+    output, index = worst[0], tuple(int(i) for i in worst[1:])
     label = f"input {k}" + (f" ({name!r})" if name else "")
+    where = "in a random projection" if projected else f"for output entry {int(output)}"
     return (
-        f"gradcheck failed for {label} at index {tuple(int(i) for i in worst)}: "
+        f"gradcheck failed for {label} at index {index} {where}: "
         f"autograd {analytic[worst]:.10g} vs finite differences {numeric[worst]:.10g} "
         f"(|difference| {abs(analytic[worst] - numeric[worst]):.3g} > "
         f"atol + rtol*|numeric| = {atol + rtol * abs(numeric[worst]):.3g})."
