@@ -7,11 +7,20 @@ other operand's dtype instead: np.float64 subclasses float, but NumPy promotes f
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
 _NUMBER = (int, float)
+_SCALAR = (int, float, np.integer, np.floating)
+
+
+def _power(base: Array, exponent: Any) -> Array:
+    """base ** exponent without NumPy's warnings for 0 ** negative (inf) and 0 * inf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return base**exponent
 
 
 def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
@@ -75,28 +84,32 @@ def neg(a: Tensor) -> Tensor:
 def power(a: Operand, b: Operand) -> Tensor:
     """a ** b elementwise.
 
-    d/da = b a^(b-1); d/db = a^b ln a, taken as 0 where a = 0 and NaN where a < 0 (the real
-    power has no derivative in its exponent there), as PyTorch does.
+    d/da = b a^(b-1), 0 where b = 0 (also at a = 0); d/db = a^b ln a, taken as 0 where a = 0
+    and b >= 0, -inf where a = 0 and b < 0, and NaN where a < 0 (the real power has no
+    derivative in its exponent there), as PyTorch does.
     """
-    if type(b) in _NUMBER and isinstance(a, Tensor):
-        ad, k = a.data, b
+    if isinstance(b, _SCALAR) and not isinstance(b, bool) and isinstance(a, Tensor):
+        # A NumPy scalar exponent becomes a Python number, so float32 stays float32.
+        ad, k = a.data, (float(b) if isinstance(b, float | np.floating) else int(b))
         exponent = {"constant": k}
         if k == 2:
             return node(ad * ad, (a,), lambda g: (g * 2 * ad,), "pow", exponent)
         if k == 0:  # d/da = 0 also at a = 0, where k a^(k-1) would be 0 * inf
             return node(np.ones_like(ad), (a,), lambda g: (np.zeros_like(g),), "pow", exponent)
-        return node(ad**k, (a,), lambda g: (g * k * ad ** (k - 1),), "pow", exponent)
+        with np.errstate(divide="ignore"):  # 0 ** negative is inf, as in PyTorch
+            return node(ad**k, (a,), lambda g: (g * k * _power(ad, k - 1),), "pow", exponent)
     a, b = _pair(a, b)
     ad, bd = a.data, b.data
-    out = ad**bd
+    out = _power(ad, bd)
 
     def backward(g: Array) -> tuple[Array | None, Array | None]:
-        ga = g * bd * ad ** (bd - 1) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
-            safe = np.where(ad > 0, ad, 1)
-            log_a = np.where(ad > 0, np.log(safe), np.where(ad == 0, 0.0, np.nan))
-            gb = g * out * log_a
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked 0 * inf entries
+            if a.requires_grad:
+                ga = np.where(bd == 0, 0, g * bd * ad ** (bd - 1)).astype(g.dtype, copy=False)
+            if b.requires_grad:
+                log_a = np.log(np.where(ad < 0, np.nan, ad))
+                gb = g * np.where((ad == 0) & (bd >= 0), 0, out * log_a)
         return ga, gb
 
     return node(out, (a, b), backward, "pow")

@@ -54,24 +54,29 @@ def _operands(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
     return lift(a, b), b
 
 
-def _extremum(a: Tensor, b: Tensor, pick_a: Array, op: str) -> Tensor:
-    ad, bd = a.data, b.data
-    out = np.where(pick_a, ad, bd)
-    # Ties share the gradient equally, as PyTorch does.
-    weight_a = np.where(ad == bd, 0.5, pick_a).astype(out.dtype)
-    return node(out, (a, b), lambda g: (g * weight_a, g * (1 - weight_a)), op)
+def _extremum(a: Tensor, b: Tensor, out: Array, a_loses: Array, b_loses: Array, op: str) -> Tensor:
+    # Ties share the gradient equally; where either side is NaN (the output is NaN) both get
+    # it, as PyTorch does.
+    tie = a.data == b.data
+    weight_a = np.where(tie, 0.5, ~a_loses).astype(out.dtype)
+    weight_b = np.where(tie, 0.5, ~b_loses).astype(out.dtype)
+    return node(out, (a, b), lambda g: (g * weight_a, g * weight_b), op)
 
 
 def maximum(a: Operand, b: Operand) -> Tensor:
-    """Elementwise max(a, b). The gradient goes to the larger input, split equally on ties."""
+    """Elementwise max(a, b), NaN if either is NaN. The gradient goes to the larger input,
+    split equally on ties."""
     a, b = _operands(a, b)
-    return _extremum(a, b, a.data > b.data, "maximum")
+    ad, bd = a.data, b.data
+    return _extremum(a, b, np.maximum(ad, bd), ad < bd, ad > bd, "maximum")
 
 
 def minimum(a: Operand, b: Operand) -> Tensor:
-    """Elementwise min(a, b). The gradient goes to the smaller input, split equally on ties."""
+    """Elementwise min(a, b), NaN if either is NaN. The gradient goes to the smaller input,
+    split equally on ties."""
     a, b = _operands(a, b)
-    return _extremum(a, b, a.data < b.data, "minimum")
+    ad, bd = a.data, b.data
+    return _extremum(a, b, np.minimum(ad, bd), ad > bd, ad < bd, "minimum")
 
 
 def clip(x: Operand, low: float | None = None, high: float | None = None) -> Tensor:

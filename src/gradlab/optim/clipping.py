@@ -79,7 +79,8 @@ def clip_grad_norm_(
             "Lower the learning rate, or pass error_if_nonfinite=False."
         )
     coefficient = max_norm / (total + 1e-6)
-    if coefficient < 1.0:
+    # A NaN norm makes every gradient NaN, as in PyTorch (min(NaN, 1) stays NaN there).
+    if coefficient < 1.0 or math.isnan(coefficient):
         for p, g in pairs:
             p.grad = g * coefficient
     return total

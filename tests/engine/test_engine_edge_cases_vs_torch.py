@@ -1,0 +1,66 @@
+"""Edge cases where a silent difference from PyTorch (float64) once hid: NaN in maximum and
+minimum, powers at 0, and gradient clipping with a NaN norm. PyTorch is the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import gradlab as gl
+
+A = [np.nan, 1.0, 2.0, 3.0, -np.inf]
+B = [1.0, np.nan, 2.0, 1.0, 0.5]
+
+
+def _both(values):
+    return gl.Tensor(values, requires_grad=True), torch.tensor(
+        values, dtype=torch.float64, requires_grad=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"), [(gl.maximum, torch.maximum), (gl.minimum, torch.minimum)]
+)
+def test_maximum_and_minimum_propagate_nan_either_way(ours, theirs):
+    (a, ta), (b, tb) = _both(A), _both(B)
+    out, expected = ours(a, b), theirs(ta, tb)
+    out.backward(np.ones(len(A)))
+    expected.backward(torch.ones(len(A), dtype=torch.float64))
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(a.grad, ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad, tb.grad.numpy())
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, np.float64(0), np.int64(0), 0.5, np.float64(3), -1])
+def test_a_number_exponent_at_zero(exponent):
+    (x, tx) = _both([0.0, 2.0])
+    (x**exponent).backward(np.ones(2))
+    (tx ** float(exponent)).backward(torch.ones(2, dtype=torch.float64))
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-14, atol=1e-14)
+
+
+def test_a_numpy_exponent_keeps_float32():
+    x = gl.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    y = x ** np.float64(3)
+    y.backward(np.ones(2, dtype=np.float32))
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_a_tensor_exponent_at_zero():
+    (a, ta), (b, tb) = _both([0.0, 0.0, 0.0, 2.0]), _both([0.0, -1.0, 2.0, -0.5])
+    (a**b).backward(np.ones(4))
+    (ta**tb).backward(torch.ones(4, dtype=torch.float64))
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=1e-14, atol=1e-14)
+
+
+def test_clipping_with_a_nan_norm_makes_every_gradient_nan():
+    w, v = gl.nn.Parameter([0.0, 0.0]), gl.nn.Parameter([0.0])
+    w.grad, v.grad = np.array([np.nan, 1.0]), np.array([1.0])
+    tw, tv = torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)
+    tw.grad, tv.grad = torch.tensor([np.nan, 1.0]), torch.tensor([1.0])
+    gl.optim.clip_grad_norm_([w, v], max_norm=1.0)
+    torch.nn.utils.clip_grad_norm_([tw, tv], max_norm=1.0)
+    np.testing.assert_array_equal(w.grad, tw.grad.numpy())
+    np.testing.assert_array_equal(v.grad, tv.grad.numpy())
