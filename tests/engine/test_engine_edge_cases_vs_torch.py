@@ -64,3 +64,16 @@ def test_clipping_with_a_nan_norm_makes_every_gradient_nan():
     torch.nn.utils.clip_grad_norm_([tw, tv], max_norm=1.0)
     np.testing.assert_array_equal(w.grad, tw.grad.numpy())
     np.testing.assert_array_equal(v.grad, tv.grad.numpy())
+
+
+def test_huber_does_not_overflow_in_the_branch_it_discards():
+    p = np.array([1.8e19, -0.3, 2.0], dtype=np.float32)
+    x, tx = gl.Tensor(p, requires_grad=True), torch.tensor(p, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise"):
+        loss = gl.huber(x, np.zeros(3, dtype=np.float32), reduction="sum")
+        loss.backward()
+    expected = torch.nn.functional.huber_loss(tx, torch.zeros(3), reduction="sum", delta=1.0)
+    expected.backward()
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)

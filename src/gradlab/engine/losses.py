@@ -73,7 +73,9 @@ def huber(
     y = loss_target(target, prediction)
     r = prediction.data - y
     small = np.abs(r) <= delta
-    values = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta))
+    # Squared only where it is kept: r * r of a discarded large residual would overflow.
+    kept = np.where(small, r, 0)
+    values = np.where(small, 0.5 * kept * kept, delta * (np.abs(r) - 0.5 * delta))
     out, scale = reduce_loss(values, reduction)
     slope = np.where(small, r, delta * np.sign(r))
     attrs = {"target": y, "reduction": reduction, "delta": delta}
