@@ -24,7 +24,7 @@ from gradlab.engine.loss_op import (
     scaled,
 )
 from gradlab.engine.special import sigmoid_array as _sigmoid
-from gradlab.engine.tensor import Operand, Tensor, node
+from gradlab.engine.tensor import Array, Operand, Tensor, node
 
 
 def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -132,7 +132,7 @@ def softmax_cross_entropy(
     total = np.add.reduce(e, axis=axis, keepdims=True)
     log_p = shifted - np.log(total)
     slope = e / total  # softmax(z); the target is subtracted below
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = _class_labels(target.data if isinstance(target, Tensor) else np.asarray(target), z, axis)
     if t.ndim == z.ndim - 1 and t.dtype.kind not in "iub":
         # Broadcasting would read such labels as probability rows when n == k or n == 1.
         raise ValueError(
@@ -169,6 +169,22 @@ def softmax_cross_entropy(
             attrs,
         )
     return loss_node(out, logits, slope, scale, "softmax_cross_entropy", attrs)
+
+
+def _class_labels(t: Array, z: Array, axis: int) -> Array:
+    """Integer labels as a column (n, 1) read as the labels they are; 1-D logits with integer
+    labels refused (broadcasting would read either as probability rows, silently)."""
+    integer = t.dtype.kind in "iu"
+    if integer and t.ndim == z.ndim and t.shape[axis] == 1 and z.shape[axis] > 1:
+        return np.squeeze(t, axis)
+    if integer and z.ndim == 1 and t.ndim == 1:
+        raise ValueError(
+            f"softmax_cross_entropy takes a row of class scores per sample, shape (n, classes); "
+            f"got 1-D logits of shape {z.shape} with integer labels of shape {t.shape}. For one "
+            "score per sample use binary_cross_entropy_with_logits; for one sample, pass its "
+            "label as a number."
+        )
+    return t
 
 
 def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
