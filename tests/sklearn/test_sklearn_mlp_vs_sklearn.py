@@ -1,8 +1,8 @@
 """The MLP estimators trained side by side with scikit-learn's: same numbers.
 
 With solver 'sgd', scikit-learn's random_state draws the same initial weights, batches and
-validation splits here as there, so every fitted number must agree to rounding; with 'adam'
-the two differ only in where epsilon enters (see gradlab.sklearn.solvers).
+validation splits here as there; with 'sgd' and 'adam' the update rules are scikit-learn's own
+(gradlab.sklearn.sklearn_optimizers), so every fitted number must agree to rounding.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 import sklearn.neural_network as sk
-from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.datasets import (
+    load_iris,
+    load_wine,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -170,12 +175,45 @@ def test_partial_fit_and_warm_start_match_sklearn() -> None:
     assert len(ours.loss_curve_) == 9
 
 
-def test_adam_matches_sklearn_closely() -> None:
-    X, y = iris()
-    kw = dict(hidden_layer_sizes=(8,), solver="adam", max_iter=30, random_state=0)
+def wine() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("epsilon", [1e-8, 1e-3])
+@pytest.mark.parametrize("data", [iris, wine])
+def test_adam_and_its_epsilon_match_sklearn(data: Any, epsilon: float) -> None:
+    X, y = data()
+    kw = dict(hidden_layer_sizes=(8,), solver="adam", max_iter=30, epsilon=epsilon, random_state=0)
     ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
-    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-3)
+    assert_same_fit(ours, theirs)
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
+@pytest.mark.parametrize("data", [iris, wine])
+def test_momentum_with_a_changing_rate_matches_sklearn(
+    data: Any, schedule: str, nesterov: bool
+) -> None:
+    # Momentum in units of steps (scikit-learn's) and in units of gradients (PyTorch's) part
+    # ways as soon as the learning rate changes: this pins scikit-learn's.
+    X, y = data()
+    kw = dict(
+        hidden_layer_sizes=(6,), solver="sgd", momentum=0.9, nesterovs_momentum=nesterov,
+        learning_rate=schedule, learning_rate_init=0.1, power_t=0.3, n_iter_no_change=2,
+        tol=1e-2, max_iter=60, random_state=0,
+    )  # fmt: skip
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    assert_same_fit(ours, theirs)
+
+
+def test_momentum_with_invscaling_matches_sklearn_on_regression() -> None:
+    X, y = regression(2)
+    kw = dict(
+        hidden_layer_sizes=(5,), solver="sgd", momentum=0.8, learning_rate="invscaling",
+        learning_rate_init=0.05, max_iter=25, random_state=2,
+    )  # fmt: skip
+    assert_same_fit(MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y))
 
 
 def printed_lines(estimator: Any, *args: Any, **kwargs: Any) -> list[str]:

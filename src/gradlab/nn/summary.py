@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,14 +15,15 @@ if TYPE_CHECKING:
 
 
 def _rows(model: Module) -> list[tuple[str, Module]]:
-    # A container (children, no parameters of its own) is shown child by child.
-    if model._modules and not model._parameters:
+    # A container (iterable, or children and no parameters of its own) is shown child by
+    # child; an empty Sequential has no rows, as in Keras.
+    if isinstance(model, Iterable) or (model._modules and not model._parameters):
         return list(model.named_children())
     return [(type(model).__name__.lower(), model)]
 
 
 def _shape_text(shape: Shape | None) -> str:
-    return "?" if shape is None else "(" + ", ".join(map(str, shape)) + ")"
+    return "?" if shape is None else str(tuple(shape))  # (None, 4), and (None,) as in Keras
 
 
 def _bytes(n: int) -> str:

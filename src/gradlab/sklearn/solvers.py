@@ -1,13 +1,10 @@
-r"""The ``solver`` and ``learning_rate`` of the MLP estimators, mapped onto `gradlab.optim`.
+r"""The ``solver`` and ``learning_rate`` of the MLP estimators, mapped onto optimizers.
 
-The optimizers are gradlab's, with PyTorch's semantics. scikit-learn's own SGD keeps its
-velocity in units of steps (:math:`v \leftarrow \mu v - \eta g`, :math:`\theta \leftarrow
-\theta + v`) where PyTorch keeps it in units of gradients (:math:`b \leftarrow \mu b + g`,
-:math:`\theta \leftarrow \theta - \eta b`): the two agree exactly while the learning rate is
-constant, and differ once a schedule changes it (with momentum). scikit-learn's Adam adds
-:math:`\epsilon` to :math:`\sqrt{v}` where PyTorch adds it to
-:math:`\sqrt{v / (1 - \beta_2^t)}`: the steps differ only for gradient entries not much
-larger than :math:`\epsilon`.
+"sgd", "gd" and "adam" are scikit-learn's own update rules (`gradlab.sklearn.sklearn_optimizers`):
+its SGD keeps a velocity in units of steps and its Adam adds epsilon to the square root of the
+raw second moment, so momentum with a changing learning rate, and ``epsilon``, mean what they
+mean in scikit-learn. The other solvers ("adamw", "rmsprop", "adagrad", and any registered
+optimizer) are `gradlab.optim`'s, with PyTorch's semantics.
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradlab as gl
+from gradlab.sklearn.sklearn_optimizers import SklearnAdam, VelocitySGD
 from gradlab.training import Callback
 
 
@@ -31,9 +29,10 @@ SCHEDULED_SOLVERS = ("sgd", "gd")
 def make_optimizer(estimator: Any, params: Any) -> gl.optim.Optimizer:
     """The gradlab optimizer for ``estimator.solver`` over ``params`` (tensors or groups).
 
-    "sgd" and "gd": ``SGD(lr=learning_rate_init, momentum=momentum, nesterov=
-    nesterovs_momentum)``; "adam" and "adamw": ``betas=(beta_1, beta_2), eps=epsilon``;
-    "rmsprop" and "adagrad": their defaults besides ``lr``.
+    "sgd" and "gd": scikit-learn's ``VelocitySGD(lr=learning_rate_init, momentum=momentum,
+    nesterov=nesterovs_momentum)``; "adam": scikit-learn's ``SklearnAdam(betas=(beta_1,
+    beta_2), eps=epsilon)``; "adamw": gradlab's, with the same betas and eps; others: their
+    defaults besides ``lr``.
 
     Examples
     --------
@@ -41,16 +40,18 @@ def make_optimizer(estimator: Any, params: Any) -> gl.optim.Optimizer:
     >>> from gradlab.sklearn import MLPRegressor
     >>> opt = make_optimizer(MLPRegressor(solver="sgd"), [gl.nn.Parameter([1.0])])
     >>> type(opt).__name__, opt.param_groups[0]["momentum"], opt.param_groups[0]["nesterov"]
-    ('SGD', 0.9, True)
+    ('VelocitySGD', 0.9, True)
     """
     solver, lr = estimator.solver, float(estimator.learning_rate_init)
+    betas = (float(estimator.beta_1), float(estimator.beta_2))
     if solver in ("sgd", "gd"):
         momentum = float(estimator.momentum)
         nesterov = bool(estimator.nesterovs_momentum) and momentum > 0
-        return gl.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov)
-    if solver in ("adam", "adamw"):
-        betas = (float(estimator.beta_1), float(estimator.beta_2))
-        return gl.optim.get(solver, params, lr=lr, betas=betas, eps=float(estimator.epsilon))
+        return VelocitySGD(params, lr=lr, momentum=momentum, nesterov=nesterov)
+    if solver == "adam":
+        return SklearnAdam(params, lr=lr, betas=betas, eps=float(estimator.epsilon))
+    if solver == "adamw":
+        return gl.optim.AdamW(params, lr=lr, betas=betas, eps=float(estimator.epsilon))
     return gl.optim.get(solver, params, lr=lr)
 
 
