@@ -54,7 +54,8 @@ PARAMETERS = """
     beta_1, beta_2 : float, default=0.9, 0.999
         Moment decay rates of 'adam' and 'adamw'.
     epsilon : float, default=1e-8
-        Numerical stabiliser of 'adam' and 'adamw'.
+        Numerical stabiliser of 'adam' (added to the root of the raw second moment, as in
+        scikit-learn) and 'adamw' (added to the root of the bias-corrected one, as in PyTorch).
     n_iter_no_change : int or inf, default=10
         Patience of the ``tol`` rule.
     dtype : numpy.float64 or numpy.float32, default=numpy.float64
