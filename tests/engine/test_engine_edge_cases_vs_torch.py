@@ -97,3 +97,48 @@ def test_one_dimensional_logits_take_one_label_and_refuse_a_label_per_entry():
     np.testing.assert_allclose(gl.softmax_cross_entropy(gl.Tensor(z), 2).item(), expected)
     with pytest.raises(ValueError, match="binary_cross_entropy_with_logits"):
         gl.softmax_cross_entropy(gl.Tensor(z), np.array([0, 1, 1]))
+
+
+TARGET_CASES = {
+    "squared_error": lambda a, b, r: torch.nn.functional.mse_loss(a, b, reduction=r),
+    "absolute_error": lambda a, b, r: torch.nn.functional.l1_loss(a, b, reduction=r),
+    "huber": lambda a, b, r: torch.nn.functional.huber_loss(a, b, reduction=r),
+    "binary_cross_entropy": lambda a, b, r: torch.nn.functional.binary_cross_entropy(
+        a, b, reduction=r
+    ),
+    "binary_cross_entropy_with_logits": (
+        lambda a, b, r: torch.nn.functional.binary_cross_entropy_with_logits(a, b, reduction=r)
+    ),
+    # Rows that do not sum to 1: the gradient by the logits is softmax * sum(y) - y.
+    "softmax_cross_entropy": lambda a, b, r: torch.nn.functional.cross_entropy(a, b, reduction=r),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", TARGET_CASES)
+def test_a_target_that_requires_grad_gets_its_gradient(name, reduction):
+    rng = np.random.default_rng(4)
+    p, y = rng.uniform(0.1, 0.9, (3, 2)), rng.uniform(0.1, 0.9, (3, 2))
+    (a, ta), (b, tb) = _both(p), _both(y)
+    out = getattr(gl, name)(a, b, reduction=reduction)
+    expected = TARGET_CASES[name](ta, tb, reduction)
+    weights = rng.standard_normal(out.shape)
+    out.backward(weights if out.shape else None)
+    expected.backward(torch.tensor(weights) if out.shape else None)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_hinge_gives_its_labels_a_gradient_too():
+    scores, labels = np.array([0.3, -2.0, 0.5]), np.array([1.0, -1.0, -1.0])
+    s, y = gl.Tensor(scores, requires_grad=True), gl.Tensor(labels, requires_grad=True)
+    gl.hinge(s, y, reduction="sum").backward()
+    # The oracle: central differences of max(0, 1 - y s) in y, away from the kink.
+    h = 1e-6
+    numeric = [
+        (np.maximum(0, 1 - (labels + h * e) * scores).sum()
+         - np.maximum(0, 1 - (labels - h * e) * scores).sum()) / (2 * h)
+        for e in np.eye(3)
+    ]  # fmt: skip
+    np.testing.assert_allclose(y.grad, numeric, rtol=1e-8, atol=1e-9)

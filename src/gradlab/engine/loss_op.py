@@ -68,19 +68,53 @@ def loss_node(
     factor: float,
     op: str,
     attrs: dict[str, Any],
+    target: Operand | None = None,
+    target_slope: Callable[[], Array] | None = None,
 ) -> Tensor:
     """The loss's node, whose backward is dL/dx = factor * slope * dL/d(loss).
 
     For a reduced loss dL/d(loss) is 0-d and of the slope's dtype, so that with a factor of 1
     the product is one NumPy operation with no Python number in it; any other factor joins it
     as a Python float, which keeps the slope's dtype too. For ``reduction="none"`` it is
-    elementwise.
+    elementwise. A ``target`` tensor that requires grad gets factor * target_slope() * dL/d(loss)
+    (computed only then, off the hot path).
     """
+    if isinstance(target, Tensor) and target.requires_grad:
+        return _node_with_target(out, x, slope, factor, op, attrs, target, target_slope)
     if attrs["reduction"] == "none":
         return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
     if factor == 1:
         return node(out, (x,), lambda g: (slope * g,), op, attrs)
     return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
+
+
+def _node_with_target(
+    out: Array,
+    x: Tensor,
+    slope: Array,
+    factor: float,
+    op: str,
+    attrs: dict[str, Any],
+    target: Tensor,
+    target_slope: Callable[[], Array] | None,
+) -> Tensor:
+    if target_slope is None:
+        raise ValueError(
+            f"the loss {op!r} gives its target no gradient, and this target requires one; "
+            "detach it (target.detach()), or write the loss with Tensor operations."
+        )
+    y_slope = target_slope()
+    if attrs["reduction"] == "none":
+        return node(
+            out, (x, target), lambda g: (slope * (factor * g), y_slope * (factor * g)), op, attrs
+        )
+    return node(
+        out,
+        (x, target),
+        lambda g: (slope * (factor * float(g)), y_slope * (factor * float(g))),
+        op,
+        attrs,
+    )
 
 
 @dataclass(frozen=True, eq=False)

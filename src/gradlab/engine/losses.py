@@ -49,7 +49,9 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
         scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
         out = scaled(np.vdot(diff, diff), scale)
     attrs = {"target": y, "reduction": reduction}
-    return loss_node(out, prediction, diff, 2 * scale, "squared_error", attrs)
+    return loss_node(
+        out, prediction, diff, 2 * scale, "squared_error", attrs, target, lambda: -diff
+    )
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -59,7 +61,7 @@ def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean")
     out, scale = reduce_loss(np.abs(diff), reduction)
     sign = np.sign(diff)
     attrs = {"target": y, "reduction": reduction}
-    return loss_node(out, prediction, sign, scale, "absolute_error", attrs)
+    return loss_node(out, prediction, sign, scale, "absolute_error", attrs, target, lambda: -sign)
 
 
 def huber(
@@ -79,7 +81,7 @@ def huber(
     out, scale = reduce_loss(values, reduction)
     slope = np.where(small, r, delta * np.sign(r))
     attrs = {"target": y, "reduction": reduction, "delta": delta}
-    return loss_node(out, prediction, slope, scale, "huber", attrs)
+    return loss_node(out, prediction, slope, scale, "huber", attrs, target, lambda: -slope)
 
 
 def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -94,7 +96,10 @@ def binary_cross_entropy(probability: Tensor, target: Operand, reduction: str = 
     out, scale = reduce_loss(values, reduction)
     slope = (p - y) / (p * (1 - p))
     attrs = {"target": y, "reduction": reduction}
-    return loss_node(out, probability, slope, scale, "binary_cross_entropy", attrs)
+    return loss_node(
+        out, probability, slope, scale, "binary_cross_entropy", attrs, target,
+        lambda: np.log1p(-p) - np.log(p),
+    )  # fmt: skip
 
 
 def binary_cross_entropy_with_logits(
@@ -110,7 +115,9 @@ def binary_cross_entropy_with_logits(
     out, scale = reduce_loss(values, reduction)
     slope = _sigmoid(z) - y
     attrs = {"target": y, "reduction": reduction}
-    return loss_node(out, logits, slope, scale, "binary_cross_entropy_with_logits", attrs)
+    return loss_node(
+        out, logits, slope, scale, "binary_cross_entropy_with_logits", attrs, target, lambda: -z
+    )
 
 
 def softmax_cross_entropy(
@@ -157,9 +164,19 @@ def softmax_cross_entropy(
     else:
         y = loss_target(t, logits)
         values = -(y * log_p).sum(axis=axis)
+        # d/dz of -sum_k y_k log softmax(z)_k is softmax(z) sum_k y_k - y: rows need not sum to 1.
+        slope *= np.add.reduce(y, axis=axis, keepdims=True)
         slope -= y
     out, scale = reduce_loss(values, reduction)
     attrs = {"target": t, "reduction": reduction, "axis": axis}
+    if isinstance(target, Tensor) and target.requires_grad and t.ndim == z.ndim:
+        # Probability rows: dL/dy_k = -log softmax(z)_k, row by row.
+        grow = (lambda g: np.expand_dims(g, axis)) if reduction == "none" else (lambda g: g)
+        return node(
+            out, (logits, target),
+            lambda g: (slope * (scale * grow(g)), -log_p * (scale * grow(g))),
+            "softmax_cross_entropy", attrs,
+        )  # fmt: skip
     if reduction == "none":
         return node(
             out,
@@ -194,7 +211,10 @@ def hinge(scores: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
     out, scale = reduce_loss(np.maximum(margin, 0), reduction)
     slope = np.where(margin > 0, -y, 0).astype(scores.dtype)
     attrs = {"target": y, "reduction": reduction}
-    return loss_node(out, scores, slope, scale, "hinge", attrs)
+    return loss_node(
+        out, scores, slope, scale, "hinge", attrs, target,
+        lambda: np.where(margin > 0, -scores.data, 0).astype(scores.dtype),
+    )  # fmt: skip
 
 
 def _at(value: float) -> Tensor:
