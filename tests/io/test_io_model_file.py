@@ -381,3 +381,13 @@ def test_load_never_runs_initialisers(tmp_path, monkeypatch):
     huge = {"type": "Linear", "config": {"in_features": 5_000, "out_features": 5_000}}
     message = load_error(write(tmp_path, linear_file(architecture=huge)))
     assert "architecture needs (5000, 5000)" in message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused(tmp_path, bad):
+    model = gl.nn.MLP(2, [2], 1, rng=0)
+    model[2].bias.data[0] = bad
+    path = tmp_path / "m.safetensors"
+    gl.save(model, path)
+    with pytest.raises(gl.io.ModelFileError, match=r"tensor '2.bias' holds NaN or infinity"):
+        gl.load(path)

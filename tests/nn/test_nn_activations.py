@@ -94,3 +94,10 @@ def test_every_activation_is_registered_with_config_and_repr():
         assert repr(rebuilt) == repr(module)
     assert repr(gl.nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
     assert repr(gl.nn.Softmax(axis=0)) == "Softmax(axis=0)"
+
+
+@pytest.mark.parametrize("slope", ["nan", float("nan"), float("inf"), True, [0.1]])
+def test_a_layer_config_with_a_bad_number_is_refused(slope):
+    # What a model file could ask for: each is refused before any layer exists.
+    with pytest.raises(ValueError, match="negative_slope must be"):
+        gl.nn.build_layer({"type": "LeakyReLU", "config": {"negative_slope": slope}})

@@ -163,6 +163,12 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
                 f"tensor {name!r} has shape {array.shape} but the architecture needs "
                 f"{parameter.shape}; the file was altered or written by another program.",
             )
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise _fail(
+                path,
+                f"tensor {name!r} holds NaN or infinity, so the model cannot predict; it was "
+                "saved after training diverged, or altered.",
+            )
         parameter.data = np.array(array, dtype=array.dtype, copy=True)
         parameter.grad = None
     return model, metadata
