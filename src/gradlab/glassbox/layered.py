@@ -365,44 +365,24 @@ class _PassRows:
         steps = []
         weight = layer.linear.weight
         grad_w = self.run.gradients[id(weight)]
+
+        def row(label: Label, input_value: float, j: int, key: str, value: float) -> Step:
+            dz = Sym(partial(names.z[j], label), input_value)
+            f = Mul((dz, *self._chain_tail(index, slope, j)))
+            L = partial(self.L, label)
+            return where.step("gradient", "gradient", L, value, f, neuron=j, parameter=key)
+
         for i in range(weight.shape[0]):
             for j in range(weight.shape[1]):
-                label = names.weight[i][j]
-                dz = Sym(partial(names.z[j], label), float(h.data[0, i]))
-                f = Mul((dz, *self._chain_tail(index, slope, j)))
                 key = f"{layer.prefix}weight[{i},{j}]"
-                value = float(grad_w[i, j])
-                steps.append(
-                    where.step(
-                        "gradient",
-                        "gradient",
-                        partial(self.L, label),
-                        value,
-                        f,
-                        neuron=j,
-                        parameter=key,
-                    )
-                )
+                x = float(h.data[0, i])
+                steps.append(row(names.weight[i][j], x, j, key, float(grad_w[i, j])))
         bias = layer.linear.bias
         if bias is not None and names.bias is not None:
             grad_b = self.run.gradients[id(bias)]
             for j in range(bias.shape[0]):
-                label = names.bias[j]
-                dz = Sym(partial(names.z[j], label), 1.0)
-                f = Mul((dz, *self._chain_tail(index, slope, j)))
                 key = f"{layer.prefix}bias[{j}]"
-                value = float(grad_b[j])
-                steps.append(
-                    where.step(
-                        "gradient",
-                        "gradient",
-                        partial(self.L, label),
-                        value,
-                        f,
-                        neuron=j,
-                        parameter=key,
-                    )
-                )
+                steps.append(row(names.bias[j], 1.0, j, key, float(grad_b[j])))
         return steps
 
     def _chain_tail(self, index: int, slope: Array | None, j: int) -> tuple[Expr, ...]:
