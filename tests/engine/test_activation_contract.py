@@ -8,6 +8,7 @@ SymPy's own evaluation (and differentiation) of the SymPy form for the forward a
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -113,6 +114,29 @@ def test_derivative_agrees_with_sympy(op):
         written = op.derivative(SympyMath(sp), z, a, **_sympy_params(op))
         substituted = sp.simplify(written.subs(a, expr) - derivative)
         assert substituted == 0, f"{op.name}: its derivative line in SymPy is not d/dz of its form"
+
+
+# Far into the tails, where σ(z) or tanh(z) rounds to ±1 and a derivative written with 1 - a
+# would round to 0; each true value there is a normal float64, so its relative error is bounded.
+TAILS = np.array([-700.0, -88.0, -36.0, -12.0, 12.0, 36.0, 88.0, 700.0])
+SMOOTH = [op for op in OPS if op.elementwise and op.written]
+
+
+@pytest.mark.parametrize("op", SMOOTH, ids=lambda op: op.name)
+def test_derivative_is_accurate_in_relative_terms_in_the_tails(op):
+    expr, z, _ = _sympy_values(op, POINTS[:1])
+    derivative = sp.diff(expr, z)
+    exact = sp.lambdify(z, derivative, "mpmath")
+    # 1 - tanh(700)² is 1e-608: it needs some 700 digits before its first one is right.
+    with mpmath.workdps(900):
+        expected = np.array([float(exact(mpmath.mpf(int(p)))) for p in TAILS])
+    params = _params(op)
+    with np.errstate(under="ignore"):
+        slope = op.slope(TAILS, op.forward(TAILS, **params), **params)
+    tiny = np.finfo(np.float64).tiny
+    np.testing.assert_allclose(
+        slope, expected, rtol=1e-12, atol=tiny, err_msg=f"{op.name}: derivative in the tails"
+    )
 
 
 # The others are piecewise: the trace writes relu′(z) and evaluates it with the engine's slope.

@@ -79,3 +79,22 @@ def test_hidden_deltas_are_dcost_dz(trace):
     for j in range(3):
         assert trace.value(f"δ1[{j}]") == pytest.approx(expected["z1"][0, j], rel=1e-10)
     assert "δ1[0] = ∂a1[0]/∂z1[0] · ∂L/∂a1[0]" in " ".join(trace.to_text().split())
+
+
+def test_sigmoid_slope_is_written_as_a_times_sigma_of_minus_z(trace):
+    # σ′(z) = σ(z)·(1 - σ(z)) = σ(z)·σ(-z); the trace writes the form the engine computes, which
+    # keeps its relative accuracy where σ(z) rounds to 1. Tutorial: z0 = 2.87.
+    z = torch.tensor(2.87, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(z).backward()
+    assert trace.value("∂a1[0]/∂z1[0]") == pytest.approx(z.grad.item(), rel=1e-12)
+    text = " ".join(trace.to_text(decimals=4).split())
+    assert "∂a1[0]/∂z1[0] = a1[0]·σ(-z1[0]) = 0.9463·σ(-2.87)" in text
+
+
+def test_minus_a_negative_quantity_is_written_as_its_positive_number():
+    from gradlab.glassbox.formula import Label, Sym
+
+    z = Sym(Label("z", "z"), -0.4)
+    assert (-z).render("text", True, str) == "0.4"
+    assert (-z).render("text", False, str) == "-z"
+    assert (2 * -Sym(Label("z", "z"), 0.4)).render("text", True, str) == "2·(-0.4)"

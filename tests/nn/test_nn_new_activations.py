@@ -174,13 +174,13 @@ def test_a_user_defined_loss_works_everywhere(tmp_path):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_erf_without_scipy_agrees_with_pytorch(dtype):
-    # GELU's erf comes from SciPy when installed, else from math.erf entry by entry.
-    from gradlab.engine.special import stdlib_erf
+def test_erfc_without_scipy_agrees_with_pytorch(dtype):
+    # GELU's erfc comes from SciPy when installed, else from math.erfc entry by entry.
+    from gradlab.engine.special import stdlib_erfc
 
     x = (VALUES / 3).astype(dtype)
-    out = stdlib_erf(x)
+    out = stdlib_erfc(x)
     assert out.dtype == dtype
-    expected = torch.special.erf(torch.tensor(x.astype(np.float64))).numpy()
+    expected = torch.special.erfc(torch.tensor(x.astype(np.float64))).numpy()
     tol = 1e-6 if dtype == np.float32 else 1e-15
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)

@@ -99,17 +99,20 @@ LEAKY_RELU = ActivationOp(
 SIGMOID = ActivationOp(
     name="sigmoid", class_name="Sigmoid", aliases=("logistic",),
     # 1 / (1 + e^-z) = e^(z - ln(1 + e^z)); logaddexp never overflows, and the cancellation for
-    # large z costs at most |z| ulps in the exponent (relative 1e-14 at z = 30).
-    forward=sigmoid_array, derivative=lambda f, z, a: a * (1 - a),
+    # large z costs at most |z| ulps in the exponent (relative 1e-14 at z = 30). The derivative
+    # takes 1 - σ(z) as σ(-z): the subtraction would lose every digit once σ(z) rounds to 1.
+    forward=sigmoid_array, derivative=lambda f, z, a: a * f.sigmoid(-z),
     sympy=lambda sp, z: 1 / (1 + sp.exp(-z)), text="σ", latex=r"\sigma",
-    formula="σ(z) = 1 / (1 + e^-z)", derivative_formula="σ(z)·(1 - σ(z)) = a·(1 - a)",
+    formula="σ(z) = 1 / (1 + e^-z)",
+    derivative_formula="σ(z)·(1 - σ(z)) = a·σ(-z), since 1 - σ(z) = σ(-z)",
 )  # fmt: skip
 
 TANH = ActivationOp(
     name="tanh", class_name="Tanh",
-    forward=np.tanh, derivative=lambda f, z, a: 1 - a**2,
+    # sech(z)² rather than 1 - a²: the subtraction loses every digit once tanh(z) rounds to ±1.
+    forward=np.tanh, derivative=lambda f, z, a: f.sech(z) ** 2,
     sympy=lambda sp, z: sp.tanh(z), text="tanh", latex=r"\tanh",
-    formula="tanh(z)", derivative_formula="1 - tanh(z)² = 1 - a²",
+    formula="tanh(z)", derivative_formula="1 - tanh(z)² = sech(z)²",
 )  # fmt: skip
 
 SOFTPLUS = ActivationOp(
@@ -132,9 +135,9 @@ GELU = ActivationOp(
 SILU = ActivationOp(
     name="silu", class_name="SiLU", aliases=("swish",),
     forward=lambda z: z * sigmoid_array(z),
-    derivative=lambda f, z, a: f.sigmoid(z) * (1 + z * (1 - f.sigmoid(z))),
+    derivative=lambda f, z, a: f.sigmoid(z) * (1 + z * f.sigmoid(-z)),
     sympy=lambda sp, z: z / (1 + sp.exp(-z)), text="silu", latex=r"\operatorname{silu}",
-    formula="z·σ(z) (Swish)", derivative_formula="σ(z)·(1 + z·(1 - σ(z)))",
+    formula="z·σ(z) (Swish)", derivative_formula="σ(z)·(1 + z·(1 - σ(z))) = σ(z)·(1 + z·σ(-z))",
 )  # fmt: skip
 
 ELU = ActivationOp(

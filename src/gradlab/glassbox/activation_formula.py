@@ -2,7 +2,7 @@
 
 Both come from the activation's description (`gradlab.engine.ActivationOp`): its name as
 written (``σ``), and its derivative, the same Python line the engine's backward runs, called
-here with symbols so that it writes itself (``a·(1 - a)``, ``Φ(z) + z·φ(z)``). Values always
+here with symbols so that it writes itself (``a·σ(-z)``, ``Φ(z) + z·φ(z)``). Values always
 come from the engine; evaluating a written form for the self-check calls the engine's code.
 """
 
@@ -44,7 +44,7 @@ def activation_formula(
 
 
 def slope_formula(activation: Activation | None, z: Sym, a: Sym) -> Expr:
-    """da/dz of an elementwise activation written out: ``relu′(z1)``, ``a1·(1 - a1)``, ..."""
+    """da/dz of an elementwise activation written out: ``relu′(z1)``, ``a1·σ(-z1)``, ..."""
     if activation is None or activation.name in ("identity", "linear"):
         return Num(1)
     op = activation.op

@@ -78,7 +78,7 @@ class Expr:
         return text
 
     # Operators build expressions, so an op's description can write its formulas in Python
-    # (``a * (1 - a)``) and the same line computes, writes and builds them in SymPy.
+    # (``a * f.sigmoid(-z)``) and the same line computes, writes and builds them in SymPy.
     def __add__(self, other: Operand) -> Expr:
         return Add((self, _expr(other)))
 
@@ -260,9 +260,14 @@ class Neg(Expr):
     arg: Expr
 
     def render(self, style: Style, numeric: bool, fmt: Formatter) -> str:
+        # With numbers, -z at z = -0.4 is written 0.4, as one would by hand, not -(-0.4).
+        if numeric and isinstance(self.arg, Sym):
+            return _number_text(-self.arg.value, style, fmt)
         return "-" + self.arg.wrapped(style, numeric, fmt, _UNARY + 1)
 
     def precedence(self, numeric: bool) -> int:
+        if numeric and isinstance(self.arg, Sym):
+            return _SUM if self.arg.value > 0 else _ATOM
         return _UNARY
 
     def evaluate(self) -> float | None:
