@@ -1,0 +1,49 @@
+"""`loads`: JSON as a model file may hold it, refusing what `json.loads` lets through.
+
+Python's parser keeps the last of duplicate keys (so two readers of one file can see two
+different models), reads ``NaN`` and ``Infinity`` and turns ``1e999`` into infinity; a model
+file holds none of these, since `gradlab.save` writes none.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r:.100} appears twice in one object")
+            seen.add(key)
+    return result
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text:.100} is too large for a float")
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a number JSON allows")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse ``text``; ValueError for invalid JSON, duplicate keys, NaN, infinities and
+    numbers beyond float64 or Python's limit on integer digits; RecursionError for deep
+    nesting.
+
+    Examples
+    --------
+    >>> loads('{"a": 1, "a": 2}')
+    Traceback (most recent call last):
+    ...
+    ValueError: the key 'a' appears twice in one object
+    """
+    return json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)
