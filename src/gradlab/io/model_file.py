@@ -275,6 +275,8 @@ def _read_header(
     try:
         document = strict_json.loads(text)
         metadata = strict_json.loads(checked.metadata.get("metadata", "{}"))
+    except strict_json.TooManyObjects as error:
+        raise _fail(path, f"its metadata is too large to be a model's: {error}.") from None
     except (ValueError, RecursionError) as error:
         raise _fail(path, f"its metadata is not valid JSON ({error!r:.200}).") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

@@ -113,6 +113,8 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
         )
     try:
         header = strict_json.loads(data[8 : 8 + n].decode("utf-8"))
+    except strict_json.TooManyObjects as error:
+        raise _fail(path, f"its header is too large to be a model's: {error}.") from None
     except (ValueError, RecursionError) as error:
         raise _fail(
             path, f"its header is not valid JSON ({error!r:.200}); the file is corrupt."

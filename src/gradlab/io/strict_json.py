@@ -11,6 +11,15 @@ import json
 import math
 from typing import Any
 
+#: JSON objects one text may hold. A model file's header holds one per tensor, two per layer
+#: and the few of its metadata; the bound keeps parsing (object by object, to find duplicate
+#: keys) well under a second.
+MAX_OBJECTS = 100_000
+
+
+class TooManyObjects(ValueError):
+    """A JSON text holds more than `MAX_OBJECTS` objects."""
+
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
@@ -35,9 +44,9 @@ def _constant(text: str) -> Any:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse ``text``; ValueError for invalid JSON, duplicate keys, NaN, infinities and
-    numbers beyond float64 or Python's limit on integer digits; RecursionError for deep
-    nesting.
+    """Parse ``text``; ValueError for invalid JSON, duplicate keys, NaN, infinities,
+    numbers beyond float64 or Python's limit on integer digits, and more than `MAX_OBJECTS`
+    objects; RecursionError for deep nesting.
 
     Examples
     --------
@@ -46,4 +55,10 @@ def loads(text: str | bytes) -> Any:
     ...
     ValueError: the key 'a' appears twice in one object
     """
+    # Every object opens with a brace, so counting them (at C speed) bounds the objects.
+    if text.count(b"{" if isinstance(text, bytes) else "{") > MAX_OBJECTS:
+        raise TooManyObjects(
+            f"it holds more than {MAX_OBJECTS:,} JSON objects (gradlab.io.strict_json."
+            "MAX_OBJECTS), more than a model file has"
+        )
     return json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_constant=_constant)

@@ -15,7 +15,7 @@ from gradlab.nn.init import Initializer, initialization_enabled
 from gradlab.nn.layer_plan import Entry, LayerPlan, bind_config, flag, float_dtype, leaf
 from gradlab.nn.module import Module, Parameter, Shape
 from gradlab.nn.registry import register_layer
-from gradlab.nn.rng import RandomState, as_generator
+from gradlab.nn.rng import RandomState, as_generator, check_seed
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -157,6 +157,10 @@ class Linear(Module):
         n_in = _positive_int(args["in_features"], "in_features")
         n_out = _positive_int(args["out_features"], "out_features")
         dtype = float_dtype(args["dtype"])
+        for key in ("init", "bias_init"):
+            if args[key] is not None:
+                initializers.get(args[key])
+        check_seed(args["rng"])
         parameters: dict[str, Entry] = {"weight": ((n_in, n_out), dtype)}
         if flag(args["bias"], "bias"):
             parameters["bias"] = ((n_out,), dtype)

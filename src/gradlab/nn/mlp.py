@@ -14,7 +14,7 @@ from gradlab.nn.layer_plan import LayerPlan, bind_config, check_bounds, combine
 from gradlab.nn.linear import Linear
 from gradlab.nn.module import Module
 from gradlab.nn.registry import build_layer, layer_spec, register_layer
-from gradlab.nn.rng import RandomState, as_generator
+from gradlab.nn.rng import RandomState, as_generator, check_seed
 from gradlab.nn.sequential import Sequential
 
 ActivationSpec = str | Module | dict[str, Any] | None
@@ -113,7 +113,8 @@ class MLP(Sequential):
         template = activations.plan(args["activation"], depth + 1)
         output = activations.plan(args["output_activation"], depth + 1)
         sizes = [args["n_inputs"], *hidden, args["n_outputs"]]
-        shared = {"bias": args["bias"], "dtype": args["dtype"]}
+        check_seed(args["rng"])
+        shared = {key: args[key] for key in ("bias", "init", "bias_init", "dtype")}
 
         def children() -> Iterator[tuple[str, LayerPlan]]:
             for i in range(len(sizes) - 1):
