@@ -43,7 +43,7 @@ def _constant(text: str) -> Any:
     raise ValueError(f"{text} is not a number JSON allows")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str) -> Any:
     """Parse ``text``; ValueError for invalid JSON, duplicate keys, NaN, infinities,
     numbers beyond float64 or Python's limit on integer digits, and more than `MAX_OBJECTS`
     objects; RecursionError for deep nesting.
@@ -56,7 +56,7 @@ def loads(text: str | bytes) -> Any:
     ValueError: the key 'a' appears twice in one object
     """
     # Every object opens with a brace, so counting them (at C speed) bounds the objects.
-    if text.count(b"{" if isinstance(text, bytes) else "{") > MAX_OBJECTS:
+    if text.count("{") > MAX_OBJECTS:
         raise TooManyObjects(
             f"it holds more than {MAX_OBJECTS:,} JSON objects (gradlab.io.strict_json."
             "MAX_OBJECTS), more than a model file has"
