@@ -154,7 +154,8 @@ def _spec(module: Module) -> str | dict[str, Any]:
     name = getattr(module, "name", None)
     if not spec["config"] and isinstance(name, str) and name:
         try:
-            if type(activations.get(name)) is type(module):
+            # The class, not an instance: describing a model builds nothing.
+            if activations.layer_class(activations.ACTIVATION_OPS.get(name)) is type(module):
                 return name
         except ValueError:
             pass
