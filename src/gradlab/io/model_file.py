@@ -110,8 +110,9 @@ def load(path: PathLike) -> Module:
     ------
     ModelFileError
         (a ValueError) naming the problem for a missing, truncated, corrupt or hostile file,
-        a file that is not a gradlab model, an unknown layer, or tensors that do not fit the
-        architecture.
+        a file that is not a gradlab model, an unknown layer, an architecture beyond the
+        bounds of `gradlab.nn.layer_plan` (checked before anything is built), or tensors whose
+        names, shapes or dtypes do not fit the architecture.
 
     Examples
     --------
@@ -138,17 +139,7 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
     """
     checked = read_checked(path)
     architecture, tied, metadata = _read_header(path, checked)
-    try:
-        # Planned from the config alone, so nothing is built for a file beyond the bounds.
-        planned = plan_layer(architecture).parameters
-    except ValueError as error:
-        raise _fail(path, f"{error}") from None
-    if planned is not None:
-        for alias, target in tied.items():
-            if alias not in planned or target not in planned or planned[alias] != planned[target]:
-                raise _tie_error(path, alias, target, architecture["type"])
-        stored = {n: (info.shape, info.dtype) for n, info in checked.tensors.items()}
-        _check_fit(path, architecture, {n: p for n, p in planned.items() if n not in tied}, stored)
+    planned = _check_plan(path, architecture, tied, checked)
     try:
         with skip_init():
             model = build_layer(architecture)
@@ -177,6 +168,25 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
         parameter.data = np.array(array, dtype=array.dtype, copy=True)
         parameter.grad = None
     return model, metadata
+
+
+def _check_plan(
+    path: PathLike, architecture: dict[str, Any], tied: dict[str, str], checked: CheckedFile
+) -> dict[str, Entry] | None:
+    """Plan the architecture from its config alone and compare the plan with the header's
+    tensors, so that nothing is built for a file beyond the bounds or its tensors; return the
+    planned parameters (None when a custom layer's are unknown)."""
+    try:
+        planned = plan_layer(architecture).parameters
+    except ValueError as error:
+        raise _fail(path, f"{error}") from None
+    if planned is not None:
+        for alias, target in tied.items():
+            if alias not in planned or target not in planned or planned[alias] != planned[target]:
+                raise _tie_error(path, alias, target, architecture["type"])
+        stored = {n: (info.shape, info.dtype) for n, info in checked.tensors.items()}
+        _check_fit(path, architecture, {n: p for n, p in planned.items() if n not in tied}, stored)
+    return planned
 
 
 def _check_fit(
