@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.cli.main import UsageError
-from gradlab.cli.preprocessing import Preprocessing
+from gradlab.cli.preprocessing import CLASSIFICATION, Preprocessing
+from gradlab.cli.record import check_record
 from gradlab.io.atomic import fsync_folder
 
 MODEL_FILE = "model.safetensors"
@@ -205,6 +206,7 @@ def load_model_folder(path: str | Path) -> ModelFolder:
         )
     try:
         preprocessing = Preprocessing.from_dict(metadata.get("preprocessing"))
+        check_record(metadata, preprocessing.task == CLASSIFICATION)
     except ValueError as error:
         raise UsageError(f"{file} is corrupt: {error}") from error
     _check_shapes(model, preprocessing, file)

@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.io import strict_json
 from gradlab.io.atomic import write_atomic
 from gradlab.io.errors import ModelFileError
 from gradlab.io.safetensors_file import CheckedFile, read_checked
 from gradlab.nn.init import skip_init
+from gradlab.nn.layer_plan import Entry
 from gradlab.nn.module import Module
-from gradlab.nn.registry import build_layer, layer_spec
+from gradlab.nn.registry import build_layer, layer_spec, plan_layer
 
 FORMAT = "gradlab"
 VERSION = 1
@@ -108,8 +110,9 @@ def load(path: PathLike) -> Module:
     ------
     ModelFileError
         (a ValueError) naming the problem for a missing, truncated, corrupt or hostile file,
-        a file that is not a gradlab model, an unknown layer, or tensors that do not fit the
-        architecture.
+        a file that is not a gradlab model, an unknown layer, an architecture beyond the
+        bounds of `gradlab.nn.layer_plan` (checked before anything is built), or tensors whose
+        names, shapes or dtypes do not fit the architecture.
 
     Examples
     --------
@@ -136,6 +139,7 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
     """
     checked = read_checked(path)
     architecture, tied, metadata = _read_header(path, checked)
+    planned = _check_plan(path, architecture, tied, checked)
     try:
         with skip_init():
             model = build_layer(architecture)
@@ -146,23 +150,15 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
     _tie(path, model, tied)
     arrays = _decode(path, checked)
     own = dict(model.named_parameters())
-    missing = [name for name in own if name not in arrays]
-    unexpected = [name for name in arrays if name not in own]
-    if missing or unexpected:
-        raise _fail(
-            path,
-            f"its tensors do not fit its architecture ({architecture['type']}): missing "
-            f"{missing}, unexpected {unexpected}. The file was altered or written by another "
-            "program.",
-        )
+    _check_fit(
+        path,
+        architecture,
+        {n: (p.shape, p.dtype) for n, p in own.items()},
+        {n: (a.shape, a.dtype) for n, a in arrays.items()},
+        dtypes=planned is not None,
+    )
     for name, parameter in own.items():
         array = arrays[name]
-        if array.shape != parameter.shape:
-            raise _fail(
-                path,
-                f"tensor {name!r} has shape {array.shape} but the architecture needs "
-                f"{parameter.shape}; the file was altered or written by another program.",
-            )
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             raise _fail(
                 path,
@@ -172,6 +168,73 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
         parameter.data = np.array(array, dtype=array.dtype, copy=True)
         parameter.grad = None
     return model, metadata
+
+
+def _check_plan(
+    path: PathLike, architecture: dict[str, Any], tied: dict[str, str], checked: CheckedFile
+) -> dict[str, Entry] | None:
+    """Plan the architecture from its config alone and compare the plan with the header's
+    tensors, so that nothing is built for a file beyond the bounds or its tensors; return the
+    planned parameters (None when a custom layer's are unknown)."""
+    try:
+        planned = plan_layer(architecture).parameters
+    except ValueError as error:
+        raise _fail(path, f"{error}") from None
+    if planned is not None:
+        for alias, target in tied.items():
+            if alias not in planned or target not in planned or planned[alias] != planned[target]:
+                raise _tie_error(path, alias, target, architecture["type"])
+        stored = {n: (info.shape, info.dtype) for n, info in checked.tensors.items()}
+        _check_fit(path, architecture, {n: p for n, p in planned.items() if n not in tied}, stored)
+    return planned
+
+
+def _check_fit(
+    path: PathLike,
+    architecture: dict[str, Any],
+    needed: dict[str, Entry],
+    stored: dict[str, Entry],
+    dtypes: bool = True,
+) -> None:
+    """Refuse stored tensors whose names, shapes or (if ``dtypes``) dtypes differ from what
+    the architecture needs; without ``dtypes``, refuse tensors of mixed dtypes."""
+    missing = [name for name in needed if name not in stored]
+    unexpected = [name for name in stored if name not in needed]
+    if missing or unexpected:
+        raise _fail(
+            path,
+            f"its tensors do not fit its architecture ({architecture['type']}): missing "
+            f"{_names(missing)}, unexpected {_names(unexpected)}. The file was altered or "
+            "written by another program.",
+        )
+    for name, (shape, dtype) in needed.items():
+        if stored[name][0] != shape:
+            raise _fail(
+                path,
+                f"tensor {name!r} has shape {stored[name][0]} but the architecture needs "
+                f"{shape}; the file was altered or written by another program.",
+            )
+        if dtypes and stored[name][1] != dtype:
+            raise _fail(
+                path,
+                f"tensor {name!r} has dtype {stored[name][1]} but the architecture says {dtype}; "
+                "the file was altered or written by another program.",
+            )
+    kinds = {entry[1] for entry in stored.values()}
+    if not dtypes and len(kinds) > 1:
+        first = {dtype: name for name, (_, dtype) in reversed(stored.items())}
+        listed = ", ".join(f"{first[d]!r}: {d}" for d in sorted(kinds, key=str))
+        raise _fail(
+            path,
+            f"its tensors mix dtypes ({listed}), which a model of layers that do not record "
+            "their dtype cannot hold; the file was altered or written by another program.",
+        )
+
+
+def _names(names: list[str], limit: int = 10) -> str:
+    if len(names) <= limit:
+        return repr(names)
+    return repr(names[:limit])[:-1] + f", ... ({len(names) - limit:,} more)]"
 
 
 def _tied_names(model: Module) -> dict[str, str]:
@@ -193,13 +256,16 @@ def _tie(path: PathLike, model: Module, tied: dict[str, str]) -> None:
         module_name, _, attribute = alias.rpartition(".")
         target = parameters.get(stored)
         if alias not in parameters or target is None or parameters[alias].shape != target.shape:
-            raise _fail(
-                path,
-                f"its tied parameter {alias!r} = {stored!r} does not fit its architecture "
-                f"({model.__class__.__name__}); the file was altered or written by another "
-                "program.",
-            )
+            raise _tie_error(path, alias, stored, model.__class__.__name__)
         setattr(modules[module_name], attribute, target)
+
+
+def _tie_error(path: PathLike, alias: str, stored: str, architecture: str) -> ModelFileError:
+    return _fail(
+        path,
+        f"its tied parameter {alias!r:.100} = {stored!r:.100} does not fit its architecture "
+        f"({architecture}); the file was altered or written by another program.",
+    )
 
 
 def _fail(path: PathLike, problem: str) -> ModelFileError:
@@ -217,17 +283,19 @@ def _read_header(
             "be rebuilt from it; load its tensors with safetensors and build the model in code.",
         )
     try:
-        document = json.loads(text)
-        metadata = json.loads(checked.metadata.get("metadata", "{}"))
-    except (json.JSONDecodeError, RecursionError) as error:
+        document = strict_json.loads(text)
+        metadata = strict_json.loads(checked.metadata.get("metadata", "{}"))
+    except strict_json.TooManyObjects as error:
+        raise _fail(path, f"its metadata is too large to be a model's: {error}.") from None
+    except (ValueError, RecursionError) as error:
         raise _fail(path, f"its metadata is not valid JSON ({error!r:.200}).") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise _fail(path, 'its "gradlab" header does not have "format": "gradlab".')
     version = document.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:
         raise _fail(
             path,
-            f"it has format version {version!r}; this gradlab reads version {VERSION}. "
+            f"it has format version {version!r:.100}; this gradlab reads version {VERSION}. "
             "Upgrade gradlab to read newer files.",
         )
     architecture = document.get("architecture")

@@ -9,7 +9,6 @@ then decodes the bytes.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -17,10 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.io import strict_json
 from gradlab.io.errors import ModelFileError
+from gradlab.nn.layer_plan import MAX_PARAMETERS
 
 #: safetensors' own bound on the JSON header.
 MAX_HEADER_BYTES = 100_000_000
+
+#: Tensors a header may list: as many as a model may have parameters.
+MAX_TENSORS = MAX_PARAMETERS
+
+#: Dimensions of one tensor (NumPy's own limit is 64).
+MAX_NDIM = 32
 
 #: The dtypes a gradlab model stores: safetensors code -> NumPy dtype.
 DTYPES: dict[str, np.dtype[Any]] = {
@@ -105,8 +112,10 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
             "the file is truncated (an interrupted copy or download?).",
         )
     try:
-        header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        header = strict_json.loads(data[8 : 8 + n].decode("utf-8"))
+    except strict_json.TooManyObjects as error:
+        raise _fail(path, f"its header is too large to be a model's: {error}.") from None
+    except (ValueError, RecursionError) as error:
         raise _fail(
             path, f"its header is not valid JSON ({error!r:.200}); the file is corrupt."
         ) from None
@@ -117,6 +126,12 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
     ):
         raise _fail(path, "its __metadata__ is not a mapping of strings to strings.")
+    if len(header) > MAX_TENSORS:
+        raise _fail(
+            path,
+            f"its header lists {len(header):,} tensors, more than the {MAX_TENSORS:,} a model "
+            "may have (gradlab.io.safetensors_file.MAX_TENSORS); the file is corrupt or hostile.",
+        )
     tensors = {name: _tensor_info(path, name, entry) for name, entry in header.items()}
     _check_offsets(path, tensors, size - 8 - n)
     return CheckedFile(data=data, metadata=metadata, tensors=tensors)
@@ -126,17 +141,23 @@ def _tensor_info(path: str | os.PathLike[str], name: str, entry: Any) -> TensorI
     if not isinstance(entry, dict):
         raise _fail(path, f"the header entry of tensor {name!r} is not an object.")
     code = entry.get("dtype")
-    if code not in DTYPES:
+    if not isinstance(code, str) or code not in DTYPES:
         raise _fail(
             path,
-            f"tensor {name!r} has dtype {code!r}; gradlab models hold only "
+            f"tensor {name!r:.100} has dtype {code!r:.100}; gradlab models hold only "
             f"{', '.join(DTYPES)} (float16/32/64).",
         )
     shape = entry.get("shape")
-    if not isinstance(shape, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_NDIM
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
     ):
-        raise _fail(path, f"tensor {name!r} has shape {shape!r}, not a list of sizes >= 0.")
+        raise _fail(
+            path,
+            f"tensor {name!r:.100} has shape {shape!r:.100}, not a list of sizes >= 0 (at most "
+            f"{MAX_NDIM} of them).",
+        )
     offsets = entry.get("data_offsets")
     if (
         not isinstance(offsets, list)
@@ -146,7 +167,8 @@ def _tensor_info(path: str | os.PathLike[str], name: str, entry: Any) -> TensorI
     ):
         raise _fail(
             path,
-            f"tensor {name!r} has data_offsets {offsets!r}, not [begin, end] with begin <= end.",
+            f"tensor {name!r:.100} has data_offsets {offsets!r:.100}, not [begin, end] with "
+            "begin <= end.",
         )
     dtype = DTYPES[code]
     expected = math.prod(shape) * dtype.itemsize

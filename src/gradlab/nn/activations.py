@@ -15,10 +15,11 @@ from typing import Any, ClassVar
 from gradlab.engine import Tensor
 from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp
 from gradlab.engine.activations import IDENTITY, bind_params, engine_function
+from gradlab.nn.layer_plan import LayerPlan
 from gradlab.nn.module import Module, Shape
-from gradlab.nn.registry import build_layer, register_layer
+from gradlab.nn.registry import build_layer, plan_layer, register_layer
 
-__all__ = ["Activation", "get", "layer_class", "names"]
+__all__ = ["Activation", "get", "layer_class", "names", "plan"]
 
 
 class Activation(Module):
@@ -39,6 +40,17 @@ class Activation(Module):
             return
         for key, value in bind_params(self.op, args, kwargs).items():
             setattr(self, key, value)
+
+    @classmethod
+    def plan_config(cls, config: dict[str, Any], depth: int = 1) -> LayerPlan:
+        """What ``cls(**config)`` would build: one module without parameters, once the
+        parameters are checked as the constructor checks them."""
+        if cls.op is None:
+            if config:
+                raise TypeError(f"{cls.__name__} takes no parameters.")
+        else:
+            bind_params(cls.op, (), config)
+        return LayerPlan()
 
     def params(self) -> dict[str, Any]:
         """The op's parameters as this layer holds them (``{"negative_slope": 0.01}``)."""
@@ -149,6 +161,21 @@ def get(activation: str | Module | dict[str, Any] | None) -> Module:
     raise ValueError(
         f"unknown activation {activation!r:.100}; use one of: {ACTIVATION_OPS.describe()}, "
         "or a Module."
+    )
+
+
+def plan(activation: Any, depth: int = 1) -> LayerPlan:
+    """What `get` would build from a name, a layer spec or None, without building it."""
+    if activation is None:
+        return LayerPlan()
+    if isinstance(activation, dict):
+        return plan_layer(activation, depth)
+    if isinstance(activation, str):
+        ACTIVATION_OPS.get(activation)
+        return LayerPlan()
+    raise ValueError(
+        f"unknown activation {activation!r:.100}; use one of: {ACTIVATION_OPS.describe()}, "
+        "or a layer spec."
     )
 
 

@@ -12,9 +12,10 @@ from gradlab.engine.linear import as_input, linear
 from gradlab.engine.tensor import as_float_array
 from gradlab.nn import init as initializers
 from gradlab.nn.init import Initializer, initialization_enabled
+from gradlab.nn.layer_plan import Entry, LayerPlan, bind_config, flag, float_dtype, leaf
 from gradlab.nn.module import Module, Parameter, Shape
 from gradlab.nn.registry import register_layer
-from gradlab.nn.rng import RandomState, as_generator
+from gradlab.nn.rng import RandomState, as_generator, check_seed
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -148,6 +149,22 @@ class Linear(Module):
         if b is not None and layer.bias is not None:
             layer.bias.data[...] = b
         return layer
+
+    @classmethod
+    def plan_config(cls, config: dict[str, Any], depth: int = 1) -> LayerPlan:
+        """What ``Linear(**config)`` would build (see `gradlab.nn.plan_layer`)."""
+        args = bind_config(cls, config)
+        n_in = _positive_int(args["in_features"], "in_features")
+        n_out = _positive_int(args["out_features"], "out_features")
+        dtype = float_dtype(args["dtype"])
+        for key in ("init", "bias_init"):
+            if args[key] is not None:
+                initializers.get(args[key])
+        check_seed(args["rng"])
+        parameters: dict[str, Entry] = {"weight": ((n_in, n_out), dtype)}
+        if flag(args["bias"], "bias"):
+            parameters["bias"] = ((n_out,), dtype)
+        return leaf(parameters)
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments (a callable initialiser is recorded as None)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,10 +10,11 @@ from numpy.typing import DTypeLike
 
 from gradlab.nn import activations
 from gradlab.nn.init import Initializer
+from gradlab.nn.layer_plan import LayerPlan, bind_config, check_bounds, combine
 from gradlab.nn.linear import Linear
 from gradlab.nn.module import Module
 from gradlab.nn.registry import build_layer, layer_spec, register_layer
-from gradlab.nn.rng import RandomState, as_generator
+from gradlab.nn.rng import RandomState, as_generator, check_seed
 from gradlab.nn.sequential import Sequential
 
 ActivationSpec = str | Module | dict[str, Any] | None
@@ -95,6 +96,34 @@ class MLP(Sequential):
         self.init = init
         self.bias_init = bias_init
 
+    @classmethod
+    def plan_config(cls, config: dict[str, Any], depth: int = 1) -> LayerPlan:
+        """What ``MLP(**config)`` would build (see `gradlab.nn.plan_layer`): the hidden
+        activation template is planned once and counted once per hidden layer."""
+        args = bind_config(cls, config)
+        hidden = args["hidden_sizes"]
+        if isinstance(hidden, int) and not isinstance(hidden, bool):
+            hidden = [hidden]
+        if not isinstance(hidden, list | tuple):
+            raise TypeError(
+                f"hidden_sizes must be a list of positive integers; got {hidden!r:.100}."
+            )
+        # Two modules per layer at least: refuse a list of a million sizes before reading it.
+        check_bounds(1 + 2 * (len(hidden) + 1), 0, 0)
+        template = activations.plan(args["activation"], depth + 1)
+        output = activations.plan(args["output_activation"], depth + 1)
+        sizes = [args["n_inputs"], *hidden, args["n_outputs"]]
+        check_seed(args["rng"])
+        shared = {key: args[key] for key in ("bias", "init", "bias_init", "dtype")}
+
+        def children() -> Iterator[tuple[str, LayerPlan]]:
+            for i in range(len(sizes) - 1):
+                layer = {"in_features": sizes[i], "out_features": sizes[i + 1], **shared}
+                yield str(2 * i), Linear.plan_config(layer)
+                yield str(2 * i + 1), template if i < len(sizes) - 2 else output
+
+        return combine(children(), templates=(template, output))
+
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments; activations are stored as names or layer specs."""
         first = self[0]
@@ -125,7 +154,8 @@ def _spec(module: Module) -> str | dict[str, Any]:
     name = getattr(module, "name", None)
     if not spec["config"] and isinstance(name, str) and name:
         try:
-            if type(activations.get(name)) is type(module):
+            # The class, not an instance: describing a model builds nothing.
+            if activations.layer_class(activations.ACTIVATION_OPS.get(name)) is type(module):
                 return name
         except ValueError:
             pass

@@ -9,6 +9,17 @@ import numpy as np
 RandomState = int | np.random.Generator | None
 
 
+def check_seed(rng: object) -> None:
+    """Raise as `as_generator` would for ``rng`` from a config (None or an int >= 0),
+    without drawing entropy or seeding a generator."""
+    if rng is None:
+        return
+    if not isinstance(rng, numbers.Integral) or isinstance(rng, bool):
+        as_generator(rng)  # type: ignore[arg-type]
+    elif rng < 0:
+        raise ValueError(f"rng={rng!r:.100} is negative; a seed must be an integer >= 0.")
+
+
 def as_generator(rng: RandomState) -> np.random.Generator:
     """Turn ``rng`` into a `numpy.random.Generator`, in the manner of scikit-learn's
     ``check_random_state``.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, overload
 
+from gradlab.nn.layer_plan import LayerPlan, bind_config, combine
 from gradlab.nn.module import Module, Shape
-from gradlab.nn.registry import build_layer, layer_spec, register_layer
+from gradlab.nn.registry import build_layer, layer_spec, plan_layer, register_layer
 
 
 @register_layer
@@ -85,6 +86,16 @@ class Sequential(Module):
             if shape is None:
                 return None
         return shape
+
+    @classmethod
+    def plan_config(cls, config: dict[str, Any], depth: int = 1) -> LayerPlan:
+        """What ``Sequential(**config)`` would build (see `gradlab.nn.plan_layer`)."""
+        layers = bind_config(cls, config)["layers"] or []
+        if not isinstance(layers, list | tuple):
+            raise TypeError(f"layers must be a list of layer specs; got {layers!r:.100}.")
+        # A generator, so that combine stops planning at the first layer beyond the bounds.
+        children = ((str(i), plan_layer(spec, depth + 1)) for i, spec in enumerate(layers))
+        return combine(children)
 
     def get_config(self) -> dict[str, Any]:
         """``{"layers": [spec, ...]}`` with one `gradlab.nn.layer_spec` per module."""
