@@ -363,3 +363,19 @@ def test_a_csv_beyond_the_bound_is_refused(
     code, _, err = run_in_process(_train_args(), tmp_path, monkeypatch, capsys)
     line = assert_one_line_error_text(code, err, "train")
     assert "points.csv is larger than the 100 bytes gradlab train reads" in line
+
+
+def test_a_symlinked_out_is_replaced_by_the_new_folder_and_its_target_kept(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "elsewhere"
+    _write(target, OLD)
+    (tmp_path / "model").symlink_to(target)
+    staging = folder_guard.new_staging(tmp_path / "model")
+    for name, text in NEW.items():
+        (staging / name).write_text(text)
+    folder_guard.replace(staging, tmp_path / "model")
+    assert not (tmp_path / "model").is_symlink()
+    assert _contents(tmp_path / "model") == NEW
+    assert _contents(target) == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "model"]

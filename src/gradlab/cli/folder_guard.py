@@ -105,8 +105,7 @@ def recover(destination: Path) -> None:
             os.rename(previous, destination)
         fsync_folder(destination.parent)
     for leftover in _leftovers(destination):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
+        _remove(leftover)
 
 
 def new_staging(destination: Path) -> Path:
@@ -131,7 +130,7 @@ def replace(staging: Path, destination: Path) -> None:
     if not os.path.lexists(destination):
         os.rename(staging, destination)
     elif exchange(staging, destination):
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
     else:
         previous = previous_path(destination)
         os.rename(destination, previous)
@@ -142,6 +141,14 @@ def replace(staging: Path, destination: Path) -> None:
             raise
         shutil.rmtree(previous, ignore_errors=True)
     fsync_folder(destination.parent)
+
+
+def _remove(path: Path) -> None:
+    # A symlinked --out is exchanged as the link itself: remove the link, not what it points to.
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _leftovers(destination: Path) -> list[Path]:
