@@ -28,6 +28,7 @@ def test_classifier_folder_holds_model_report_and_pictures(classifier_run: Run) 
     assert sorted(p.name for p in classifier_run.model.iterdir()) == [
         "confusion.png",
         "decision_boundary.png",
+        "evaluation.safetensors",
         "loss.png",
         "model.safetensors",
         "report.md",
@@ -87,6 +88,7 @@ def test_training_again_replaces_a_gradlab_model_folder(
     assert len(read_metadata(tmp_path / "model")["training"]["history"]["loss"]) == 1
     pictures = (
         "model.safetensors",
+        "evaluation.safetensors",
         "report.md",
         "loss.png",
         "confusion.png",

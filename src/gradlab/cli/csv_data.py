@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: The largest CSV read: pandas needs several times a file's size in memory, so a table of 2 GiB
+#: is already more than a laptop trains on; the bound stops a device or an endless pipe.
+MAX_CSV_BYTES = 2 * 1024**3
 
 
 @dataclass
@@ -84,13 +87,9 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise UsageError(f"{path} is a folder, not a CSV file")
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path)
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UsageError(f"{path} is UTF-16 text; save it as UTF-8 (CSV UTF-8) and try again")
-    if b"\x00" in raw:
-        raise UsageError(f"{path} is not a text CSV file (it holds NUL bytes)")
     try:
         # utf-8-sig removes a byte order mark, which spreadsheets often write.
         text = raw.decode("utf-8-sig")
@@ -102,6 +101,30 @@ def _read_text(path: Path) -> str:
     if not text.strip():
         raise UsageError(f"{path} is empty: it needs a header line and at least one data row")
     return text
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, read in chunks so that a device such as /dev/zero is refused at its
+    first chunk (text holds no NUL bytes) and no file is read past `MAX_CSV_BYTES`. Pipes stay
+    readable, for ``gradlab train <(zcat data.csv.gz)``."""
+    chunks: list[bytes] = []
+    total = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            if not chunks and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise UsageError(
+                    f"{path} is UTF-16 text; save it as UTF-8 (CSV UTF-8) and try again"
+                )
+            if b"\x00" in chunk:
+                raise UsageError(f"{path} is not a text CSV file (it holds NUL bytes)")
+            total += len(chunk)
+            if total > MAX_CSV_BYTES:
+                raise UsageError(
+                    f"{path} is larger than the {MAX_CSV_BYTES:,} bytes gradlab train reads; "
+                    "train on a sample of its rows"
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -1,13 +1,21 @@
-"""Scoring a trained network on its training and validation rows, for the report and pictures."""
+"""Scoring a trained network on its training and validation rows, for the report and pictures.
+
+The confusion matrix is k x k counts: it is stored as an integer tensor in its own file,
+``evaluation.safetensors`` (tensor ``"confusion"``), not in the JSON record, so that thousands of
+classes keep the model file's header small and `gradlab.load` of ``model.safetensors`` reads
+the network alone.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from gradlab.cli import metrics
+from gradlab.cli.model_dir import EVALUATION_FILE
 from gradlab.cli.preprocessing import CLASSIFICATION
 from gradlab.cli.training_data import TrainingData
 
@@ -20,8 +28,9 @@ class Evaluation:
     ----------
     record : dict
         JSON-able scores: ``{"training": {...}, "validation": {...} or None, "per_class": ...,
-        "confusion": ...}``; each part holds ``rows``, ``loss`` and ``accuracy`` or
-        ``rmse`` and ``r2`` (in the target's units).
+        "confusion": {"file": ..., "tensor": ..., "shape": [k, k], "part": ...}}`` (where
+        the matrix is stored, see `write_confusion`); each part holds ``rows``, ``loss`` and
+        ``accuracy`` or ``rmse`` and ``r2`` (in the target's units).
     part : str
         The part the per-class scores and pictures describe: "validation", or "training" when
         there is no validation part.
@@ -96,6 +105,46 @@ def evaluate(model: Any, data: TrainingData, loss_name: str) -> Evaluation:
             "f1": per_class.f1.tolist(),
             "support": per_class.support.tolist(),
         }
-        record["confusion"] = matrix.tolist()
+        record["confusion"] = {
+            "file": EVALUATION_FILE,
+            "tensor": CONFUSION_TENSOR,
+            "shape": list(matrix.shape),
+            "part": part,
+        }
         evaluation.confusion = matrix
     return evaluation
+
+
+CONFUSION_TENSOR = "confusion"
+
+
+def write_confusion(path: str | os.PathLike[str], matrix: np.ndarray) -> None:
+    """Write ``matrix`` (rows: true classes, columns: predicted) as an integer tensor.
+
+    int32 when every count fits (always, below 2**31 rows), else int64; the file is a plain
+    safetensors file, read with ``safetensors.numpy.load_file(path)["confusion"]`` or
+    `read_confusion`.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "evaluation.safetensors")
+    >>> write_confusion(path, np.array([[3, 1], [0, 2]]))
+    >>> read_confusion(path)
+    array([[3, 1],
+           [0, 2]])
+    """
+    import safetensors.numpy
+
+    from gradlab.io.atomic import write_atomic
+
+    fits = matrix.size == 0 or int(matrix.max()) < 2**31
+    tensor = np.ascontiguousarray(matrix, dtype=np.int32 if fits else np.int64)
+    write_atomic(path, safetensors.numpy.save({CONFUSION_TENSOR: tensor}))
+
+
+def read_confusion(path: str | os.PathLike[str]) -> np.ndarray:
+    """The confusion matrix `write_confusion` stored, as int64."""
+    import safetensors.numpy
+
+    return safetensors.numpy.load_file(os.fspath(path))[CONFUSION_TENSOR].astype(np.int64)

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: The most classes ``gradlab train`` accepts. The confusion matrix holds k² counts (128 MiB in
+#: memory and 64 MiB on disk at this bound), and per-class tables and pictures stop being
+#: readable long before.
+MAX_CLASSES = 4096
+
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts ``C[i, j]`` of rows of true class ``i`` predicted as class ``j``.

@@ -2,8 +2,9 @@
 
 The folder holds ``model.safetensors`` (weights, architecture and, in its JSON metadata, the
 preprocessing and the training record), ``report.md`` and the PNG pictures. It is built in a
-hidden temporary folder next to its destination and renamed into place only when complete, so a
-failure or an interruption never leaves a half-written folder.
+hidden temporary folder next to its destination and moved into place only when complete, so a
+failure or an interruption never leaves a half-written folder; `claimed` makes one run at a time
+write a destination (see `gradlab.cli.folder_guard`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +20,27 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.cli import folder_guard
 from gradlab.cli.main import UsageError
 from gradlab.cli.preprocessing import CLASSIFICATION, Preprocessing
 from gradlab.cli.record import check_record
 from gradlab.io.atomic import fsync_folder
+from gradlab.io.safetensors_file import MAX_FILE_BYTES
 
 MODEL_FILE = "model.safetensors"
+EVALUATION_FILE = "evaluation.safetensors"
 FORMAT = "gradlab-cli-model"
 FORMAT_VERSION = 1
 FOLDER_FILES = frozenset(
-    {MODEL_FILE, "report.md", "loss.png", "confusion.png", "parity.png", "decision_boundary.png"}
+    {
+        MODEL_FILE,
+        EVALUATION_FILE,
+        "report.md",
+        "loss.png",
+        "confusion.png",
+        "parity.png",
+        "decision_boundary.png",
+    }
 )
 
 
@@ -67,12 +79,7 @@ def check_destination(path: Path, force: bool) -> None:
     force : bool
         Replace a non-empty folder anyway.
     """
-    here = Path.cwd().resolve()
-    if path.resolve() in (here, *here.parents):
-        raise UsageError(
-            f"--out {path} is the current folder or one above it; name a new folder, such as "
-            "--out gradlab-model"
-        )
+    _check_not_current(path)
     if not path.exists():
         return
     if not path.is_dir():
@@ -87,6 +94,62 @@ def check_destination(path: Path, force: bool) -> None:
             f"--out {path} is not empty and is not a gradlab model folder; choose another "
             "folder, or pass --force to replace it and everything in it"
         )
+
+
+def write_evaluation(folder: Path, evaluation: Any) -> list[str]:
+    """Write the evaluation's confusion matrix (classification) into ``folder``.
+
+    Returns
+    -------
+    list of str
+        The names written: ``[EVALUATION_FILE]``, or none for regression.
+    """
+    from gradlab.cli.evaluation import write_confusion
+
+    if evaluation.confusion is None:
+        return []
+    write_confusion(folder / EVALUATION_FILE, evaluation.confusion)
+    return [EVALUATION_FILE]
+
+
+def _check_not_current(path: Path) -> None:
+    here = Path.cwd().resolve()
+    if path.resolve() in (here, *here.parents):
+        raise UsageError(
+            f"--out {path} is the current folder or one above it; name a new folder, such as "
+            "--out gradlab-model"
+        )
+
+
+@contextlib.contextmanager
+def claimed(path: Path, force: bool) -> Iterator[None]:
+    """Make ``path`` the output of this run alone, for the block, then check it.
+
+    Creates the missing parent folders (removed again if the run leaves them empty), takes
+    ``path``'s lock, puts back or removes what a killed run left (`folder_guard.writing`), and
+    runs `check_destination`.
+
+    Raises
+    ------
+    UsageError
+        Another ``gradlab train`` is writing ``path``, or `check_destination` refuses it.
+    """
+    _check_not_current(path)
+    parent = path.absolute().parent
+    created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_empty(created)
+        raise UsageError(
+            f"cannot write the output folder {path}: {error.strerror or error}"
+        ) from error
+    try:
+        with folder_guard.writing(path):
+            check_destination(path, force)
+            yield
+    finally:
+        _remove_empty(created)
 
 
 @contextlib.contextmanager
@@ -109,7 +172,7 @@ def staged_folder(destination: Path) -> Iterator[Path]:
     created = [folder for folder in (parent, *parent.parents) if not folder.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=parent))
+        staging = folder_guard.new_staging(parent / destination.name)
     except OSError as error:
         _remove_empty(created)
         raise UsageError(
@@ -118,7 +181,7 @@ def staged_folder(destination: Path) -> Iterator[Path]:
     try:
         yield staging
         _fsync_files(staging)
-        _replace(staging, destination)
+        folder_guard.replace(staging, parent / destination.name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_empty(created)
@@ -144,23 +207,6 @@ def _fsync_files(folder: Path) -> None:
     fsync_folder(folder)
 
 
-def _replace(staging: Path, destination: Path) -> None:
-    if not destination.exists():
-        os.rename(staging, destination)
-    else:
-        old = Path(
-            tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=staging.parent)
-        )
-        os.rename(destination, old / "previous")
-        try:
-            os.rename(staging, destination)
-        except BaseException:
-            os.rename(old / "previous", destination)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    fsync_folder(staging.parent)
-
-
 def load_model_folder(path: str | Path) -> ModelFolder:
     """Read a folder written by ``gradlab train``, or raise one clear `UsageError`.
 
@@ -176,16 +222,13 @@ def load_model_folder(path: str | Path) -> ModelFolder:
     import gradlab as gl
 
     path = Path(path)
+    folder_guard.recover_if_idle(path)
     if not path.exists():
         raise UsageError(f"no such model folder: {path}")
     if not path.is_dir():
         raise UsageError(f"{path} is a file; give the model folder written by gradlab train")
     file = path / MODEL_FILE
-    if not file.is_file():
-        raise UsageError(
-            f"{path} is not a gradlab model folder (it has no {MODEL_FILE}); train one with "
-            f"gradlab train DATA.csv --target COLUMN --out {path}"
-        )
+    _check_readable(path, file)
     try:
         model, metadata = gl.io.load_with_metadata(file)
     except ImportError as error:
@@ -211,6 +254,34 @@ def load_model_folder(path: str | Path) -> ModelFolder:
         raise UsageError(f"{file} is corrupt: {error}") from error
     _check_shapes(model, preprocessing, file)
     return ModelFolder(path, model, preprocessing, metadata)
+
+
+def _check_readable(path: Path, file: Path) -> None:
+    """Refuse a model file that is missing, not a regular file, or beyond `MAX_FILE_BYTES`."""
+    try:
+        info = file.stat()
+    except OSError:
+        info = None
+    if info is None:
+        raise UsageError(
+            f"{path} is not a gradlab model folder (it has no {MODEL_FILE}); train one with "
+            f"gradlab train DATA.csv --target COLUMN --out {path}"
+        )
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(
+            f"{file} is a folder, not the file gradlab train writes; the model folder is damaged, "
+            "train it again"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(
+            f"{file} is not a regular file (a device, a pipe or a socket); a model folder holds "
+            "the model.safetensors that gradlab train wrote"
+        )
+    if info.st_size > MAX_FILE_BYTES:
+        raise UsageError(
+            f"{file} is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a gradlab "
+            "model folder may hold; it is not a model gradlab train wrote"
+        )
 
 
 def _check_shapes(model: Any, preprocessing: Preprocessing, file: Path) -> None:

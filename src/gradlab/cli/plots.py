@@ -15,6 +15,9 @@ import numpy as np
 
 FIGSIZE = (6.4, 4.8)
 DPI = 100
+#: Beyond this many classes, class names on the axes and in legends would overlap unreadably
+#: (and cost matplotlib seconds per thousand labels): they are left out.
+MAX_LABELLED_CLASSES = 50
 
 
 def _figure() -> Any:
@@ -70,9 +73,10 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str], path: Path, title
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axes)
-    ticks = np.arange(len(classes))
-    axes.set_xticks(ticks, labels=[str(label) for label in classes], rotation=45, ha="right")
-    axes.set_yticks(ticks, labels=[str(label) for label in classes])
+    if len(classes) <= MAX_LABELLED_CLASSES:
+        ticks = np.arange(len(classes))
+        axes.set_xticks(ticks, labels=[str(label) for label in classes], rotation=45, ha="right")
+        axes.set_yticks(ticks, labels=[str(label) for label in classes])
     axes.set_xlabel("predicted class")
     axes.set_ylabel("true class")
     axes.set_title(title)
@@ -150,7 +154,8 @@ def plot_decision_boundary(
         palette = _palette(len(classes))
         levels = np.arange(len(classes) + 1) - 0.5
         axes.contourf(grid_x, grid_y, surface, levels=levels, colors=palette, alpha=0.35)
-        for index, label in enumerate(classes):
+        labelled = len(classes) <= MAX_LABELLED_CLASSES
+        for index, label in enumerate(classes if labelled else []):
             mask = values == index
             axes.scatter(
                 points[mask, 0],
@@ -161,7 +166,14 @@ def plot_decision_boundary(
                 linewidths=0.3,
                 label=str(label),
             )
-        axes.legend(title="class", fontsize=8)
+        if labelled:
+            axes.legend(title="class", fontsize=8)
+        else:
+            # One scatter for all: thousands of labelled series take minutes to draw.
+            colours = np.asarray(palette)[np.asarray(values, dtype=np.int64)]
+            axes.scatter(
+                points[:, 0], points[:, 1], s=14, c=colours, edgecolors="black", linewidths=0.3
+            )
         axes.set_title("Decision regions")
     else:
         contour = axes.contourf(grid_x, grid_y, surface, levels=20, cmap="viridis", alpha=0.8)

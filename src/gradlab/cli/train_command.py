@@ -35,8 +35,9 @@ examples:
   gradlab train houses.csv --target price --hidden 32,16 --epochs 200 --out runs/houses
 
 The folder holds model.safetensors (the network, its preprocessing and training record),
-report.md, loss.png, confusion.png (classification) or parity.png (regression), and
-decision_boundary.png when the data has two numeric feature columns.
+evaluation.safetensors (classification: the confusion matrix), report.md, loss.png,
+confusion.png (classification) or parity.png (regression), and decision_boundary.png when
+the data has two numeric feature columns.
 """
 
 
@@ -138,12 +139,18 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, evaluate, and write the model folder; return the exit status."""
-    from gradlab.cli.model_dir import check_destination, staged_folder
+    from gradlab.cli.model_dir import claimed
+
+    with claimed(Path(args.out), args.force):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from gradlab.cli.model_dir import staged_folder
 
     started = time.perf_counter()
     _require_io()
     out = Path(args.out)
-    check_destination(out, args.force)
     if args.data is not None and out.resolve() in Path(args.data).resolve().parents:
         raise UsageError(f"--out {out} holds the data file {args.data}; choose another folder")
     table, data_name, target = _load_table(args)
@@ -332,18 +339,19 @@ def _write(
     staging: Path, model: Any, metadata: dict[str, Any], data: TrainingData, evaluation: Evaluation
 ) -> list[str]:
     import gradlab as gl
-    from gradlab.cli.model_dir import MODEL_FILE
+    from gradlab.cli.model_dir import MODEL_FILE, write_evaluation
     from gradlab.cli.report import markdown_report
 
     try:
         gl.save(model, staging / MODEL_FILE, metadata=metadata)
+        extra = write_evaluation(staging, evaluation)
         pictures = _pictures(staging, model, metadata, data, evaluation)
         (staging / "report.md").write_text(markdown_report(metadata, pictures), encoding="utf-8")
     except ImportError as error:
         raise UsageError(f"{error}") from error
     except OSError as error:
         raise UsageError(f"cannot write the model folder: {error.strerror or error}") from error
-    return [MODEL_FILE, "report.md", *pictures]
+    return [MODEL_FILE, *extra, "report.md", *pictures]
 
 
 def _pictures(

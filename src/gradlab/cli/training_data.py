@@ -10,6 +10,7 @@ import numpy as np
 from gradlab.cli.cells import ColumnCells, read_cells, require_numbers
 from gradlab.cli.csv_data import CsvTable
 from gradlab.cli.main import UsageError
+from gradlab.cli.metrics import MAX_CLASSES
 from gradlab.cli.preprocessing import (
     CATEGORICAL,
     CLASSIFICATION,
@@ -131,6 +132,12 @@ def prepare(
             raise UsageError(
                 f"the target {target!r} has a single class {classes[0]!r} in every row; "
                 "a classifier needs at least two classes"
+            )
+        if len(classes) > MAX_CLASSES:
+            raise UsageError(
+                f"the target {target!r} has {len(classes):,} classes, more than the "
+                f"{MAX_CLASSES:,} gradlab train handles; group rare classes together, or pass "
+                "--task regression if it is a number"
             )
         lookup = {label: index for index, label in enumerate(classes)}
         codes = np.array([lookup[label] for label in labels], dtype=np.int64)

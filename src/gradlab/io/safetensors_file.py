@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,11 @@ MAX_TENSORS = MAX_PARAMETERS
 
 #: Dimensions of one tensor (NumPy's own limit is 64).
 MAX_NDIM = 32
+
+#: The largest model file read: 2 GiB holds a float32 network of 500 million parameters, far
+#: beyond what gradlab's NumPy engine trains, and stops a hostile path from being read without
+#: end. (Checked before reading, so it costs nothing for real files.)
+MAX_FILE_BYTES = 2 * 1024**3
 
 #: The dtypes a gradlab model stores: safetensors code -> NumPy dtype.
 DTYPES: dict[str, np.dtype[Any]] = {
@@ -76,14 +82,7 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
         a non-JSON header, unknown dtypes, bad shapes, shape x dtype sizes that disagree with
         the offsets, gaps or overlaps between tensors, and trailing bytes.
     """
-    if not os.path.exists(path):
-        raise _fail(path, "no such file; check the path.")
-    if not os.path.isfile(path):
-        raise _fail(
-            path, "it is not a regular file (a folder?); pass the path of a .safetensors file."
-        )
-    with open(path, "rb") as f:
-        data = f.read()
+    data = _read_regular(path)
     size = len(data)
     if _looks_like_pickle(data[:4]):
         raise _fail(
@@ -135,6 +134,41 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
     tensors = {name: _tensor_info(path, name, entry) for name, entry in header.items()}
     _check_offsets(path, tensors, size - 8 - n)
     return CheckedFile(data=data, metadata=metadata, tensors=tensors)
+
+
+def _read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``, refusing anything but a regular file of at most MAX_FILE_BYTES.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device such as
+    /dev/zero (or a symlink to one) and a folder are refused without being read.
+    """
+    if not os.path.exists(path):
+        raise _fail(path, "no such file; check the path.")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        fd = None
+    if fd is None or not stat.S_ISREG(os.fstat(fd).st_mode):
+        if fd is not None:
+            os.close(fd)
+        raise _fail(
+            path,
+            "it is not a regular file (a folder, a device or a pipe); pass the path of a "
+            ".safetensors file.",
+        )
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise _fail(
+                path,
+                f"it is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a gradlab model file may "
+                "hold.",
+            )
+        # One byte more than the bound, in case the file grows while it is read.
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _fail(path, f"it grew past {MAX_FILE_BYTES:,} bytes while it was read.")
+    return data
 
 
 def _tensor_info(path: str | os.PathLike[str], name: str, entry: Any) -> TensorInfo:
