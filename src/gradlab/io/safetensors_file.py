@@ -164,10 +164,11 @@ def _read_regular(path: str | os.PathLike[str]) -> bytes:
                 f"it is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a gradlab model file may "
                 "hold.",
             )
-        # One byte more than the bound, in case the file grows while it is read.
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _fail(path, f"it grew past {MAX_FILE_BYTES:,} bytes while it was read.")
+        # The size read is the size checked: one byte more shows a file that grew meanwhile,
+        # and asking for no more than that keeps the read buffer the size of the file.
+        data = f.read(size + 1)
+    if len(data) != size:
+        raise _fail(path, "it changed size while it was read; try again once it is written.")
     return data
 
 
