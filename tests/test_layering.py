@@ -62,7 +62,7 @@ def _edges() -> list[tuple[str, str, str]]:
         source = _package(path)
         if source in TOP:
             continue
-        for target in _imports(path) - {source}:
+        for target in sorted(_imports(path) - {source}):
             edges.append((str(path.relative_to(ROOT)), source, target))
     return edges
 
