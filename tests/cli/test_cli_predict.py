@@ -67,14 +67,16 @@ def test_classification_scores_match_scikit_learn(
     truth, guess = rows["kind"].to_numpy(), predicted["prediction"].to_numpy()
     scores = read_metadata(mixed_run.model)["training"]["scores"]
     assert scores["validation"] is None
-    np.testing.assert_allclose(scores["training"]["accuracy"], accuracy_score(truth, guess))
+    np.testing.assert_allclose(
+        scores["training"]["accuracy"], accuracy_score(truth, guess), atol=1e-12
+    )
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, guess, labels=["big", "mid", "small"], zero_division=0
     )
     per_class = scores["per_class"]
-    np.testing.assert_allclose(per_class["precision"], precision)
-    np.testing.assert_allclose(per_class["recall"], recall)
-    np.testing.assert_allclose(per_class["f1"], f1)
+    np.testing.assert_allclose(per_class["precision"], precision, atol=1e-12)
+    np.testing.assert_allclose(per_class["recall"], recall, atol=1e-12)
+    np.testing.assert_allclose(per_class["f1"], f1, atol=1e-12)
     assert per_class["support"] == support.tolist()
 
 
@@ -89,12 +91,14 @@ def test_regression_predictions_and_scores(regression_run: Run) -> None:
     )
     mean, std = frame["price"].mean(), frame["price"].std(ddof=0)
     expected = mean + std * forward(regression_run.model, inputs)[:, 0]
-    np.testing.assert_allclose(predicted["prediction"], expected, rtol=1e-5)
+    np.testing.assert_allclose(predicted["prediction"], expected, rtol=1e-5, atol=1e-6 * std)
     scores = read_metadata(regression_run.model)["training"]["scores"]["training"]
     truth = frame["price"]
     rmse = np.sqrt(mean_squared_error(truth, predicted["prediction"]))
-    np.testing.assert_allclose(scores["rmse"], rmse, rtol=1e-3)
-    np.testing.assert_allclose(scores["r2"], r2_score(truth, predicted["prediction"]), rtol=1e-4)
+    np.testing.assert_allclose(scores["rmse"], rmse, rtol=1e-3, atol=1e-6 * std)
+    np.testing.assert_allclose(
+        scores["r2"], r2_score(truth, predicted["prediction"]), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_predict_drop_na_skips_rows(

@@ -78,7 +78,7 @@ def test_scores_match_scikit_learn() -> None:
     for got, want in zip(
         (scores.precision, scores.recall, scores.f1, scores.support), expected, strict=True
     ):
-        np.testing.assert_allclose(got, want)
+        np.testing.assert_allclose(got, want, atol=1e-12)
     values = rng.normal(size=50)
     predictions = values + rng.normal(scale=0.3, size=50)
     assert metrics.r2_score(values, predictions) == pytest.approx(r2_score(values, predictions))

@@ -20,7 +20,7 @@ def test_x_times_x_plus_x_has_gradient_2x_plus_1(values: np.ndarray) -> None:
     (x * x + x).backward(np.ones(values.shape))
     assert type(x.grad) is np.ndarray  # also for 0-d, where NumPy arithmetic gives scalars
     assert x.grad.shape == values.shape
-    assert_close(x.grad, 2 * before + 1, rtol=1e-15, atol=0)
+    assert_close(x.grad, 2 * before + 1, rtol=1e-15, atol=1e-15)
     assert np.array_equal(values, before)
 
 

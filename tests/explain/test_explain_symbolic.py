@@ -98,7 +98,7 @@ def test_reductions_and_indexing():
     tw = torch.tensor(w.data, requires_grad=True)
     (torch.sigmoid(tw).sum(dim=0) * tw[1]).mean().backward()
     got = np.array([[sym.gradient_value(f"w[{i},{j}]") for j in range(2)] for i in range(2)])
-    np.testing.assert_allclose(got, tw.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got, tw.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_check_raises_nothing_and_reports_rows():

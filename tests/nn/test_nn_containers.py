@@ -36,10 +36,14 @@ def test_mlp_matches_torch_forward_and_backward():
     h.sum().backward()
     out = model(x)
     out.sum().backward()
-    np.testing.assert_allclose(out.data, h.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.data, h.detach().numpy(), rtol=1e-12, atol=1e-14)
     for i, m in enumerate(linears):
-        np.testing.assert_allclose(m.weight.grad, params[2 * i].grad.numpy().T, rtol=1e-10)
-        np.testing.assert_allclose(m.bias.grad, params[2 * i + 1].grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(
+            m.weight.grad, params[2 * i].grad.numpy().T, rtol=1e-10, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            m.bias.grad, params[2 * i + 1].grad.numpy(), rtol=1e-10, atol=1e-12
+        )
 
 
 def test_mlp_options():
@@ -78,7 +82,7 @@ def test_sequential_indexing_iteration_and_forward():
     assert isinstance(head, gl.nn.Sequential) and head[1] is r
     x = np.array([[1.0, -2.0]])
     expected = np.maximum(x @ a.weight.data + a.bias.data, 0) @ b.weight.data + b.bias.data
-    np.testing.assert_allclose(model(x).data, expected)
+    np.testing.assert_allclose(model(x).data, expected, atol=1e-12)
     assert gl.nn.Sequential([a, r]).get_config()["layers"][1] == {"type": "ReLU", "config": {}}
 
 

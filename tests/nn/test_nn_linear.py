@@ -73,8 +73,10 @@ def test_numpy_input_is_used_without_copy_and_gets_no_gradient():
     z.sum().backward()
     assert z.parents[0].grad is None
     # d(sum z)/dW = x^T 1: column j is the column sums of x, for every neuron j.
-    np.testing.assert_allclose(layer.weight.grad, np.repeat(x.sum(0)[:, None], 2, axis=1))
-    np.testing.assert_allclose(layer.bias.grad, [4.0, 4.0])
+    np.testing.assert_allclose(
+        layer.weight.grad, np.repeat(x.sum(0)[:, None], 2, axis=1), atol=1e-14
+    )
+    np.testing.assert_allclose(layer.bias.grad, [4.0, 4.0], atol=1e-15)
 
 
 def test_frozen_weight_gets_no_gradient():
@@ -82,7 +84,7 @@ def test_frozen_weight_gets_no_gradient():
     layer.weight.requires_grad = False
     layer(gl.Tensor([[1.0, 2.0]])).sum().backward()
     assert layer.weight.grad is None
-    np.testing.assert_allclose(layer.bias.grad, [1.0, 1.0])
+    np.testing.assert_allclose(layer.bias.grad, [1.0, 1.0], atol=1e-15)
 
 
 def test_lists_and_integer_arrays_become_the_layer_dtype():

@@ -46,7 +46,7 @@ def test_gradients_and_one_gradient_descent_step(dtype):
         assert p.grad.dtype == dtype
         p.data -= LR * p.grad
     # The tutorial's updated values: new_w5, new_w6, new_b3, new_w1, new_w2, new_w3.
-    np.testing.assert_allclose(second.weight.data[:, 0], [0.985, 0.995], rtol=1e-6)
-    np.testing.assert_allclose(second.bias.data, [0.49], rtol=1e-6)
-    np.testing.assert_allclose(first.weight.data[0], [0.99, 0.49], rtol=1e-6)
-    np.testing.assert_allclose(first.weight.data[1, 0], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(second.weight.data[:, 0], [0.985, 0.995], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(second.bias.data, [0.49], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(first.weight.data[0], [0.99, 0.49], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(first.weight.data[1, 0], 1.0, rtol=1e-6, atol=1e-7)

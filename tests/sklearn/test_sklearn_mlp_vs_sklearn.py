@@ -51,7 +51,7 @@ def assert_same_fit(ours: Any, theirs: Any, rtol: float = 1e-12) -> None:
     assert ours.n_layers_ == theirs.n_layers_
     assert ours.n_outputs_ == theirs.n_outputs_
     assert ours.out_activation_ == theirs.out_activation_
-    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol, atol=1e-14)
     for a, b in zip(
         ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True
     ):
@@ -77,7 +77,9 @@ def test_classifier_sgd_matches_sklearn(settings: dict[str, Any], binary: bool) 
     theirs = sk.MLPClassifier(**kw, **settings).fit(X, y)
     assert_same_fit(ours, theirs)
     np.testing.assert_array_equal(ours.classes_, theirs.classes_)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9, atol=1e-15
+    )
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
@@ -86,7 +88,9 @@ def test_multilabel_classifier_matches_sklearn() -> None:
     kw = dict(hidden_layer_sizes=(5,), solver="sgd", max_iter=10, batch_size=16, random_state=1)
     ours, theirs = MLPClassifier(**kw).fit(X, Y), sk.MLPClassifier(**kw).fit(X, Y)
     assert_same_fit(ours, theirs)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9, atol=1e-15
+    )
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
@@ -100,7 +104,7 @@ def test_regressor_sgd_matches_sklearn(n_targets: int, activation: str) -> None:
     )  # fmt: skip
     ours, theirs = MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y)
     assert_same_fit(ours, theirs)
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-12)
 
 
 def test_poisson_regressor_matches_sklearn() -> None:
@@ -110,7 +114,7 @@ def test_poisson_regressor_matches_sklearn() -> None:
     ours, theirs = MLPRegressor(**kw).fit(X, y), sk.MLPRegressor(**kw).fit(X, y)
     assert ours.out_activation_ == "exp"
     assert_same_fit(ours, theirs)
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-12)
 
 
 def test_sample_weight_matches_sklearn() -> None:
@@ -140,7 +144,7 @@ def test_schedules_and_early_stopping_match_sklearn(schedule: str, binary: bool)
     )  # fmt: skip
     ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
     assert_same_fit(ours, theirs)
-    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)
     assert ours.best_validation_score_ == theirs.best_validation_score_
     assert ours.best_loss_ is None and theirs.best_loss_ is None
 
@@ -272,7 +276,7 @@ def test_warm_start_with_early_stopping_matches_sklearn() -> None:
         ours.fit(X, y)
         theirs.fit(X, y)
         assert_same_fit(ours, theirs)
-        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)
         assert ours.best_validation_score_ == theirs.best_validation_score_
     best = [p.copy() for p in theirs.coefs_ + theirs.intercepts_]
     # The third fit starts stalled, so it stops after one epoch that does not improve, and
@@ -281,7 +285,7 @@ def test_warm_start_with_early_stopping_matches_sklearn() -> None:
     ours.fit(X, y)
     theirs.fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ == 1
-    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)
     for a, b in zip(ours.coefs_ + ours.intercepts_, best, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
@@ -297,4 +301,4 @@ def test_sample_weight_with_early_stopping_matches_sklearn() -> None:
     ours = MLPClassifier(**kw).fit(X, y, sample_weight=weights)
     theirs = sk.MLPClassifier(**kw).fit(X, y, sample_weight=weights)
     assert_same_fit(ours, theirs)
-    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)

@@ -61,8 +61,8 @@ def test_weights_follow_the_seed_rule(eta0: float) -> None:
     X_train, _, y_train, _ = blobs_split()
     clf = Perceptron(eta0=eta0, shuffle=False, tol=None, max_iter=7).fit(X_train, y_train)
     weights, bias = seed_rule(X_train, y_train, eta0, epochs=7)
-    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12)
-    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12)
+    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12, atol=1e-12 * eta0)
+    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12, atol=1e-12 * eta0)
     assert clf.n_iter_ == 7
     assert clf.t_ == 7 * len(X_train) + 1
 
@@ -72,8 +72,8 @@ def test_one_vs_all_columns_follow_the_seed_rule() -> None:
     clf = Perceptron(shuffle=False, tol=None, max_iter=3).fit(X, y)
     for k in range(3):
         weights, bias = seed_rule(X, (y == k).astype(int), 1.0, epochs=3)
-        np.testing.assert_allclose(clf.coef_[k], weights, rtol=1e-12)
-        np.testing.assert_allclose(clf.intercept_[k], bias, rtol=1e-12)
+        np.testing.assert_allclose(clf.coef_[k], weights, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(clf.intercept_[k], bias, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), np.argmax(clf.decision_function(X), axis=1))
 
 
@@ -83,7 +83,9 @@ def test_binary_predictions_are_the_step_of_the_decision_function() -> None:
     clf = Perceptron().fit(X_train, labels)
     scores = clf.decision_function(X_test)
     assert scores.shape == (len(X_test),)
-    np.testing.assert_allclose(scores, X_test @ clf.coef_[0] + clf.intercept_[0], rtol=1e-12)
+    np.testing.assert_allclose(
+        scores, X_test @ clf.coef_[0] + clf.intercept_[0], rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_array_equal(clf.predict(X_test), clf.classes_[(scores > 0).astype(int)])
 
 
@@ -120,8 +122,8 @@ def test_partial_fit_is_one_epoch_of_the_rule() -> None:
     for _ in range(3):
         clf.partial_fit(X_train, y_train, classes=[0, 1])
     weights, bias = seed_rule(X_train, y_train, 1.0, epochs=3)
-    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12)
-    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12)
+    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         Perceptron().partial_fit(X_train, y_train)
     with pytest.raises(ValueError, match=re.escape("`y` has classes not in `self.classes_`")):
@@ -133,8 +135,8 @@ def test_warm_start_continues_and_fit_intercept_false() -> None:
     clf = Perceptron(shuffle=False, tol=None, max_iter=2, warm_start=True).fit(X_train, y_train)
     clf.fit(X_train, y_train)
     weights, bias = seed_rule(X_train, y_train, 1.0, epochs=4)
-    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12)
-    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12)
+    np.testing.assert_allclose(clf.coef_, [weights], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(clf.intercept_, [bias], rtol=1e-12, atol=1e-12)
     no_bias = Perceptron(fit_intercept=False).fit(X_train, y_train)
     assert no_bias.model_[0].bias is None
     np.testing.assert_array_equal(no_bias.intercept_, [0.0])

@@ -100,7 +100,7 @@ def test_batch_logs_hold_each_batch_loss_as_torch_computes_it():
             loss.backward()
             optimizer.step()
             expected.append(loss.item())
-    np.testing.assert_allclose(recorder.losses, expected, rtol=1e-12)
+    np.testing.assert_allclose(recorder.losses, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_a_callback_can_stop_training_after_a_batch():

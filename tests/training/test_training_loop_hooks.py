@@ -105,7 +105,7 @@ def test_weighted_batches_given_order_and_l2_penalty_match_torch() -> None:
         torch_epoch(optimizer, (order[i : i + 4] for i in range(0, 10, 4)), batch_loss, 10)
         for order in orders
     ]
-    np.testing.assert_allclose(history.history["loss"], epoch_losses, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], epoch_losses, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(model.weight.data, W.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(model.bias.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert trainer.samples_seen == 5 + 3 * 10
@@ -144,7 +144,9 @@ def test_score_plateau_reaction_and_best_weights_match_the_oracles() -> None:
             oracle.oracle._no_improvement_count = 0
     assert stop > 0 and reactions == [0, 1]
     assert history.stop_reason == "tol" and "val_score did not improve" in history.stop_message
-    np.testing.assert_allclose(history.history["val_score"], scores[: stop + 1], rtol=1e-12)
+    np.testing.assert_allclose(
+        history.history["val_score"], scores[: stop + 1], rtol=1e-12, atol=1e-14
+    )
     best = int(np.argmax(scores[: stop + 1]))
     assert rule.best == pytest.approx(scores[best], rel=1e-12)
     np.testing.assert_allclose(

@@ -74,6 +74,8 @@ def test_metric_functions_are_recorded_under_their_names():
         "loss", "median_error", "mse", "val_loss", "val_median_error", "val_mse",
     }  # fmt: skip
     # With the mse loss the "mse" metric of a full batch is the loss itself.
-    np.testing.assert_allclose(history.history["mse"], history.history["loss"], rtol=1e-12)
+    np.testing.assert_allclose(
+        history.history["mse"], history.history["loss"], rtol=1e-12, atol=1e-14
+    )
     with pytest.raises(ValueError, match="needs a name"):
         get_metric(lambda p, t: 0.0)

@@ -44,7 +44,9 @@ def test_tol_and_n_iter_no_change_stop_where_scikit_learn_stops():
         verbose=0,
     )  # fmt: skip
     assert len(history.epoch) == reference.n_iter_
-    np.testing.assert_allclose(history.history["loss"], reference.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(
+        history.history["loss"], reference.loss_curve_, rtol=1e-10, atol=1e-12
+    )
     assert history.stop_reason == "tol"
     assert "tol=0.001" in history.stop_message
 
@@ -103,7 +105,7 @@ def test_step_tol_is_the_shared_bias_tutorial_criterion_and_matches_torch():
     assert len(history.epoch) == epoch + 1
     assert history.stop_reason == "step_tol"
     for ours, theirs in zip(model.parameters(), net.numpy_parameters(), strict=True):
-        np.testing.assert_allclose(ours.data, theirs, rtol=1e-10)
+        np.testing.assert_allclose(ours.data, theirs, rtol=1e-10, atol=1e-12)
 
 
 def test_max_epochs_is_the_stop_reason_when_nothing_else_fires():
@@ -134,7 +136,7 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights(patie
     assert all(np.diff(val_losses[: best + 1]) < 0)
     expected_stop = best + max(patience, 1)
     np.testing.assert_allclose(
-        history.history["val_loss"], val_losses[: expected_stop + 1], rtol=1e-12
+        history.history["val_loss"], val_losses[: expected_stop + 1], rtol=1e-12, atol=1e-14
     )
     assert len(history.epoch) == expected_stop + 1
     assert history.stop_reason == "callback"
@@ -171,6 +173,6 @@ def test_early_stopping_on_training_loss_with_min_delta():
     mean_x2 = float(np.mean(X_LINE**2))
     factor = (1 - 0.1 * 2 * mean_x2) ** 2
     closed_form = [4 * mean_x2 * factor**e for e in range(len(losses))]
-    np.testing.assert_allclose(losses, closed_form, rtol=1e-10)
+    np.testing.assert_allclose(losses, closed_form, rtol=1e-10, atol=1e-14)
     first_small = next(e for e in range(1, 500) if closed_form[e - 1] - closed_form[e] <= 1e-3)
     assert len(losses) == first_small + 1

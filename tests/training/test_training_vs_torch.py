@@ -50,7 +50,7 @@ def test_mini_batch_sgd_momentum_with_shuffling_matches_torch():
             total += loss.item() * len(index)
         expected_losses.append(total / 10)
 
-    np.testing.assert_allclose(history.history["loss"], expected_losses, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], expected_losses, rtol=1e-12, atol=1e-14)
     for ours, theirs in zip(gradlab_parameters(model), net.numpy_parameters(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     assert history.params["steps"] == 3
@@ -80,7 +80,7 @@ def test_one_sample_at_a_time_in_order_matches_torch():
             optimizer.step()
             total += loss.item()
         expected.append(total / 7)
-    np.testing.assert_allclose(history.history["loss"], expected, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], expected, rtol=1e-12, atol=1e-14)
     for ours, theirs in zip(gradlab_parameters(model), net.numpy_parameters(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     assert history.params["steps"] == 7
@@ -124,8 +124,8 @@ def test_cross_entropy_with_integer_labels_adam_and_accuracy_match_torch():
             total += loss.item() * len(index)
         losses.append(total / 12)
         accuracies.append(correct / 12)
-    np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-12)
-    np.testing.assert_allclose(history.history["accuracy"], accuracies)
+    np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.history["accuracy"], accuracies, atol=1e-12)
     for ours, theirs in zip(gradlab_parameters(model), net.numpy_parameters(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
@@ -154,9 +154,9 @@ def test_validation_split_keeps_the_last_samples_and_matches_torch():
             val_loss.append(((out - y[7:]) ** 2).mean().item())
             val_mae.append((out - y[7:]).abs().mean().item())
     assert history.params["samples"] == 7
-    np.testing.assert_allclose(history.history["loss"], train_loss, rtol=1e-12)
-    np.testing.assert_allclose(history.history["val_loss"], val_loss, rtol=1e-12)
-    np.testing.assert_allclose(history.history["val_mae"], val_mae, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], train_loss, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.history["val_loss"], val_loss, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.history["val_mae"], val_mae, rtol=1e-12, atol=1e-14)
     assert set(history.history) == {"loss", "mae", "val_loss", "val_mae"}
 
 
@@ -178,8 +178,8 @@ def test_validation_data_is_measured_after_each_epoch():
         expected_train.append(loss.item())
         with torch.no_grad():
             expected_val.append(((net(X_val) - torch.tensor(Y_val)) ** 2).sum().item())
-    np.testing.assert_allclose(history.history["loss"], expected_train, rtol=1e-12)
-    np.testing.assert_allclose(history.history["val_loss"], expected_val, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], expected_train, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.history["val_loss"], expected_val, rtol=1e-12, atol=1e-14)
 
 
 def test_sum_reduction_adds_batch_losses_over_the_epoch():
@@ -201,7 +201,7 @@ def test_sum_reduction_adds_batch_losses_over_the_epoch():
             optimizer.step()
             total += loss.item()
         expected.append(total)
-    np.testing.assert_allclose(history.history["loss"], expected, rtol=1e-12)
+    np.testing.assert_allclose(history.history["loss"], expected, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("batch_size", [None, 3])
@@ -233,8 +233,8 @@ def test_predict_in_chunks_equals_torch_forward():
     X, _ = regression_data(n=7, seed=10)
     model = gl.nn.MLP(3, [4], 2, activation="relu", rng=8)
     expected = TorchMLP(model.state_dict(), ["relu", "identity"])(X).detach().numpy()
-    np.testing.assert_allclose(gl.predict(model, X), expected, rtol=1e-12)
-    np.testing.assert_allclose(gl.predict(model, X, batch_size=3), expected, rtol=1e-12)
+    np.testing.assert_allclose(gl.predict(model, X), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gl.predict(model, X, batch_size=3), expected, rtol=1e-12, atol=1e-12)
     model.train()
     gl.predict(model, X)
     assert model.training
