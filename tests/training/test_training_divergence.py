@@ -32,7 +32,7 @@ def test_huge_learning_rate_raises_naming_epoch_and_batch_and_keeps_finite_weigh
     with pytest.raises(gl.training.DivergenceError) as caught:
         gl.fit(
             model, X, y, lr=1e6, epochs=50, batch_size=4, rng=0, callbacks=[recorder],
-            verbose=0,
+            verbose=0, divergence_factor=None,  # the non-finite rule alone
         )  # fmt: skip
     error = caught.value
     assert isinstance(error, FloatingPointError)
@@ -147,3 +147,80 @@ def test_a_restore_puts_the_optimizer_state_back_to_the_epoch_start_too():
     for index, saved in spy.optimizer_state.items():
         np.testing.assert_array_equal(state[index]["momentum_buffer"], saved["momentum_buffer"])
     assert optimizer.param_groups[0]["lr"] == 1e308
+
+
+# ------------------------------------------------------------------- a loss that blows up
+def _numpy_gradient_descent(X, y, w, b, lr, epochs):
+    """Full-batch GD on mean squared error, written by hand: the losses and weights per epoch."""
+    losses, weights = [], []
+    for _ in range(epochs):
+        weights.append((w.copy(), b.copy()))
+        r = X @ w + b - y
+        losses.append(float(np.mean(r**2)))
+        w = w - lr * 2 * X.T @ r / len(X)
+        b = b - lr * 2 * r.mean(axis=0)
+    return losses, weights
+
+
+def test_a_loss_a_million_times_its_best_stops_training_before_it_overflows():
+    X, y = regression_data()
+    y = y.reshape(-1, 1)
+    w0, b0 = np.full((3, 1), 0.1), np.zeros(1)
+    # Just past the stable step 2/λmax: the loss grows by a constant factor per epoch, finitely.
+    lam = np.linalg.eigvalsh(2 * np.c_[X, np.ones(len(X))].T @ np.c_[X, np.ones(len(X))] / 12)
+    lr = 2.6 / lam.max()
+    losses, weights = _numpy_gradient_descent(X, y, w0, b0, lr, 200)
+    best = np.minimum.accumulate(losses)
+    expected = next(e for e in range(1, 200) if losses[e] > 1e6 * best[e - 1])
+    assert np.isfinite(losses).all()  # the old rule, non-finite only, would not have stopped
+    model = gl.nn.Linear.from_values(w0, bias=b0)
+    with pytest.raises(gl.training.DivergenceError) as caught:
+        gl.fit(model, X, y, lr=lr, epochs=200, verbose=0)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert (error.epoch, error.batch) == (expected, 0)
+    assert f"epoch {expected + 1}/200" in str(error) and "times its best" in str(error)
+    # The weights of the epoch's start: those before the update that produced the blow-up.
+    np.testing.assert_allclose(model.weight.data, weights[expected][0], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(model.bias.data, weights[expected][1], rtol=1e-10, atol=1e-10)
+    assert error.history.history["loss"] == pytest.approx(losses[:expected], rel=1e-10)
+
+
+def test_the_growth_rule_floors_the_best_loss_at_rounding_and_ignores_non_positive_losses():
+    from gradlab.training.divergence import GrowthRule
+
+    eps = np.finfo(np.float64).eps
+    rule = GrowthRule(np.float64)
+    # A fit that reached zero up to rounding and wobbles there is not diverging ...
+    assert [rule.blew_up(v) for v in (1.0, 1e-30, 1e6 * eps * 0.9)] == [False] * 3
+    # ... but a million times the floor is.
+    assert rule.blew_up(1e6 * eps * 1.1)
+    float32 = GrowthRule(np.float32)
+    assert [float32.blew_up(v) for v in (2.0, 1e-20, 1e6 * 2 * np.finfo(np.float32).eps * 0.9)] == [
+        False
+    ] * 3
+    negative = GrowthRule(np.float64)
+    assert [negative.blew_up(v) for v in (-1.0, -1e-9, 1e12)] == [False] * 3
+
+
+def test_estimators_raise_divergence_error_where_scikit_learn_raises_value_error():
+    from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+
+    from gradlab.sklearn import MLPRegressor, Perceptron
+
+    X, y = regression_data()
+    settings = dict(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e8, max_iter=20)
+    with warnings.catch_warnings(), pytest.raises(ValueError, match="non-finite"):
+        warnings.simplefilter("ignore")
+        SkMLPRegressor(**settings, random_state=0).fit(X, y)
+    with pytest.raises(gl.training.DivergenceError, match=r"epoch \d+, batch \d+"):
+        MLPRegressor(**settings, random_state=0).fit(X, y)
+    # In this order: sample 1 is misclassified (z = 0), so w = x1; at sample 2, z = x2·w is
+    # 1e308·(-1e308) + 1e308·1e308, not a number, and w += x2 overflows to inf.
+    huge = np.array([[1e308, -1e308], [-1e308, 1e308], [1e308, 1e308]])
+    labels = [0, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one error, no stream of NumPy overflow warnings
+        with pytest.raises(gl.training.DivergenceError, match="epoch 1, batch 3") as caught:
+            Perceptron(max_iter=5, shuffle=False).fit(huge, labels)
+    assert isinstance(caught.value, ValueError) and caught.value.epoch == 0

@@ -337,11 +337,15 @@ class BaseMLP(BaseEstimator):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
         except DivergenceError as error:
-            raise ValueError(
+            raise DivergenceError(
                 f"Training diverged at epoch {error.epoch + 1}, batch {error.batch + 1}: the "
-                "loss or the weights became non-finite (NaN or inf); the weights are left at "
-                "their last finite values. The input data may contain large values and need "
-                "to be preprocessed, or learning_rate_init may be too large."
+                "loss or the weights became non-finite (NaN or inf), or the loss grew past a "
+                "million times its best; the weights are left at finite values. The input data "
+                "may contain large values and need to be preprocessed, or learning_rate_init "
+                "may be too large.",
+                error.epoch,
+                error.batch,
+                error.history,
             ) from None
         finally:
             self._record(trainer)

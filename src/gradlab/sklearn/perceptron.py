@@ -243,9 +243,14 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         n = len(X)
         best_loss, best_score, stalled = np.inf, -np.inf, 0
         self.n_iter_ = 0
-        for _ in range(max_iter):
+        history = gl.training.History({"epochs": max_iter, "steps": n})
+        for epoch in range(max_iter):
             order = rng.permutation(n) if self.shuffle else range(n)
-            loss = rosenblatt_epoch(weight, bias, X, targets, order, self.eta0)
+            start = (weight.copy(), None if bias is None else bias.copy())
+            with np.errstate(over="ignore", invalid="ignore"):  # reported as one error below
+                loss = rosenblatt_epoch(weight, bias, X, targets, order, self.eta0)
+            _check_finite(epoch, n, weight, bias, start, history)
+            history.record(epoch, {"loss": loss / n})
             self.n_iter_ += 1
             self.t_ += n
             if self.verbose:
@@ -320,3 +325,28 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._predict_array(validate_data(self, X, dtype=_FLOATS, reset=False))
+
+
+def _check_finite(
+    epoch: int,
+    n: int,
+    weight: NDArray[Any],
+    bias: NDArray[Any] | None,
+    start: tuple[NDArray[Any], NDArray[Any] | None],
+    history: gl.training.History,
+) -> None:
+    """Put the epoch's starting weights back and raise if the epoch made any non-finite."""
+    if np.isfinite(weight).all() and (bias is None or np.isfinite(bias).all()):
+        return
+    weight[...] = start[0]
+    if bias is not None:
+        bias[...] = start[1]
+    raise gl.training.DivergenceError(
+        f"Training diverged at epoch {epoch + 1}, batch {n} (the epoch's last sample): the "
+        "weights became non-finite (NaN or inf); the weights of the epoch's start are kept. "
+        "The input data may contain large values and need to be preprocessed, or eta0 may be "
+        "too large.",
+        epoch,
+        n - 1,
+        history,
+    )

@@ -1,4 +1,4 @@
-"""`DivergenceError`: training produced a non-finite loss or parameter."""
+"""`DivergenceError`: training produced a non-finite loss or parameter, or its loss blew up."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ if TYPE_CHECKING:
     from gradlab.training.history import History
 
 
-class DivergenceError(FloatingPointError):
-    """A non-finite loss or parameter stopped training.
+class DivergenceError(FloatingPointError, ValueError):
+    """A non-finite loss or parameter, or a loss that blew up, stopped training.
+
+    It is a FloatingPointError and, as scikit-learn's estimators raise for non-finite
+    weights, a ValueError. The rule is in `gradlab.training.divergence`.
 
     The message names the epoch and the batch as 1-based counts ("epoch 3/10, batch 2/4", as
     the progress bar shows them); the attributes hold the 0-based indices that callbacks and
@@ -27,8 +30,8 @@ class DivergenceError(FloatingPointError):
     Examples
     --------
     >>> from gradlab.training import DivergenceError
-    >>> issubclass(DivergenceError, FloatingPointError)
-    True
+    >>> issubclass(DivergenceError, FloatingPointError), issubclass(DivergenceError, ValueError)
+    (True, True)
     """
 
     def __init__(self, message: str, epoch: int, batch: int, history: History) -> None:

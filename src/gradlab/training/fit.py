@@ -15,6 +15,7 @@ from gradlab.nn.rng import as_generator
 from gradlab.training import metrics as metric_registry
 from gradlab.training.callbacks import Callback
 from gradlab.training.data import Batches, check_X, check_y, split_off_validation
+from gradlab.training.divergence import GROWTH_FACTOR
 from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
@@ -41,6 +42,7 @@ def fit(
     tol: float | None = None,
     n_iter_no_change: int = 10,
     step_tol: float | None = None,
+    divergence_factor: float | None = GROWTH_FACTOR,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -96,6 +98,9 @@ def fit(
         Stop when, in an epoch, every parameter moved by less than ``step_tol``:
         max |θ_after - θ_before| < step_tol (the criterion of the 2-2-1 sigmoid network
         derived with SymPy, with 0.001).
+    divergence_factor : float or None, default 1e6
+        Stop with a `DivergenceError` when an epoch's mean loss exceeds this factor times the
+        lowest so far; None keeps only the non-finite rule (see Raises).
 
     Returns
     -------
@@ -105,9 +110,12 @@ def fit(
     Raises
     ------
     DivergenceError
-        When the loss or a parameter becomes NaN or infinite; the message names the epoch and
-        batch, and the model keeps its last finite weights (those of the epoch's start, with
-        the optimizer's state of then, when a parameter itself went non-finite).
+        (a FloatingPointError and a ValueError) when a batch's loss is NaN or infinite, a
+        parameter is after an epoch, or an epoch's mean loss exceeds ``divergence_factor``
+        times the lowest so far (floored at machine epsilon times the first epoch's; positive losses only, see
+        `gradlab.training.divergence`). The message names the epoch and batch; the model keeps
+        finite weights: those before the failing batch for a non-finite loss, else those of
+        the epoch's start, with the optimizer's state of then.
 
     Examples
     --------
@@ -122,6 +130,7 @@ def fit(
     1.0
     """
     _check_settings(epochs, batch_size, shuffle, validation_split, tol, n_iter_no_change, step_tol)
+    _check_factor(divergence_factor)
     resolve_verbose(verbose, sys.stdout)
     parameters = _trainable(model)
     dtype = parameters[0].dtype
@@ -169,6 +178,7 @@ def fit(
         tol=None if tol is None else float(tol),
         n_iter_no_change=int(n_iter_no_change),
         step_tol=None if step_tol is None else float(step_tol),
+        divergence_factor=divergence_factor,
     )
     return trainer.run()
 
@@ -204,6 +214,15 @@ def _check_settings(
         isinstance(step_tol, int | float) and math.isfinite(step_tol) and step_tol > 0
     ):
         raise ValueError(f"step_tol must be None or a finite number > 0; got {step_tol!r}.")
+
+
+def _check_factor(factor: Any) -> None:
+    if factor is not None and not (
+        isinstance(factor, int | float) and not isinstance(factor, bool) and factor > 1
+    ):
+        raise ValueError(
+            f"divergence_factor must be None or a number > 1 (inf allowed); got {factor!r}."
+        )
 
 
 def _training_data(

@@ -24,6 +24,7 @@ import numpy as np
 from gradlab.engine import Tensor, no_grad
 from gradlab.training.callbacks import Callback, CallbackList
 from gradlab.training.data import Batches
+from gradlab.training.divergence import GROWTH_FACTOR, GrowthRule
 from gradlab.training.errors import DivergenceError
 from gradlab.training.history import History
 from gradlab.training.metrics import Metric
@@ -66,6 +67,10 @@ class Trainer:
         total sample weight (scikit-learn's ``alpha``).
     samples_seen : int, default 0
         The count ``samples_seen`` starts from (e.g. that of an earlier run).
+    divergence_factor : float or None, default 1e6
+        Also stop, with a `DivergenceError`, when an epoch's loss climbs past this factor
+        times its best (`gradlab.training.divergence.GrowthRule`); None turns that rule off.
+        A non-finite loss or parameter always stops training.
 
     Attributes
     ----------
@@ -109,6 +114,7 @@ class Trainer:
         step_tol: float | None = None,
         penalty: L2Penalty | None = None,
         samples_seen: int = 0,
+        divergence_factor: float | None = GROWTH_FACTOR,
     ) -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.batches, self.epochs = batches, epochs
@@ -148,6 +154,9 @@ class Trainer:
         self._named = list(model.named_parameters())
         self._params = [p for _, p in self._named]
         self._snapshot = WeightSnapshot(self._params)
+        self.growth = None
+        if divergence_factor is not None:
+            self.growth = GrowthRule(self._params[0].dtype, divergence_factor)
         self._optimizer_state = self._optimizer_checkpoint()
 
     # ------------------------------------------------------------------------------ running
@@ -221,9 +230,10 @@ class Trainer:
                     break
             # Free this batch's graph before the next forward builds one: memory holds one, not two.
             del output
+        logs = {"loss": total if self._sum_batches else total / seen}
+        self._check_growth(epoch, batch, logs["loss"])
         self._check_parameters(epoch, batch)
         self.samples_seen += seen
-        logs = {"loss": total if self._sum_batches else total / seen}
         for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
             logs[name] = metric_total / seen
         return logs
@@ -345,6 +355,21 @@ class Trainer:
         raise DivergenceError(
             f"Training diverged: the loss is {value} at {self._where(epoch, batch)}. Training "
             f"stopped before that batch's update; {kept}. {self._advice()}",
+            epoch,
+            batch,
+            self.history,
+        )
+
+    def _check_growth(self, epoch: int, batch: int, loss: float) -> None:
+        rule = self.growth
+        if rule is None or not rule.blew_up(loss):
+            return
+        self._restore_epoch_start()
+        raise DivergenceError(
+            f"Training diverged: the loss of epoch {epoch + 1}/{self.epochs} is {loss:.6g}, more "
+            f"than {rule.factor:g} times its best, {rule.best:.6g} (the loss of "
+            f"{self._where(epoch, batch)}, the epoch's last, ended it). The weights and optimizer "
+            f"state from the start of the epoch were restored. {self._advice()}",
             epoch,
             batch,
             self.history,
