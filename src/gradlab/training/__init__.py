@@ -4,7 +4,14 @@
 """
 
 from gradlab.training import metrics
-from gradlab.training.callbacks import Callback, CallbackList, EarlyStopping, ModelCheckpoint
+from gradlab.training.callbacks import (
+    Callback,
+    CallbackList,
+    EarlyStopping,
+    LearningRateSchedule,
+    ModelCheckpoint,
+)
+from gradlab.training.checkpoint import CheckpointMismatch
 from gradlab.training.errors import DivergenceError
 from gradlab.training.fit import fit
 from gradlab.training.history import History
@@ -21,9 +28,11 @@ __all__ = [
     "METRICS",
     "Callback",
     "CallbackList",
+    "CheckpointMismatch",
     "DivergenceError",
     "EarlyStopping",
     "History",
+    "LearningRateSchedule",
     "ModelCheckpoint",
     "Trainer",
     "accuracy",

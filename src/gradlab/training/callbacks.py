@@ -69,6 +69,18 @@ class Callback:
     def on_batch_end(self, batch: int, logs: dict[str, Any]) -> None:
         """Called after each batch's optimizer step, with the batch's loss."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """What the callback remembers between epochs, saved in a run's checkpoint.
+
+        A callback that keeps state across epochs returns it here (numbers, strings, arrays,
+        lists and dicts of them) and takes it back in `load_state_dict`, so that a resumed run
+        continues exactly; the default keeps nothing.
+        """
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from a `state_dict` saved by the same kind of callback."""
+
 
 def _overrides(callback: Callback, hook: str) -> bool:
     return getattr(type(callback), hook) is not getattr(Callback, hook)
@@ -246,6 +258,20 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "stopped_epoch": self.stopped_epoch,
+            "wait": self.wait,
+            "best_weights": self.best_weights,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = self._monitor.best = float(state["best"])
+        self.best_epoch, self.stopped_epoch = int(state["best_epoch"]), int(state["stopped_epoch"])
+        self.wait, self.best_weights = int(state["wait"]), state["best_weights"]
+
 
 def _json_number(value: Any) -> float | str:
     """``value`` as a float, or as "nan" / "inf" / "-inf", which JSON cannot hold as numbers."""
@@ -334,3 +360,70 @@ class ModelCheckpoint(Callback):
         metadata = {"epoch": epoch + 1, **{k: _json_number(v) for k, v in logs.items()}}
         save(self.model, path, metadata=metadata)
         self.saved.append(path)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "saved": list(self.saved)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = self._monitor.best = float(state["best"])
+        self.saved = [str(path) for path in state["saved"]]
+
+
+class LearningRateSchedule(Callback):
+    """Step a learning-rate schedule of `gradlab.optim` at the end of every epoch.
+
+    ``schedule.step()`` for the epoch-based schedules (StepLR, ExponentialLR,
+    CosineAnnealingLR), ``schedule.step(logs[monitor])`` for ReduceLROnPlateau. The schedule
+    must be built over the optimizer that `fit` is given.
+
+    Parameters
+    ----------
+    schedule : schedule of `gradlab.optim`
+    monitor : str, default "val_loss"
+        The logged value a ReduceLROnPlateau watches ("loss" when the run has no validation).
+
+    Examples
+    --------
+    >>> import gradlab as gl, numpy as np
+    >>> model = gl.nn.Linear(1, 1, rng=0)
+    >>> optimizer = gl.optim.SGD(model.parameters(), lr=0.1)
+    >>> schedule = gl.optim.StepLR(optimizer, step_size=2, gamma=0.5)
+    >>> X = np.arange(4.0).reshape(-1, 1)
+    >>> _ = gl.fit(model, X, 2 * X, optimizer=optimizer, epochs=4, verbose=0,
+    ...            callbacks=[gl.training.LearningRateSchedule(schedule)])
+    >>> optimizer.param_groups[0]["lr"]
+    0.025
+    """
+
+    def __init__(self, schedule: Any, monitor: str = "val_loss") -> None:
+        if not callable(getattr(schedule, "step", None)) or not hasattr(schedule, "optimizer"):
+            raise TypeError(
+                f"LearningRateSchedule takes a schedule of gradlab.optim (StepLR, ...); got "
+                f"{type(schedule).__name__}."
+            )
+        self.schedule, self.monitor = schedule, monitor
+        from gradlab.optim.schedules import ReduceLROnPlateau
+
+        self._watches = isinstance(schedule, ReduceLROnPlateau)
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        if self.schedule.optimizer is not self.trainer.optimizer:
+            raise ValueError(
+                "LearningRateSchedule: the schedule was built over another optimizer than the "
+                "one fit trains with; build the optimizer first and pass it to fit too."
+            )
+        if self._watches and self.monitor not in self.trainer.log_names:
+            self.monitor = "loss"
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        if self._watches:
+            self.schedule.step(float(logs[self.monitor]))
+        else:
+            self.schedule.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"schedule": self.schedule.state_dict(), "monitor": self.monitor}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.schedule.load_state_dict(state["schedule"])
+        self.monitor = str(state["monitor"])

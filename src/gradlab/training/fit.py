@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from gradlab.engine import Tensor, no_grad
 from gradlab.nn.rng import as_generator
 from gradlab.training import metrics as metric_registry
 from gradlab.training.callbacks import Callback
+from gradlab.training.checkpoint import RunCheckpoint, fingerprint
 from gradlab.training.data import Batches, check_X, check_y, split_off_validation
 from gradlab.training.divergence import GROWTH_FACTOR
 from gradlab.training.history import History
@@ -43,6 +45,7 @@ def fit(
     n_iter_no_change: int = 10,
     step_tol: float | None = None,
     divergence_factor: float | None = GROWTH_FACTOR,
+    checkpoint: str | os.PathLike[str] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -101,6 +104,14 @@ def fit(
     divergence_factor : float or None, default 1e6
         Stop with a `DivergenceError` when an epoch's mean loss exceeds this factor times the
         lowest so far; None keeps only the non-finite rule (see Raises).
+    checkpoint : str or os.PathLike, optional
+        A file to which everything needed to continue is written, atomically, after every
+        epoch (weights, optimizer state, the shuffling generator, history, callback and
+        schedule state; see `gradlab.training.checkpoint`). When it exists, the same call
+        resumes from it and ends bit for bit as the run would have without interruption; a
+        finished run returns its history at once. A checkpoint of other data, settings, model
+        or optimizer is refused (`gradlab.training.CheckpointMismatch`); a corrupt newest file
+        falls back to the previous epoch's with a warning.
 
     Returns
     -------
@@ -165,6 +176,18 @@ def fit(
     generator = as_generator(rng)
     k = X_arr.shape[0] if batch_size is None else int(batch_size)
     batches = Batches(X_arr, y_arr, k, shuffle, generator)
+    run_checkpoint = None
+    if checkpoint is not None:
+        identity = fingerprint(
+            [X_arr, y_arr, *(() if validation is None else _arrays(validation))],
+            model=[[name, list(p.shape), str(p.dtype)] for name, p in model.named_parameters()],
+            loss=f"{type(loss_fn).__name__}({getattr(loss_fn, 'reduction', '')})",
+            optimizer=type(optimizer).__name__,
+            epochs=int(epochs), batch_size=k, shuffle=bool(shuffle), tol=tol,
+            n_iter_no_change=int(n_iter_no_change), step_tol=step_tol,
+            divergence_factor=divergence_factor, metrics=names,
+        )  # fmt: skip
+        run_checkpoint = RunCheckpoint(checkpoint, generator, identity)
     trainer = Trainer(
         model,
         loss_fn,
@@ -179,6 +202,7 @@ def fit(
         n_iter_no_change=int(n_iter_no_change),
         step_tol=None if step_tol is None else float(step_tol),
         divergence_factor=divergence_factor,
+        checkpoint=run_checkpoint,
     )
     return trainer.run()
 
@@ -214,6 +238,10 @@ def _check_settings(
         isinstance(step_tol, int | float) and math.isfinite(step_tol) and step_tol > 0
     ):
         raise ValueError(f"step_tol must be None or a finite number > 0; got {step_tol!r}.")
+
+
+def _arrays(batch: tuple[Tensor, Any]) -> list[np.ndarray]:
+    return [v.data if isinstance(v, Tensor) else np.asarray(v) for v in batch]
 
 
 def _check_factor(factor: Any) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 
 from gradlab.engine import Tensor, no_grad
 from gradlab.training.callbacks import Callback, CallbackList
+from gradlab.training.checkpoint import RunCheckpoint
 from gradlab.training.data import Batches
 from gradlab.training.divergence import GROWTH_FACTOR, GrowthRule
 from gradlab.training.errors import DivergenceError
@@ -71,6 +72,8 @@ class Trainer:
         Also stop, with a `DivergenceError`, when an epoch's loss climbs past this factor
         times its best (`gradlab.training.divergence.GrowthRule`); None turns that rule off.
         A non-finite loss or parameter always stops training.
+    checkpoint : RunCheckpoint, optional
+        Resume from it when it holds a saved state, and save to it after every epoch.
 
     Attributes
     ----------
@@ -115,6 +118,7 @@ class Trainer:
         penalty: L2Penalty | None = None,
         samples_seen: int = 0,
         divergence_factor: float | None = GROWTH_FACTOR,
+        checkpoint: RunCheckpoint | None = None,
     ) -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.batches, self.epochs = batches, epochs
@@ -154,6 +158,7 @@ class Trainer:
         self._named = list(model.named_parameters())
         self._params = [p for _, p in self._named]
         self._snapshot = WeightSnapshot(self._params)
+        self.checkpoint = checkpoint
         self.growth = None
         if divergence_factor is not None:
             self.growth = GrowthRule(self._params[0].dtype, divergence_factor)
@@ -176,8 +181,11 @@ class Trainer:
         model.train()
         try:
             callbacks.on_train_begin({})
-            logs: dict[str, float] = {}
-            for epoch in range(self.epochs):
+            start, finished = 0, False
+            if self.checkpoint is not None:
+                start, finished = self.checkpoint.resume(self)
+            logs: dict[str, float] = {k: v[-1] for k, v in history.history.items()}
+            for epoch in range(start, self.epochs if not finished else start):
                 callbacks.on_epoch_begin(epoch, {})
                 if reporter is not None:
                     reporter.epoch_begin(epoch)
@@ -188,10 +196,13 @@ class Trainer:
                 callbacks.on_epoch_end(epoch, logs)
                 if reporter is not None:
                     reporter.epoch_end(epoch, logs)
-                if self._should_stop(epoch, logs):
+                stop = self._should_stop(epoch, logs)
+                if not stop and epoch + 1 == self.epochs:
+                    history.stop("max_epochs", f"Reached the maximum of {self.epochs} epochs.")
+                if self.checkpoint is not None:
+                    self.checkpoint.save(self, epoch + 1, stop or epoch + 1 == self.epochs)
+                if stop:
                     break
-            else:
-                history.stop("max_epochs", f"Reached the maximum of {self.epochs} epochs.")
             self._restore_best()
             callbacks.on_train_end(logs)
         except KeyboardInterrupt:
@@ -320,6 +331,12 @@ class Trainer:
             f"Lower the learning rate{lr_text}, scale the inputs, or clip the gradients "
             "(gradlab.optim.clip_grad_norm_)."
         )
+
+    def resumed(self) -> None:
+        """Take the current weights and optimizer state as the epoch's start (after a resume)."""
+        self._snapshot = WeightSnapshot(self._params)
+        self._optimizer_state = self._optimizer_checkpoint()
+        self.stop_training = False
 
     def _optimizer_checkpoint(self) -> dict[str, Any] | None:
         state_dict = getattr(self.optimizer, "state_dict", None)

@@ -107,6 +107,20 @@ class Plateau:
         if self.restore_best and self.improved:
             self.best_weights = [p.data.copy() for p in parameters]
 
+    def state_dict(self) -> dict[str, Any]:
+        """What the rule remembers (best value, count, best weights), for a checkpoint."""
+        return {
+            "best": self.best,
+            "count": self.count,
+            "improved": self.improved,
+            "best_weights": self.best_weights,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from `state_dict`'s memory."""
+        self.best, self.count = float(state["best"]), int(state["count"])
+        self.improved, self.best_weights = bool(state["improved"]), state["best_weights"]
+
     def restore(self, parameters: Sequence[Any]) -> None:
         """Put the best epoch's weights back in place (``restore_best``, once there is one)."""
         if self.restore_best and self.best_weights is not None:
