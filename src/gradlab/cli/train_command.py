@@ -17,6 +17,7 @@ import numpy as np
 
 from gradlab.cli import options
 from gradlab.cli.main import UsageError
+from gradlab.cli.run_file import RunFile, resumable
 from gradlab.nn.activations import names as activation_names
 from gradlab.optim.registry import OPTIMIZERS
 
@@ -157,11 +158,13 @@ def _run(args: argparse.Namespace) -> int:
     data = _prepare(table, target, args)
     settings = _settings(args, data)
     _describe(data, settings)
+    checkpoint = RunFile(out)
     with staged_folder(out) as staging:
-        model, history, seconds = _train(data, settings)
+        model, history, seconds = _train(data, settings, checkpoint)
         metadata, evaluation = _record(args, data, data_name, settings, model, history, seconds)
         metadata["training"]["total_seconds"] = time.perf_counter() - started
         written = _write(staging, model, metadata, data, evaluation)
+    checkpoint.remove()
     _finish(out, metadata, written, data_name)
     return 0
 
@@ -241,7 +244,14 @@ def _describe(data: TrainingData, settings: dict[str, Any]) -> None:
     )
 
 
-def _train(data: TrainingData, settings: dict[str, Any]) -> tuple[Any, Any, float]:
+#: At most one checkpoint a second: a kill loses at most a second of training, and a run of
+#: thousands of small epochs is not slowed by a disk flush after each.
+CHECKPOINT_SECONDS = 1.0
+
+
+def _train(
+    data: TrainingData, settings: dict[str, Any], checkpoint: RunFile
+) -> tuple[Any, Any, float]:
     import gradlab as gl
     from gradlab.cli.progress import epoch_lines
 
@@ -263,8 +273,9 @@ def _train(data: TrainingData, settings: dict[str, Any]) -> tuple[Any, Any, floa
     on_terminal = sys.stdout.isatty()
     callbacks = [] if on_terminal else [epoch_lines(settings["epochs"])]
     start = time.perf_counter()
-    try:
-        history = gl.fit(
+
+    def fit() -> Any:
+        return gl.fit(
             model,
             X[data.train],
             y[data.train],
@@ -277,9 +288,18 @@ def _train(data: TrainingData, settings: dict[str, Any]) -> tuple[Any, Any, floa
             validation_data=validation,
             callbacks=callbacks,
             verbose=1 if on_terminal else 0,
+            checkpoint=checkpoint.path,
+            checkpoint_interval=CHECKPOINT_SECONDS,
         )
+
+    try:
+        history = resumable(fit, checkpoint)
     except gl.training.DivergenceError as error:
+        checkpoint.remove()
         raise UsageError(f"{error} Nothing was written; set a smaller rate with --lr.") from error
+    except KeyboardInterrupt:
+        checkpoint.remove()  # an interrupt asked for leaves nothing behind; a kill can't ask
+        raise
     return model, history, time.perf_counter() - start
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,18 +63,31 @@ class RunCheckpoint:
         The shuffling generator, whose state is saved and restored.
     identity : dict
         The run's `fingerprint`; a checkpoint with another one is refused.
+    interval : float, default 0.0
+        Seconds that must pass between two writes (the last epoch is always written): each
+        write is flushed to disk, a few milliseconds that a tiny network's epoch may not have.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], generator: Any, identity: dict[str, Any]
+        self,
+        path: str | os.PathLike[str],
+        generator: Any,
+        identity: dict[str, Any],
+        interval: float = 0.0,
     ) -> None:
         self.path = os.fspath(path)
         self.previous = self.path + ".previous"
         self.generator, self.identity = generator, identity
+        self.interval = float(interval)
+        self._written = time.monotonic()
 
     # ----------------------------------------------------------------------------- saving
     def save(self, trainer: Trainer, next_epoch: int, finished: bool) -> None:
         """Write the run's state after an epoch, keeping the former file until it is done."""
+        now = time.monotonic()
+        if not finished and now - self._written < self.interval:
+            return
+        self._written = now
         payload = encode(self._state(trainer, next_epoch, finished))
         if os.path.exists(self.path):
             os.replace(self.path, self.previous)

@@ -46,6 +46,7 @@ def fit(
     step_tol: float | None = None,
     divergence_factor: float | None = GROWTH_FACTOR,
     checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_interval: float = 0.0,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -112,6 +113,9 @@ def fit(
         finished run returns its history at once. A checkpoint of other data, settings, model
         or optimizer is refused (`gradlab.training.CheckpointMismatch`); a corrupt newest file
         falls back to the previous epoch's with a warning.
+    checkpoint_interval : float, default 0.0
+        Write the checkpoint at most once per this many seconds (and after the last epoch):
+        each write is flushed to disk, which costs milliseconds; 0 writes every epoch.
 
     Returns
     -------
@@ -142,6 +146,14 @@ def fit(
     """
     _check_settings(epochs, batch_size, shuffle, validation_split, tol, n_iter_no_change, step_tol)
     _check_factor(divergence_factor)
+    if not (
+        isinstance(checkpoint_interval, int | float)
+        and math.isfinite(checkpoint_interval)
+        and checkpoint_interval >= 0
+    ):
+        raise ValueError(
+            f"checkpoint_interval must be a number of seconds >= 0; got {checkpoint_interval!r}."
+        )
     resolve_verbose(verbose, sys.stdout)
     parameters = _trainable(model)
     dtype = parameters[0].dtype
@@ -187,7 +199,7 @@ def fit(
             n_iter_no_change=int(n_iter_no_change), step_tol=step_tol,
             divergence_factor=divergence_factor, metrics=names,
         )  # fmt: skip
-        run_checkpoint = RunCheckpoint(checkpoint, generator, identity)
+        run_checkpoint = RunCheckpoint(checkpoint, generator, identity, checkpoint_interval)
     trainer = Trainer(
         model,
         loss_fn,
