@@ -193,3 +193,16 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_weights(tmp_path):
         expected.named_parameters(), resumed.named_parameters(), strict=True
     ):
         np.testing.assert_array_equal(q.data, p.data, err_msg=name)
+
+
+def test_a_checkpoint_with_parts_missing_is_refused_with_a_clear_message(tmp_path):
+    from gradlab.training.state_codec import decode, encode
+
+    path = tmp_path / "run.ckpt"
+    X, y = data()
+    gl.fit(gl.nn.MLP(3, [5], 1, rng=0), X, y, epochs=2, checkpoint=path, verbose=0)
+    state = decode(path.read_bytes())
+    del state["optimizer"]
+    path.write_bytes(encode(state))
+    with pytest.raises(ValueError, match="is damaged"):
+        gl.fit(gl.nn.MLP(3, [5], 1, rng=0), X, y, epochs=2, checkpoint=path, verbose=0)

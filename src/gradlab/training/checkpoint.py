@@ -153,11 +153,17 @@ class RunCheckpoint:
         state = self.read()
         if state is None:
             return 0, False
-        self._check_identity(state["identity"])
-        _load(trainer, state)
-        if self.generator is not None:
-            self.generator.bit_generator.state = state["generator"]
-        return int(state["epoch"]), bool(state["finished"])
+        try:
+            self._check_identity(dict(state["identity"]))
+            _load(trainer, state)
+            if self.generator is not None:
+                self.generator.bit_generator.state = state["generator"]
+            return int(state["epoch"]), bool(state["finished"])
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(
+                f"checkpoint {self.path!r} is damaged ({error!r:.100}); delete it (and its "
+                "'.previous') to start the run afresh."
+            ) from None
 
     def _check_identity(self, saved: dict[str, Any]) -> None:
         differ = sorted(
@@ -192,12 +198,13 @@ def _check_format(state: Any) -> None:
 
 def _load(trainer: Trainer, state: dict[str, Any]) -> None:
     """Every part of ``state`` into ``trainer``, or a CheckpointMismatch naming the part."""
+    weights, optimizer_state = state["weights"], state["optimizer"]
     try:
-        trainer.model.load_state_dict(state["weights"])
+        trainer.model.load_state_dict(weights)
     except (KeyError, ValueError) as error:
         raise CheckpointMismatch(f"the checkpoint does not fit the model: {error}") from None
     try:
-        trainer.optimizer.load_state_dict(state["optimizer"])
+        trainer.optimizer.load_state_dict(optimizer_state)
     except (KeyError, ValueError, TypeError) as error:
         raise CheckpointMismatch(f"the checkpoint does not fit the optimizer: {error}") from None
     callbacks = trainer.callbacks.callbacks
