@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -55,6 +56,22 @@ def assert_picture(path: Path, size: tuple[int, int] = (640, 480)) -> None:
     pixels = matplotlib.image.imread(path)
     assert pixels.shape[:2] == (size[1], size[0])
     assert np.ptp(pixels[..., :3]) > 0, f"{path.name} is blank"
+
+
+def start_gradlab(*args: object, cwd: Path) -> subprocess.Popen[str]:
+    """Start ``python -m gradlab.cli.main ARGS`` in ``cwd``, its output in pipes, to signal it.
+
+    A suite started in the background (``&``, nohup, some CI runners) ignores SIGINT, and a
+    child inherits that: it gets the default disposition, as from a terminal.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "gradlab.cli.main", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def listing(folder: Path) -> set[str]:

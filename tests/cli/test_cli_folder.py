@@ -7,8 +7,6 @@ import fcntl
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from cli_helpers import (
     listing,
     read_metadata,
     run_in_process,
+    start_gradlab,
 )
 
 from gradlab.cli import folder_guard
@@ -180,13 +179,7 @@ def test_a_second_train_process_on_the_same_out_is_refused(
 ) -> None:
     points_frame().to_csv(tmp_path / "points.csv", index=False)
     endless = ["--target", "label", "--epochs", "100000", "--batch-size", "1", "--out", "model"]
-    first = subprocess.Popen(
-        [sys.executable, "-m", "gradlab.cli.main", "train", "points.csv", *endless],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_gradlab("train", "points.csv", *endless, cwd=tmp_path)
     assert first.stdout is not None
     for line in first.stdout:
         if line.startswith("epoch 1/"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import signal
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from cli_helpers import (
     listing,
     read_metadata,
     run_in_process,
+    start_gradlab,
 )
 
 
@@ -187,30 +186,10 @@ def test_interrupt_leaves_nothing_behind(tmp_path: Path) -> None:
     frame = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
     frame["y"] = np.where(frame["a"] > 0, "p", "n")
     frame.to_csv(tmp_path / "d.csv", index=False)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gradlab.cli.main",
-            "train",
-            "d.csv",
-            "--target",
-            "y",
-            "--epochs",
-            "100000",
-            "--batch-size",
-            "1",
-            "--out",
-            "model",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A suite started in the background (`&`, nohup, some CI runners) ignores SIGINT, and a
-        # child inherits that: give it the default disposition, as a terminal would.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    process = start_gradlab(
+        "train", "d.csv", "--target", "y", "--epochs", "100000", "--batch-size", "1",
+        "--out", "model", cwd=tmp_path,
+    )  # fmt: skip
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("epoch 1/"):
