@@ -133,6 +133,11 @@ IN_PROCESS_CASES = {
         ["d.csv", "--optimizer", "sgd", "--lr", "1e30", "--epochs", "5"],
         ["diverged", "Nothing was written", "--lr"],
     ),
+    "an adaptive rate that runs away without overflowing": (
+        {"d.csv": "a,b,y\n" + GOOD_ROWS},
+        ["d.csv", "--optimizer", "rmsprop", "--lr", "1e6", "--epochs", "5"],
+        ["diverged", "times its best", "Nothing was written"],
+    ),
 }
 
 

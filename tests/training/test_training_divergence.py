@@ -224,3 +224,20 @@ def test_estimators_raise_divergence_error_where_scikit_learn_raises_value_error
         with pytest.raises(gl.training.DivergenceError, match="epoch 1, batch 3") as caught:
             Perceptron(max_iter=5, shuffle=False).fit(huge, labels)
     assert isinstance(caught.value, ValueError) and caught.value.epoch == 0
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adagrad"])
+def test_adaptive_optimizers_at_a_huge_rate_are_stopped_against_the_initial_loss(optimizer):
+    # Their steps are bounded by lr, so the loss never overflows: it sits at ~1e12 from the
+    # first epoch on, which only a comparison with the loss before any update can see.
+    X, y = regression_data()
+    model = gl.nn.MLP(3, [4], 1, activation="tanh", rng=0)
+    w = {name: p.data.copy() for name, p in model.named_parameters()}
+    w1, b1, w2, b2 = w["0.weight"], w["0.bias"], w["2.weight"], w["2.bias"]
+    initial = float(np.mean((np.tanh(X @ w1 + b1) @ w2 + b2 - y.reshape(-1, 1)) ** 2))
+    with pytest.raises(gl.training.DivergenceError) as caught:
+        gl.fit(model, X, y, optimizer=optimizer, lr=1e6, epochs=50, verbose=0)
+    error = caught.value
+    assert (error.epoch, error.batch) == (1, 0)  # the first update's effect shows in epoch 2
+    assert f"times its best, {initial:.6g}" in str(error)
+    assert all(np.isfinite(p.data).all() for p in model.parameters())

@@ -1,11 +1,12 @@
 """`GrowthRule`: the second half of gradlab's divergence rule, a loss that has blown up.
 
 Training diverges when (1) a batch's loss is NaN or infinite, or a parameter is after an
-epoch; or (2) an epoch's mean training loss exceeds ``factor`` (10⁶) times the lowest epoch
-loss so far. The lowest loss is floored at machine epsilon times the first epoch's loss, so a
-fit that reaches zero up to rounding and then wobbles at the rounding level is not taken for
-divergence. The rule applies to positive losses only; a loss that is ever zero or negative
-(a user's log-likelihood, say) is watched by rule (1) alone.
+epoch; or (2) an epoch's mean training loss exceeds ``factor`` (10⁶) times the lowest loss so
+far: of the epochs before it and of the first batch before its update (so a rate large enough
+to run away within the first epoch is caught too). The lowest loss is floored at machine
+epsilon times the opening loss, so a fit that reaches zero up to rounding and then wobbles at
+the rounding level is not taken for divergence. The rule applies to positive losses only; a
+loss that is ever zero or negative (a user's log-likelihood, say) is watched by (1) alone.
 """
 
 from __future__ import annotations
@@ -50,11 +51,17 @@ class GrowthRule:
             return math.inf
         return self.factor * max(self.best, self.eps * self.first)
 
-    def blew_up(self, loss: float) -> bool:
-        """Whether ``loss`` breaks the rule; otherwise it is taken into the best loss."""
+    def blew_up(self, loss: float, opening: float = math.nan) -> bool:
+        """Whether the epoch loss ``loss`` breaks the rule; else it is taken into the best.
+
+        ``opening``, given with the first epoch, is the loss before any update (of the first
+        batch, scaled to an epoch's): a rate so large that the first epoch already runs away
+        is measured against where training started.
+        """
         if math.isnan(self.first):
-            self.first = loss
-        elif loss > self.threshold:
+            self.first = opening if opening > 0 else loss
+            self.best = self.first
+        if loss > self.threshold:
             return True
         if loss <= 0:
             self.first = 0.0  # the rule is off for this run

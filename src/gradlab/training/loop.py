@@ -222,11 +222,13 @@ class Trainer:
         metrics = self.metrics
         metric_totals = [0.0] * len(metrics)
         total, seen = 0.0, 0
-        batch = -1
+        batch, opening = -1, math.nan
         for batch, (xb, yb, wb, size) in enumerate(self.batches.epoch()):
             if hooks:
                 callbacks.on_batch_begin(batch, {"size": size})
             output, value = self._step(xb, yb, wb, size, (epoch, batch))
+            if batch == 0:
+                opening = value * self.batches.steps if self._sum_batches else value
             total += value if self._sum_batches else value * size
             seen += size
             if metrics and output is not None:
@@ -242,7 +244,7 @@ class Trainer:
             # Free this batch's graph before the next forward builds one: memory holds one, not two.
             del output
         logs = {"loss": total if self._sum_batches else total / seen}
-        self._check_growth(epoch, batch, logs["loss"])
+        self._check_growth(epoch, batch, logs["loss"], opening)
         self._check_parameters(epoch, batch)
         self.samples_seen += seen
         for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
@@ -377,9 +379,9 @@ class Trainer:
             self.history,
         )
 
-    def _check_growth(self, epoch: int, batch: int, loss: float) -> None:
+    def _check_growth(self, epoch: int, batch: int, loss: float, opening: float) -> None:
         rule = self.growth
-        if rule is None or not rule.blew_up(loss):
+        if rule is None or not rule.blew_up(loss, opening):
             return
         self._restore_epoch_start()
         raise DivergenceError(
