@@ -128,9 +128,10 @@ def fit(
         (a FloatingPointError and a ValueError) when a batch's loss is NaN or infinite, a
         parameter is after an epoch, or an epoch's mean loss exceeds ``divergence_factor``
         times the lowest so far, the first batch's before its update included (floored at
-        machine epsilon times that one; positive losses only; `gradlab.training.divergence`). The message names the epoch and
-        batch; the model keeps finite weights: those before the failing batch for a non-finite
-        loss, else those of the epoch's start, with the optimizer's state of then.
+        machine epsilon times that one; positive losses only; `gradlab.training.divergence`).
+        The message names the epoch and batch; the model keeps finite weights: those before
+        the failing batch for a non-finite loss, else those of the epoch's start, with the
+        optimizer's state of then.
 
     Examples
     --------
