@@ -182,7 +182,7 @@ def test_a_second_train_process_on_the_same_out_is_refused(
     first = start_gradlab("train", "points.csv", *endless, cwd=tmp_path)
     assert first.stdout is not None
     for line in first.stdout:
-        if line.startswith("epoch 1/"):
+        if line.startswith("Epoch 1/"):
             break
     code, _, err = run_in_process(_train_args(), tmp_path, monkeypatch, capsys)
     first.send_signal(signal.SIGINT)

@@ -49,7 +49,7 @@ def test_classifier_prints_the_report(classifier_run: Run) -> None:
         assert label in out
     assert "Target 'label': 3 classes, circle, square, star." in out
     # Not a terminal: a few progress lines, the last one for the last epoch.
-    assert "epoch 3/3 - loss: " in out
+    assert "Epoch 3/3 - " in out  # the lines themselves: test_cli_progress.py
 
 
 def test_classifier_report_md_shows_scores_and_pictures(classifier_run: Run) -> None:
@@ -192,7 +192,7 @@ def test_interrupt_leaves_nothing_behind(tmp_path: Path) -> None:
     )  # fmt: skip
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("epoch 1/"):
+        if line.startswith("Epoch 1/"):
             break
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 import gradlab
+from gradlab.cli.wall_clock import command_start
 
 SUBCOMMANDS = ("train", "predict", "info", "explain")
 
@@ -36,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = command_start(whole_process=argv is None)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = started
     if args.command is None:
         parser.print_help()
         return 2

@@ -127,17 +127,17 @@ def terminal_report(metadata: dict[str, Any]) -> str:
     if "per_class" in training["scores"]:
         part = training["scores"]["per_class"]["part"]
         lines += ["", f"Per class ({part} rows)", *_text_table(class_rows(metadata))]
-    lines += ["", _timing(training)]
+    lines += ["", _timing(training, "for the whole command")]
     return "\n".join(lines)
 
 
-def _timing(training: dict[str, Any]) -> str:
+def _timing(training: dict[str, Any], total: str) -> str:
     epochs = training["epochs_run"]
     stop = training.get("stop_message") or training.get("stop_reason") or ""
     stopped = f"; {stop}" if stop and training.get("stop_reason") != "max_epochs" else ""
     return (
         f"Time: {_duration(training['seconds'])} training ({epochs} epochs{stopped}), "
-        f"{_duration(training['total_seconds'])} in all"
+        f"{_duration(training['total_seconds'])} {total}"
     )
 
 
@@ -184,7 +184,7 @@ def markdown_report(metadata: dict[str, Any], pictures: list[str]) -> str:
         f"- Rows: {rows['read']} read, {rows['dropped']} dropped, {rows['training']} for "
         f"training, {rows['validation']} for validation",
         f"- Settings: `{settings_line(training['settings'])}`",
-        f"- {_timing(training)}",
+        f"- {_timing(training, 'from the start of the command to saving the model')}",
         "",
         "## Inputs",
         "",

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from gradlab.cli.model_dir import staged_folder
 
-    started = time.perf_counter()
+    started = getattr(args, "started", None) or time.perf_counter()
     _require_io()
     out = Path(args.out)
     if args.data is not None and out.resolve() in Path(args.data).resolve().parents:
@@ -165,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         metadata["training"]["total_seconds"] = time.perf_counter() - started
         written = _write(staging, model, metadata, data, evaluation)
     checkpoint.remove()
+    metadata["training"]["total_seconds"] = time.perf_counter() - started  # printed: the end
     _finish(out, metadata, written, data_name)
     return 0
 
@@ -286,6 +287,7 @@ def _train(
             batch_size=settings["batch_size"],
             rng=np.random.default_rng([settings["seed"], 2]),
             validation_data=validation,
+            metrics=["accuracy"] if settings["loss"] == "cross_entropy" else [],
             callbacks=callbacks,
             verbose=1 if on_terminal else 0,
             checkpoint=checkpoint.path,

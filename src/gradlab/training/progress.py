@@ -1,18 +1,22 @@
-"""What `fit` shows while it trains: a rich progress bar, or one plain line per epoch.
+"""What `fit` shows while it trains: a rich progress bar per epoch, or one line per epoch.
 
-``verbose=0`` shows nothing; ``1`` a live bar (epoch i/N, step, elapsed time, ETA, loss,
-val_loss) when the stream is a terminal and `rich` is installed, else one line per epoch;
-``2`` one line per epoch; ``"auto"`` is 1 on a terminal and 0 otherwise, so logs and pipes
-stay quiet unless asked. `IterationLines` prints scikit-learn's lines instead (its estimators'
-``verbose``).
+``verbose=0`` shows nothing; ``1`` Keras's display when the stream is a terminal and `rich`
+is installed (``Epoch 3/30``, then a live bar with the steps, ETA, time per step and running
+loss, which ends with the epoch's loss, metrics, val_loss and val_ metrics), else one line per
+epoch; ``2`` one line per epoch (``Epoch 3/30 - 0s 3ms/step - accuracy: 0.9123 - loss:
+0.2345 - val_accuracy: 0.9000 - val_loss: 0.2500``); numbers have 4 decimals
+(`gradlab.training.log_format.format_number`). ``"auto"`` is 1 on a terminal and 0
+otherwise, so logs and pipes stay quiet unless asked. `IterationLines` prints scikit-learn's
+lines instead (its estimators' ``verbose``).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
+
+from gradlab.training.log_format import bar_parts, epoch_line
 
 
 def resolve_verbose(verbose: int | str, stream: IO[str]) -> int:
@@ -32,28 +36,18 @@ def resolve_verbose(verbose: int | str, stream: IO[str]) -> int:
     return int(verbose)
 
 
-def format_logs(logs: dict[str, float]) -> str:
-    """The logs on one line, Keras's way.
-
-    Examples
-    --------
-    >>> format_logs({"loss": 0.123456, "val_loss": 0.2})
-    'loss: 0.1235 - val_loss: 0.2'
-    """
-    return " - ".join(f"{name}: {value:.4g}" for name, value in logs.items())
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s"
-
-
 class EpochLines:
-    """One line per epoch: ``Epoch 3/100 - 4/4 steps - 12ms - loss: 0.2345``."""
+    """One line per epoch: ``Epoch 3/30 - 0s 3ms/step - accuracy: 0.9123 - loss: 0.2345``.
+
+    The line is `gradlab.training.log_format.epoch_line`: the epoch's time and time per step,
+    then its logs (numbers at 4 decimals, see `format_number`).
+    """
 
     per_batch = False
 
     def __init__(self, epochs: int, steps: int, stream: IO[str]) -> None:
         self.epochs, self.steps, self.stream = epochs, steps, stream
+        self._start = time.perf_counter()
 
     def epoch_begin(self, epoch: int) -> None:
         self._start = time.perf_counter()
@@ -62,86 +56,82 @@ class EpochLines:
         """Nothing per batch."""
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        took = _duration(time.perf_counter() - self._start)
-        line = f"Epoch {epoch + 1}/{self.epochs} - {self.steps}/{self.steps} steps - {took}"
-        print(f"{line} - {format_logs(logs)}" if logs else line, file=self.stream, flush=True)
+        seconds = time.perf_counter() - self._start
+        line = epoch_line(epoch, self.epochs, seconds, self.steps, logs)
+        print(line, file=self.stream, flush=True)
 
     def close(self) -> None:
         """Nothing to close."""
 
 
 class ProgressBar:
-    """A live `rich` display: a bar over all the steps of training, the logs on the line below.
+    """A `rich` bar per epoch, as Keras draws it: ``Epoch 3/30``, then the epoch's bar.
 
-    Refreshed at most 20 times a second, so a fast loop spends almost nothing on it.
+    While the epoch runs, the bar line shows the steps done, the ETA, the time per step and
+    the running mean of the batch losses; at its end, the epoch's time and its logs (val_loss
+    and metrics included): ``12/12 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - accuracy: 0.9123 -
+    loss: 0.2345 - val_accuracy: 0.9000 - val_loss: 0.2500``. Redrawn at most 20 times a
+    second; an epoch shorter than that is drawn once, at its end, so a fast loop spends
+    almost nothing on it.
     """
 
     per_batch = True
+    interval = 0.05
 
     def __init__(self, epochs: int, steps: int, stream: IO[str]) -> None:
-        from rich.console import Console, RenderableType
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
+        from rich.console import Console
 
-        bar = self
-
-        class BarAndLogs(Progress):
-            def get_renderables(self) -> Iterator[RenderableType]:
-                yield self.make_tasks_table(self.tasks)
-                if bar.logs:
-                    yield Text(bar.logs)
-
-        self.epochs, self.steps, self.logs = epochs, steps, ""
-        self._progress = BarAndLogs(
-            TextColumn(f"Epoch {{task.fields[epoch]:>{len(str(epochs))}}}/{epochs}"),
-            BarColumn(bar_width=30),
-            TextColumn(f"step {{task.fields[step]:>{len(str(steps))}}}/{steps}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=Console(file=stream),
-            auto_refresh=False,
-        )
-        self._task = self._progress.add_task("fit", total=epochs * steps, epoch=1, step=0)
-        self._progress.start()
-        self._epoch = 0
-        self._last = 0.0
+        self.epochs, self.steps = epochs, steps
+        self._console = Console(file=stream)
+        self._live: Any = None
+        self._header = ""
+        self._start = self._last = time.perf_counter()
+        self._loss_total, self._done = 0.0, 0
 
     def epoch_begin(self, epoch: int) -> None:
-        self._epoch = epoch
+        self.close()
+        self._header = f"Epoch {epoch + 1}/{self.epochs}\n"
+        self._start = self._last = time.perf_counter()
+        self._loss_total, self._done = 0.0, 0
 
     def batch_end(self, batch: int, loss: float) -> None:
-        now = time.monotonic()
-        if now - self._last < 0.05:
+        self._loss_total += loss
+        self._done = batch + 1
+        now = time.perf_counter()
+        if now - self._last < self.interval:
             return
         self._last = now
-        self._progress.update(
-            self._task,
-            completed=self._epoch * self.steps + batch + 1,
-            epoch=self._epoch + 1,
-            step=batch + 1,
-        )
-        self._progress.refresh()
+        line = self._line({"loss": self._loss_total / self._done}, finished=False)
+        if self._live is None:
+            # Started only once an epoch outlasts the interval: a fast epoch prints one line.
+            from rich.live import Live
+
+            self._console.print(self._header, end="", markup=False, highlight=False)
+            self._live = Live(line, console=self._console, auto_refresh=False)
+            self._live.start(refresh=True)
+        else:
+            self._live.update(line, refresh=True)
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        self.logs = format_logs(logs)
-        self._progress.update(
-            self._task, completed=(epoch + 1) * self.steps, epoch=epoch + 1, step=self.steps
-        )
-        now = time.monotonic()
-        if now - self._last >= 0.05:
-            self._last = now
-            self._progress.refresh()
+        line = self._line(logs, finished=True)
+        if self._live is not None:
+            self._live.update(line, refresh=True)
+            self.close()
+        else:
+            self._console.print(
+                self._header, line, sep="", soft_wrap=True, markup=False, highlight=False
+            )
 
     def close(self) -> None:
-        self._progress.refresh()
-        self._progress.stop()
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def _line(self, logs: dict[str, float], finished: bool) -> Any:
+        from rich.text import Text
+
+        seconds = time.perf_counter() - self._start
+        return Text.assemble(*bar_parts(self._done, self.steps, seconds, logs, finished))
 
 
 class IterationLines:
