@@ -3,11 +3,12 @@
 For each table and target: the rows with a target, split once with
 ``train_test_split(test_size=0.25, stratify=y, random_state=seed)``. The oracle is the pipeline
 a practitioner writes: SimpleImputer + StandardScaler for numbers, SimpleImputer +
-OneHotEncoder(handle_unknown="ignore") for text, then MLPClassifier(hidden_layer_sizes=(64,),
-max_iter=1000), scikit-learn's defaults otherwise. gradlab gets the raw table (text, dates, empty cells and
-all) through ``gl.tabular.fit`` and through the command (``gradlab train`` then ``gradlab
-predict`` on the held-out rows); all three are scored on the same held-out rows. The figure is
-the median accuracy over ``--seeds`` splits.
+OneHotEncoder(handle_unknown="ignore") for text (dates as their year), then
+MLPClassifier(hidden_layer_sizes=(64,), max_iter=1000), scikit-learn's defaults otherwise.
+gradlab gets the raw table (text, dates, empty cells and all) through ``gl.tabular.fit`` and
+through the command (``gradlab train`` then ``gradlab predict`` on the held-out rows); all
+three are scored on the same held-out rows. The figure is the median accuracy over
+``--seeds`` splits.
 
 Tables: palmerpenguins (species, sex), scikit-learn's wine and breast cancer, vega_datasets'
 cars (Origin) and statsmodels' anes96 (vote). Needs ``pip install palmerpenguins
