@@ -96,9 +96,7 @@ def pipeline_accuracy(train: pd.DataFrame, test: pd.DataFrame, target: str, seed
     )
     model = make_pipeline(
         columns,
-        MLPClassifier(
-            hidden_layer_sizes=(64,), max_iter=1000, random_state=seed
-        ),
+        MLPClassifier(hidden_layer_sizes=(64,), max_iter=1000, random_state=seed),
     )
     X_train = _as_features(train.drop(columns=target))
     X_test = _as_features(test.drop(columns=target))
