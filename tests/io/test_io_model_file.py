@@ -214,6 +214,19 @@ def test_pickle_payload_is_refused_without_unpickling(tmp_path):
         assert "never unpickles" in load_error(path)
 
 
+@pytest.mark.parametrize("length", [640, 896, 1152, 1408])
+def test_header_length_that_opens_like_a_pickle_still_loads(tmp_path, length):
+    """These lengths' first two bytes are 0x80 and 2-5, a pickle's PROTO opcode."""
+    path = tmp_path / "m.safetensors"
+    model = gl.nn.Linear.from_values([[1.5], [-2.0]], bias=[0.25])
+    for size in range(length):
+        gl.save(model, path, metadata={"pad": "x" * size})
+        if int.from_bytes(path.read_bytes()[:8], "little") == length:
+            break
+    assert path.read_bytes()[:2] == bytes([0x80, length // 256])
+    assert gl.io.load_with_metadata(path)[1] == {"pad": "x" * size}
+
+
 def test_torch_save_zip_is_refused(tmp_path):
     torch = pytest.importorskip("torch")
     path = tmp_path / "model.pt"

@@ -1,6 +1,8 @@
 """`save` and `load`: a model as ONE safetensors file, tensors plus JSON architecture.
 
-The header's ``__metadata__`` holds two JSON strings: ``"gradlab"``, the document
+The header's ``__metadata__`` holds ``"format": "pt"`` (the tag Hugging Face loaders and
+``safetensors.torch`` expect; gradlab does not need it, so files without it still load) and two
+JSON strings: ``"gradlab"``, the document
 ``{"format": "gradlab", "version": 1, "architecture": {"type": ..., "config": {...}}}``, and
 ``"metadata"``, the caller's metadata. Tensors are named as in ``model.named_parameters()``.
 A parameter shared by several layers is stored once; the document's optional ``"tied"`` maps
@@ -28,6 +30,8 @@ from gradlab.nn.registry import build_layer, layer_spec, plan_layer
 
 FORMAT = "gradlab"
 VERSION = 1
+#: The ``__metadata__["format"]`` tag of Hugging Face's safetensors files of PyTorch tensors.
+SAFETENSORS_FORMAT = "pt"
 
 PathLike = str | os.PathLike[str]
 
@@ -47,9 +51,11 @@ def save(model: Module, path: PathLike, metadata: Mapping[str, Any] | None = Non
 
     The file holds every parameter (named as in ``named_parameters()``, dtypes kept exactly)
     and, in its JSON header, the architecture (``{"type": ..., "config": ...}`` from
-    ``get_config()``) and ``metadata``. It is written to a temporary file in the same folder,
-    flushed to disk and renamed over ``path``, so ``path`` holds either the old file or the
-    complete new one, never a partial write.
+    ``get_config()``), ``metadata`` and ``"format": "pt"``, so that ``safetensors.torch`` and
+    Hugging Face loaders read it too (the weights keep gradlab's names and layout: see
+    `gradlab.io.to_torch` for a PyTorch module). It is written to a temporary file in the same
+    folder, flushed to disk and renamed over ``path``, so ``path`` holds either the old file or
+    the complete new one, never a partial write.
 
     Parameters
     ----------
@@ -88,7 +94,7 @@ def save(model: Module, path: PathLike, metadata: Mapping[str, Any] | None = Non
     tied = _tied_names(model)
     if tied:
         document["tied"] = tied
-    header = {"gradlab": json.dumps(document), "metadata": user}
+    header = {"format": SAFETENSORS_FORMAT, "gradlab": json.dumps(document), "metadata": user}
     tensors = {name: np.ascontiguousarray(p.data) for name, p in model.named_parameters()}
     payload = _safetensors_numpy().save(tensors, metadata=header)
     write_atomic(path, payload)

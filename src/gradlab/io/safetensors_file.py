@@ -68,8 +68,10 @@ def _fail(path: str | os.PathLike[str], problem: str) -> ModelFileError:
 
 def _looks_like_pickle(head: bytes) -> bool:
     # Pickle protocols 2-5 open with PROTO (0x80) and the protocol number; torch.save and
-    # joblib archives are zip files with a pickle inside.
-    return (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head[:4] == b"PK\x03\x04"
+    # joblib archives are zip files with a pickle inside. A safetensors header of 640, 896, 1152
+    # or 1408 bytes opens with the same two bytes, but its JSON starts at byte 8.
+    proto = len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    return (proto or head[:4] == b"PK\x03\x04") and head[8:9] != b"{"
 
 
 def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
@@ -84,7 +86,7 @@ def read_checked(path: str | os.PathLike[str]) -> CheckedFile:
     """
     data = _read_regular(path)
     size = len(data)
-    if _looks_like_pickle(data[:4]):
+    if _looks_like_pickle(data[:9]):
         raise _fail(
             path,
             "it is a pickle (or a zip archive such as torch.save writes), not a safetensors file. "
