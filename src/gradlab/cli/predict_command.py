@@ -51,30 +51,27 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict every row of DATA.csv with the model folder; return the exit status."""
-    import gradlab as gl
-    from gradlab.cli.csv_data import read_csv
+    import pandas
+
     from gradlab.cli.model_dir import load_model_folder
-    from gradlab.cli.preprocessing import CLASSIFICATION
+    from gradlab.tabular.csv_data import read_csv
+    from gradlab.tabular.model import probabilities
+    from gradlab.tabular.preprocessing import CLASSIFICATION
 
     folder = load_model_folder(args.model)
     if args.out != "-" and Path(args.out).resolve() == Path(args.data).resolve():
         raise UsageError(f"--out {args.out} is the input file; choose another output file")
     table = read_csv(args.data)
-    prep = folder.preprocessing
-    X, kept = prep.transform(table, drop_na=args.drop_na)
-    model = folder.model
-    dtype = model.dtype if model.dtype is not None else np.float64
-    outputs = gl.predict(model, X.astype(dtype))
-    import pandas
-
+    model = folder.tabular
+    prep = model.preprocessing
+    outputs, kept = model.outputs(table, drop_na=args.drop_na)
+    dtype = model.network.dtype if model.network.dtype is not None else np.float64
     result = pandas.DataFrame({"row": kept + 1})
+    result["prediction"] = model.decode(outputs)
     if prep.task == CLASSIFICATION:
-        probabilities = gl.softmax(gl.Tensor(outputs.astype(np.float64)), axis=1).data
-        result["prediction"] = np.asarray(prep.classes, dtype=object)[outputs.argmax(axis=1)]
+        shares = probabilities(outputs)
         for index, label in enumerate(prep.classes):
-            result[f"probability_{label}"] = probabilities[:, index]
-    else:
-        result["prediction"] = prep.decode_regression(outputs[:, 0])
+            result[f"probability_{label}"] = shares[:, index]
     # float32 carries about 7 significant digits; print no more than that.
     float_format = "%.7g" if np.dtype(dtype) == np.float32 else None
     text = result.to_csv(index=False, lineterminator="\n", float_format=float_format)

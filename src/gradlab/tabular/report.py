@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.cli.preprocessing import CATEGORICAL, CLASSIFICATION
+from gradlab.tabular.preprocessing import CATEGORICAL, CLASSIFICATION
 
 PICTURE_TITLES = {
     "loss.png": "Training and validation loss per epoch",

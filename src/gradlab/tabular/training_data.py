@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradlab.cli.cells import ColumnCells, read_cells, require_numbers
-from gradlab.cli.csv_data import CsvTable
-from gradlab.cli.main import UsageError
-from gradlab.cli.metrics import MAX_CLASSES
-from gradlab.cli.preprocessing import (
+from gradlab.tabular.cells import ColumnCells, read_cells, require_numbers
+from gradlab.tabular.csv_data import CsvTable
+from gradlab.tabular.errors import DataError
+from gradlab.tabular.metrics import MAX_CLASSES
+from gradlab.tabular.preprocessing import (
     CATEGORICAL,
     CLASSIFICATION,
     MAX_AUTO_CLASSES,
@@ -25,7 +25,7 @@ from gradlab.cli.preprocessing import (
     quoted,
     sorted_classes,
 )
-from gradlab.cli.splitting import split_rows
+from gradlab.tabular.splitting import split_rows
 
 
 @dataclass
@@ -78,7 +78,7 @@ def prepare(
     Parameters
     ----------
     table : CsvTable
-        The CSV file read by `gradlab.cli.csv_data.read_csv`.
+        The CSV file read by `gradlab.tabular.csv_data.read_csv`.
     target : str
         The column to predict.
     task : {"auto", "classification", "regression"}
@@ -96,7 +96,7 @@ def prepare(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from gradlab.cli.csv_data import CsvTable
+    >>> from gradlab.tabular.csv_data import CsvTable
     >>> frame = pd.DataFrame({"x": ["0", "1", "2", "3"], "y": ["a", "b", "a", "b"]})
     >>> data = prepare(CsvTable(frame, np.arange(2, 6), "d.csv"), "y", validation_split=0)
     >>> data.preprocessing.task, data.preprocessing.classes, data.y.tolist()
@@ -106,7 +106,7 @@ def prepare(
     _check_target_column(table, target)
     names = [name for name in table.columns if name != target]
     if not names:
-        raise UsageError(
+        raise DataError(
             f"{table.source} has no feature columns besides the target {target!r}; "
             "add the columns to learn from"
         )
@@ -129,12 +129,12 @@ def prepare(
         labels = class_labels(target_cells, numeric=target in numeric)
         classes = sorted_classes(labels, numeric=target in numeric)
         if len(classes) < 2:
-            raise UsageError(
+            raise DataError(
                 f"the target {target!r} has a single class {classes[0]!r} in every row; "
                 "a classifier needs at least two classes"
             )
         if len(classes) > MAX_CLASSES:
-            raise UsageError(
+            raise DataError(
                 f"the target {target!r} has {len(classes):,} classes, more than the "
                 f"{MAX_CLASSES:,} gradlab train handles; group rare classes together, or pass "
                 "--task regression if it is a number"
@@ -142,7 +142,7 @@ def prepare(
         lookup = {label: index for index, label in enumerate(classes)}
         codes = np.array([lookup[label] for label in labels], dtype=np.int64)
     elif np.all(target_cells.numbers == target_cells.numbers[0]):
-        raise UsageError(
+        raise DataError(
             f"the target {target!r} is constant ({str(target_cells.text[0])!r} in every row); "
             "there is nothing to learn"
         )
@@ -174,7 +174,7 @@ def _check_target_column(table: CsvTable, target: str) -> None:
     lowered = [name for name in table.columns if name.lower() == target.lower()]
     guess = lowered or close
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
-    raise UsageError(
+    raise DataError(
         f"{table.source} has no column {target!r}{hint}; its columns are "
         f"{quoted(table.columns, quote=False, limit=30)}"
     )
@@ -182,7 +182,7 @@ def _check_target_column(table: CsvTable, target: str) -> None:
 
 def _is_numeric(table: CsvTable, column: ColumnCells) -> bool:
     if column.missing.all():
-        raise UsageError(
+        raise DataError(
             f"{table.source}: column {column.name!r} is empty in every row; remove it or fill it"
         )
     if column.looks_numeric():
@@ -196,7 +196,7 @@ def _choose_task(
 ) -> str:
     if task == REGRESSION and not numeric:
         row = int(np.flatnonzero(cells.not_a_number)[0])
-        raise UsageError(
+        raise DataError(
             f"the target {target!r} is not numeric (data row {row + 1} holds "
             f"{str(cells.text[row])!r}); regression needs numbers: use --task classification"
         )

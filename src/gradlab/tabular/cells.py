@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gradlab.cli.main import UsageError
+from gradlab.tabular.errors import DataError
 
 if TYPE_CHECKING:
-    from gradlab.cli.csv_data import CsvTable
+    from gradlab.tabular.csv_data import CsvTable
 
 # The markers pandas and spreadsheets use for "no value", compared case-insensitively.
 MISSING_MARKERS = frozenset(
@@ -64,7 +64,7 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
     Parameters
     ----------
     table : CsvTable
-        The table read by `gradlab.cli.csv_data.read_csv`.
+        The table read by `gradlab.tabular.csv_data.read_csv`.
     name : str
         A column of the table.
 
@@ -76,7 +76,7 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from gradlab.cli.csv_data import CsvTable
+    >>> from gradlab.tabular.csv_data import CsvTable
     >>> table = CsvTable(pd.DataFrame({"x": ["1.5", "nan", "inf", "abc"]}), np.arange(2, 6), "t")
     >>> cells = read_cells(table, "x")
     >>> cells.missing.tolist(), cells.not_a_number.tolist()
@@ -138,7 +138,7 @@ def describe_first_bad_cell(
 
 
 def require_numbers(table: CsvTable, column: ColumnCells) -> None:
-    """Raise `UsageError` naming the first cell of a numeric column that is not a number."""
+    """Raise `DataError` naming the first cell of a numeric column that is not a number."""
     bad = np.flatnonzero(column.not_a_number)
     if bad.size == 0:
         return
@@ -146,7 +146,7 @@ def require_numbers(table: CsvTable, column: ColumnCells) -> None:
     value = str(column.text[row])
     hint = " (write decimals with a point: 1.5, not 1,5)" if _DECIMAL_COMMA.match(value) else ""
     more = f" ({bad.size} cells are not numbers)" if bad.size > 1 else ""
-    raise UsageError(
+    raise DataError(
         f"{table.source}: column {column.name!r} is numeric but {table.where(row)} holds "
         f"{value!r}, which is not a number{hint}{more}; fix the cell"
     )

@@ -1,4 +1,4 @@
-"""CLI helpers in-process: CSV reading, task detection, split, scores (scikit-learn oracle)."""
+"""Tabular helpers in-process: CSV reading, task detection, split, scores (sklearn oracle)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, r2_score
 
-from gradlab.cli import metrics
-from gradlab.cli.csv_data import CsvTable, read_csv
-from gradlab.cli.splitting import split_rows
-from gradlab.cli.training_data import prepare
+from gradlab.tabular import metrics
+from gradlab.tabular.csv_data import CsvTable, read_csv
+from gradlab.tabular.splitting import split_rows
+from gradlab.tabular.training_data import prepare
 
 
 def _table(columns: dict[str, list[str]]) -> CsvTable:

@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.cli.cells import (
+from gradlab.tabular.cells import (
     ColumnCells,
     bad_rows,
     describe_first_bad_cell,
     read_cells,
     require_numbers,
 )
-from gradlab.cli.csv_data import CsvTable
-from gradlab.cli.main import UsageError
+from gradlab.tabular.csv_data import CsvTable
+from gradlab.tabular.errors import DataError
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -81,7 +81,7 @@ class Preprocessing:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from gradlab.cli.csv_data import CsvTable
+    >>> from gradlab.tabular.csv_data import CsvTable
     >>> frame = pd.DataFrame({"x": ["1", "3"], "c": ["b", "a"], "y": ["no", "yes"]})
     >>> table = CsvTable(frame, np.array([2, 3]), "data.csv")
     >>> prep = Preprocessing(
@@ -113,7 +113,7 @@ class Preprocessing:
 
     # ------------------------------------------------------------------------- columns
     def check_columns(self, table: CsvTable) -> None:
-        """Raise `UsageError` naming missing and extra columns when they differ from training."""
+        """Raise `DataError` naming missing and extra columns when they differ from training."""
         expected = [feature.name for feature in self.features]
         present = table.columns
         missing = [name for name in expected if name not in present]
@@ -125,7 +125,7 @@ class Preprocessing:
             parts.append(f"missing {quoted(missing)}")
         if extra:
             parts.append(f"extra {quoted(extra)}")
-        raise UsageError(
+        raise DataError(
             f"{table.source}: its columns differ from the training data ({'; '.join(parts)}); "
             f"the model expects {len(expected)} feature column(s), "
             f"{quoted(expected, quote=False)} (the target {self.target!r} may be present)"
@@ -265,7 +265,7 @@ def _check_range(table: CsvTable, column: ColumnCells, kept: np.ndarray, z: np.n
     bad = np.flatnonzero(~(np.abs(z) <= 1e30))
     if bad.size:
         row = int(kept[bad[0]])
-        raise UsageError(
+        raise DataError(
             f"{table.source}: column {column.name!r}, {table.where(row)} holds "
             f"{str(column.text[row])!r}, more than 1e30 standard deviations from the training "
             "mean; check the cell"
@@ -278,10 +278,10 @@ def keep_rows(
     """Positions of the rows without a missing or infinite cell; refuse them unless ``drop_na``."""
     bad = bad_rows(table, cells, numeric)
     if bad.any() and not drop_na:
-        raise UsageError(describe_first_bad_cell(table, cells, numeric, bad))
+        raise DataError(describe_first_bad_cell(table, cells, numeric, bad))
     kept = np.flatnonzero(~bad)
     if kept.size == 0:
-        raise UsageError(
+        raise DataError(
             f"{table.source}: every row has an empty, missing or non-finite cell; "
             "nothing is left after --drop-na"
         )
@@ -333,7 +333,7 @@ def _one_hot(
     unknown = np.flatnonzero(codes < 0)
     if unknown.size:
         row = int(kept[unknown[0]])
-        raise UsageError(
+        raise DataError(
             f"{table.source}: column {column.name!r}, {table.where(row)} holds "
             f"{str(column.text[row])!r}, a category unseen in training; the model knows "
             f"{quoted(categories, limit=20)}"

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.cli import metrics
-from gradlab.cli.model_dir import EVALUATION_FILE
-from gradlab.cli.preprocessing import CLASSIFICATION
-from gradlab.cli.training_data import TrainingData
+from gradlab.tabular import metrics
+from gradlab.tabular.files import EVALUATION_FILE
+from gradlab.tabular.preprocessing import CLASSIFICATION
+from gradlab.tabular.training_data import TrainingData
 
 
 @dataclass

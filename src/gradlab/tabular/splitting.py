@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from gradlab.cli.main import UsageError
+from gradlab.tabular.errors import DataError
 
 
 def split_rows(
@@ -41,7 +41,7 @@ def split_rows(
 
     Raises
     ------
-    UsageError
+    DataError
         When the validation part would be empty although ``fraction`` > 0.
 
     Examples
@@ -66,7 +66,7 @@ def split_rows(
     if val.size == 0:
         needed = max(2, math.ceil(0.5 / fraction))
         where = "some class needs" if labels is not None else "it needs"
-        raise UsageError(
+        raise DataError(
             f"{n_rows} rows are too few for --validation-split {fraction:g}: the validation part "
             f"would be empty ({where} at least {needed} rows); add rows, or pass "
             "--validation-split 0 to train without validation"
