@@ -317,7 +317,7 @@ def _pictures(staging: Path, model: TabularModel, data: TrainingData) -> list[st
             path,
             f"{prep.target}: predicted against true, {title}",
         )
-    if len(prep.features) == 2 and all(f.kind == NUMERIC for f in prep.features):
+    if len(prep.input_names) == 2 and all(f.kind == NUMERIC for f in prep.features):
         drawings["decision_boundary.png"] = lambda path: _decision_boundary(
             path, model.network, data
         )

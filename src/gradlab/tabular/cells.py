@@ -91,8 +91,11 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
     return ColumnCells(name, text, missing, numbers)
 
 
-def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np.ndarray:
-    """Rows holding an empty, missing-marker or (in a numeric column) infinite cell.
+def bad_rows(
+    table: CsvTable, cells: list[ColumnCells], numeric: set[str], missing: bool = True
+) -> np.ndarray:
+    """Rows holding (with ``missing``) an empty or missing-marker cell, or (in a numeric column)
+    an infinite one.
 
     Parameters
     ----------
@@ -102,6 +105,8 @@ def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np
         The columns to check.
     numeric : set of str
         The names of the numeric columns, where an infinite value is also bad.
+    missing : bool, default True
+        Whether a missing cell makes a row bad.
 
     Returns
     -------
@@ -110,20 +115,25 @@ def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np
     """
     mask = np.zeros(len(table.frame), dtype=bool)
     for column in cells:
-        mask |= column.missing
+        if missing:
+            mask |= column.missing
         if column.name in numeric:
             mask |= np.isinf(column.numbers)
     return mask
 
 
 def describe_first_bad_cell(
-    table: CsvTable, cells: list[ColumnCells], numeric: set[str], mask: np.ndarray
+    table: CsvTable,
+    cells: list[ColumnCells],
+    numeric: set[str],
+    mask: np.ndarray,
+    missing: bool = False,
 ) -> str:
     """A message naming the first bad cell (by row, then column) and how many rows have one."""
     row = int(np.flatnonzero(mask)[0])
     for column in cells:
         value = str(column.text[row])
-        if column.missing[row]:
+        if missing and column.missing[row]:
             problem = "an empty cell" if value == "" else f"a missing value {value!r}"
             break
         if column.name in numeric and np.isinf(column.numbers[row]):

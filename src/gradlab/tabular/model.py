@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,9 @@ class TabularModel:
         return self.preprocessing.input_names
 
     # ----------------------------------------------------------------------- predicting
-    def transform(self, data: Any, drop_na: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def transform(
+        self, data: Any, drop_na: bool = False, warn: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The network inputs of ``data``'s rows (float64), and the positions of those rows.
 
         Parameters
@@ -82,17 +85,32 @@ class TabularModel:
         data : pandas.DataFrame, str or os.PathLike
             Rows with the training feature columns (in any order; the target may be present).
         drop_na : bool, default False
-            Skip rows with a missing cell instead of refusing them.
+            Skip rows with a missing cell instead of filling it in.
+        warn : bool, default True
+            Warn (UserWarning) when cells hold categories unseen in training.
         """
         from gradlab.tabular.tables import as_table
 
-        return self.preprocessing.transform(as_table(data), drop_na=drop_na)
+        table = as_table(data)
+        X, kept = self.preprocessing.transform(table, drop_na=drop_na)
+        unseen = self.preprocessing.unseen(table.take(kept)) if warn else {}
+        if unseen:
+            where = ", ".join(f"{name}: {n}" for name, n in unseen.items())
+            warnings.warn(
+                f"{sum(unseen.values())} cell(s) hold a category unseen in training ({where}); "
+                "they count as no known category",
+                UserWarning,
+                stacklevel=3,
+            )
+        return X, kept
 
-    def outputs(self, data: Any, drop_na: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def outputs(
+        self, data: Any, drop_na: bool = False, warn: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The network's outputs (float64) for ``data``'s rows, and the positions of those rows."""
         import gradlab as gl
 
-        X, kept = self.transform(data, drop_na=drop_na)
+        X, kept = self.transform(data, drop_na=drop_na, warn=warn)
         dtype = self.network.dtype if self.network.dtype is not None else np.float64
         return gl.predict(self.network, X.astype(dtype)).astype(np.float64), kept
 

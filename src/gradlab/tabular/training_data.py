@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradlab.tabular.cells import ColumnCells, read_cells, require_numbers
+from gradlab.tabular import encoders
+from gradlab.tabular.cells import (
+    ColumnCells,
+    bad_rows,
+    describe_first_bad_cell,
+    read_cells,
+    require_numbers,
+)
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.metrics import MAX_CLASSES
@@ -20,7 +27,7 @@ from gradlab.tabular.preprocessing import (
     Feature,
     Preprocessing,
     class_labels,
-    keep_rows,
+    feature_from_record,
     mean_std,
     quoted,
     sorted_classes,
@@ -113,12 +120,20 @@ def prepare(
     notes: list[str] = []
     cells = [read_cells(table, name) for name in [*names, target]]
     numeric = {column.name for column in cells if _is_numeric(table, column)}
-    kept = keep_rows(table, cells, numeric, drop_na)
+    kept = _rows_to_use(table, cells, numeric, drop_na)
     dropped = len(table.frame) - kept.size
     if dropped:
-        notes.append(f"dropped {dropped} row(s) with empty, missing or non-finite cells")
+        why = "empty, missing or non-finite cells" if drop_na else "no target value"
+        notes.append(f"dropped {dropped} row(s) with {why}")
         table = table.take(kept)
         cells = [read_cells(table, name) for name in [*names, target]]
+    imputed = {column.name: int(column.missing.sum()) for column in cells[:-1]}
+    if any(imputed.values()):
+        where = ", ".join(f"{name} ({n})" for name, n in imputed.items() if n)
+        notes.append(
+            f"missing cells filled in: {where}; a number by the training mean, with an input "
+            f"saying it was missing, a text by the category {encoders.MISSING!r}"
+        )
     target_cells = cells[-1]
     chosen = _choose_task(task, target, target_cells, target in numeric, notes)
 
@@ -148,16 +163,19 @@ def prepare(
         )
     train, validation = split_rows(len(table.frame), validation_split, rng, codes)
 
-    constant: list[str] = []
-    features = [
-        _fit_feature(column, column.name in numeric, train, constant) for column in cells[:-1]
+    constant = [
+        column.name
+        for column in cells[:-1]
+        if column.name in numeric and _constant(column.numbers[train])
     ]
+    transformer, features = _fit_features(cells[:-1], numeric, train)
     if constant:
         notes.append(
             f"{len(constant)} column(s) constant in the training rows, carrying no information: "
             + ", ".join(constant)
         )
     preprocessing = Preprocessing(features, target, chosen, classes=classes)
+    preprocessing._transformer = transformer
     if chosen == REGRESSION:
         mean, std = mean_std(target_cells.numbers[train])
         preprocessing.target_mean = mean
@@ -222,14 +240,47 @@ def _choose_task(
     return REGRESSION
 
 
-def _fit_feature(
-    column: ColumnCells, numeric: bool, train: np.ndarray, constant: list[str]
-) -> Feature:
-    if numeric:
-        mean, std = mean_std(column.numbers[train])
-        if std == 0:
-            constant.append(column.name)
-            std = 1.0
-        return Feature(column.name, NUMERIC, mean=mean, std=std)
-    categories = sorted(set(column.text.tolist()))
-    return Feature(column.name, CATEGORICAL, categories=categories)
+def _rows_to_use(
+    table: CsvTable, cells: list[ColumnCells], numeric: set[str], drop_na: bool
+) -> np.ndarray:
+    """Rows with a target value; an infinite number refused (or, with ``drop_na``, its row
+    dropped, as are rows with a missing cell)."""
+    target = cells[-1]
+    target_inf = (
+        np.isinf(target.numbers) if target.name in numeric else np.zeros_like(target.missing)
+    )
+    bad = bad_rows(table, cells[:-1], numeric, missing=drop_na) | target_inf
+    if bad.any() and not drop_na:
+        raise DataError(describe_first_bad_cell(table, cells, numeric, bad))
+    kept = np.flatnonzero(~(bad | target.missing))
+    if kept.size == 0:
+        raise DataError(
+            f"{table.source}: every row has an empty, missing or non-finite cell"
+            + (" (nothing is left after --drop-na)" if drop_na else f" in {target.name!r}")
+        )
+    return kept
+
+
+def _constant(values: np.ndarray) -> bool:
+    present = values[~np.isnan(values)]
+    return bool(present.size == 0 or np.all(present == present[0]))
+
+
+def _fit_features(
+    cells: list[ColumnCells], numeric: set[str], train: np.ndarray
+) -> tuple[object, list[Feature]]:
+    import pandas
+
+    frame = pandas.DataFrame(
+        {
+            column.name: column.numbers[train]
+            if column.name in numeric
+            else pandas.Series(
+                np.where(column.missing, encoders.MISSING, column.text)[train], dtype=object
+            )
+            for column in cells
+        }
+    )
+    kinds = {column.name: NUMERIC if column.name in numeric else CATEGORICAL for column in cells}
+    transformer, described = encoders.fit(frame, kinds)
+    return transformer, [feature_from_record(item) for item in described]
