@@ -71,9 +71,8 @@ def test_scores_match_scikit_learn() -> None:
     truth = rng.integers(0, 4, 200)
     guess = np.where(rng.random(200) < 0.7, truth, rng.integers(0, 4, 200))
     guess[guess == 3] = 2  # class 3 is never predicted: precision 0/0 counts as 0
-    matrix = metrics.confusion_matrix(truth, guess, 4)
-    np.testing.assert_array_equal(matrix, confusion_matrix(truth, guess, labels=range(4)))
-    scores = metrics.ClassScores.from_confusion(matrix)
+    scores = metrics.class_scores(truth, guess, 4)
+    np.testing.assert_array_equal(scores.confusion, confusion_matrix(truth, guess, labels=range(4)))
     expected = precision_recall_fscore_support(truth, guess, labels=range(4), zero_division=0)
     for got, want in zip(
         (scores.precision, scores.recall, scores.f1, scores.support), expected, strict=True
@@ -85,3 +84,4 @@ def test_scores_match_scikit_learn() -> None:
     assert metrics.rmse(values, predictions) == pytest.approx(
         np.sqrt(np.mean((values - predictions) ** 2))
     )
+    assert np.isnan(metrics.rmse(values, np.full(50, np.inf)))

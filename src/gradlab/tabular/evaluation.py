@@ -95,8 +95,8 @@ def evaluate(model: Any, data: TrainingData, loss_name: str) -> Evaluation:
     y_true, y_pred = kept[part]
     evaluation = Evaluation(record, part, y_true, y_pred)
     if prep.task == CLASSIFICATION:
-        matrix = metrics.confusion_matrix(y_true, y_pred, len(prep.classes))
-        per_class = metrics.ClassScores.from_confusion(matrix)
+        per_class = metrics.class_scores(y_true, y_pred, len(prep.classes))
+        matrix = per_class.confusion
         record["per_class"] = {
             "part": part,
             "classes": prep.classes,

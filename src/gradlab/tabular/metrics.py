@@ -1,4 +1,5 @@
-"""The scores in the training report: accuracy, per-class precision/recall/F1, RMSE and R²."""
+"""The scores in the training report, from `sklearn.metrics`: accuracy, per-class precision,
+recall and F1, the confusion matrix, RMSE and R²."""
 
 from __future__ import annotations
 
@@ -12,63 +13,48 @@ import numpy as np
 MAX_CLASSES = 4096
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Counts ``C[i, j]`` of rows of true class ``i`` predicted as class ``j``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 2)
-    array([[1, 0],
-           [1, 1]])
-    """
-    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(matrix, (y_true, y_pred), 1)
-    return matrix
-
-
 @dataclass
 class ClassScores:
-    """Precision, recall, F1 and support of each class, from a confusion matrix.
+    """The confusion matrix and each class's precision, recall, F1 and support (0 where a
+    denominator is 0, scikit-learn's ``zero_division=0``)."""
 
-    precision_c = C[c, c] / sum_i C[i, c], recall_c = C[c, c] / sum_j C[c, j],
-    F1_c = 2 precision_c recall_c / (precision_c + recall_c); 0 where a denominator is 0
-    (scikit-learn's ``zero_division=0``).
-    """
-
+    confusion: np.ndarray
     precision: np.ndarray
     recall: np.ndarray
     f1: np.ndarray
     support: np.ndarray
 
-    @classmethod
-    def from_confusion(cls, matrix: np.ndarray) -> ClassScores:
-        """Compute the scores of every class.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> scores = ClassScores.from_confusion(np.array([[1, 0], [1, 1]]))
-        >>> scores.precision.tolist(), scores.recall.tolist()
-        ([0.5, 1.0], [1.0, 0.5])
-        """
-        hits = np.diag(matrix).astype(np.float64)
-        predicted = matrix.sum(axis=0)
-        support = matrix.sum(axis=1)
-        precision = _ratio(hits, predicted)
-        recall = _ratio(hits, support)
-        f1 = _ratio(2 * precision * recall, precision + recall)
-        return cls(precision, recall, f1, support)
+def class_scores(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> ClassScores:
+    """Score class indices ``y_pred`` against ``y_true``, classes ``0 .. n_classes - 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = class_scores(np.array([0, 1, 1]), np.array([0, 0, 1]), 2)
+    >>> scores.confusion.tolist(), scores.precision.tolist(), scores.recall.tolist()
+    ([[1, 0], [1, 1]], [0.5, 1.0], [1.0, 0.5])
+    """
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    labels = np.arange(n_classes)
+    matrix = confusion_matrix(y_true, y_pred, labels=labels).astype(np.int64)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    return ClassScores(matrix, precision, recall, f1, support.astype(np.int64))
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """The fraction of rows predicted right."""
-    return float(np.mean(y_true == y_pred))
+    """The fraction of rows predicted right (`sklearn.metrics.accuracy_score`)."""
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(y_true, y_pred))
 
 
 def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Root mean squared error, sqrt(mean((y - ŷ)²)), computed on y / s and ŷ / s with
-    s = max |y|, |ŷ| so that values near the float64 maximum do not overflow.
+    """Root mean squared error, computed by `sklearn.metrics.root_mean_squared_error` on y / s
+    and ŷ / s with s = max |y|, |ŷ|, so that values near the float64 maximum do not overflow.
 
     Examples
     --------
@@ -76,15 +62,17 @@ def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     >>> rmse(np.array([0.0, 0.0]), np.array([3.0, -3.0]))
     3.0
     """
-    truth, guess, scale = _scaled(y_true, y_pred)
-    return float(scale * np.sqrt(np.mean((truth - guess) ** 2)))
+    from sklearn.metrics import root_mean_squared_error
+
+    try:
+        truth, guess, scale = _scaled(y_true, y_pred)
+    except _NotFinite:
+        return float("nan")
+    return float(scale * root_mean_squared_error(truth, guess))
 
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Coefficient of determination, 1 - sum((y - ŷ)²) / sum((y - mean y)²).
-
-    A constant ``y_true`` gives 1.0 for a perfect prediction and 0.0 otherwise (scikit-learn).
-    The ratio does not depend on the units, so it is computed on scaled values as `rmse` is.
+    """Coefficient of determination (`sklearn.metrics.r2_score`), on values scaled as in `rmse`.
 
     Examples
     --------
@@ -92,12 +80,13 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     >>> r2_score(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
     0.5
     """
-    truth, guess, _ = _scaled(y_true, y_pred)
-    residual = float(np.sum((truth - guess) ** 2))
-    total = float(np.sum((truth - truth.mean()) ** 2))
-    if total == 0:
-        return 1.0 if residual == 0 else 0.0
-    return 1.0 - residual / total
+    from sklearn.metrics import r2_score as sklearn_r2
+
+    try:
+        truth, guess, _ = _scaled(y_true, y_pred)
+    except _NotFinite:
+        return float("nan")
+    return float(sklearn_r2(truth, guess))
 
 
 def _scaled(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -107,10 +96,10 @@ def _scaled(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndar
         scale = float(max(np.max(np.abs(truth), initial=0.0), np.max(np.abs(guess), initial=0.0)))
     if scale == 0 or not np.isfinite(scale):
         scale = 1.0
+    if not (np.isfinite(truth).all() and np.isfinite(guess).all()):
+        raise _NotFinite
     return truth / scale, guess / scale, scale
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    out = np.zeros(np.shape(numerator), dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=denominator > 0)
-    return out
+class _NotFinite(Exception):
+    """A prediction overflowed: its score is unknown (NaN), as scikit-learn refuses it."""

@@ -1,4 +1,5 @@
-"""The validation split of ``gradlab train``: seeded, stratified by class for classification."""
+"""The validation split: scikit-learn's `train_test_split`, stratified by class for
+classification, seeded."""
 
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ def split_rows(
     rng: np.random.Generator,
     labels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle the rows and hold out ``fraction`` of them for validation.
+    """Hold out :math:`\\lfloor f n + 1/2 \\rfloor` shuffled rows for validation.
 
-    With ``labels`` (classification) each class is split on its own, so that both parts keep the
-    class proportions: class :math:`c` with :math:`n_c` rows gives
-    :math:`\\min(n_c - 1, \\lfloor f n_c + 1/2 \\rfloor)` rows to validation, so every class keeps
-    at least one training row. Without labels, :math:`\\lfloor f n + 1/2 \\rfloor` rows go to
-    validation.
+    With ``labels`` (classification) the rows of a class with a single row stay in training, and
+    `sklearn.model_selection.train_test_split` splits the others with ``stratify=labels``, so
+    both parts keep the class proportions (when the validation part has at least one row per
+    class and leaves one per class for training; otherwise unstratified).
 
     Parameters
     ----------
@@ -30,7 +30,7 @@ def split_rows(
     fraction : float
         The validation fraction, in [0, 1). Zero means no validation part.
     rng : numpy.random.Generator
-        The source of the shuffle.
+        The source of the split's seed.
     labels : numpy.ndarray of int, optional
         Class indices, to stratify by.
 
@@ -51,19 +51,18 @@ def split_rows(
     >>> len(train), len(val)
     (8, 2)
     """
+    from sklearn.model_selection import train_test_split
+
     if fraction == 0:
         return np.arange(n_rows), np.arange(0)
-    if labels is None:
-        groups = [np.arange(n_rows)]
-    else:
-        groups = [np.flatnonzero(labels == label) for label in np.unique(labels)]
-    validation = []
-    for group in groups:
-        shuffled = rng.permutation(group)
-        n_val = min(group.size - 1, math.floor(fraction * group.size + 0.5))
-        validation.append(shuffled[:n_val])
-    val = np.sort(np.concatenate(validation)).astype(np.int64)
-    if val.size == 0:
+    rows = np.arange(n_rows)
+    pool, stratify = rows, None
+    if labels is not None:
+        pool = rows[np.bincount(labels)[labels] >= 2]
+        stratify = labels[pool]
+    n_val = math.floor(fraction * pool.size + 0.5)
+    n_classes = 1 if stratify is None else np.unique(stratify).size
+    if n_val == 0 or n_val >= pool.size:
         needed = max(2, math.ceil(0.5 / fraction))
         where = "some class needs" if labels is not None else "it needs"
         raise DataError(
@@ -71,5 +70,9 @@ def split_rows(
             f"would be empty ({where} at least {needed} rows); add rows, or pass "
             "--validation-split 0 to train without validation"
         )
-    train = np.setdiff1d(np.arange(n_rows), val).astype(np.int64)
-    return train, val
+    if stratify is not None and not n_classes <= n_val <= pool.size - n_classes:
+        stratify = None
+    seed = int(rng.integers(2**31))
+    _, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=stratify)
+    val = np.sort(val).astype(np.int64)
+    return np.setdiff1d(rows, val).astype(np.int64), val
