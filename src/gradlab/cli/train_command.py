@@ -347,7 +347,9 @@ def _decision_boundary(path: Path, model: Any, data: TrainingData) -> None:
     prep = data.preprocessing
     means = np.array([feature.mean for feature in prep.features])
     stds = np.array([feature.std for feature in prep.features])
-    points = np.column_stack([read_cells(data.table, f.name).numbers for f in prep.features])
+    points = np.column_stack(
+        [read_cells(data.table, f.name, f.number_format).numbers for f in prep.features]
+    )
     dtype = model.dtype if model.dtype is not None else np.float64
 
     def predict(grid: np.ndarray) -> np.ndarray:

@@ -34,12 +34,15 @@ class ColumnCells:
         True where the cell is empty or a missing-value marker ("nan", "NA", "null", ...).
     numbers : numpy.ndarray
         The cells read as float64; NaN where the cell is missing or not a number.
+    number_format : str
+        How the column writes numbers (`gradlab.tabular.numbers`).
     """
 
     name: str
     text: np.ndarray
     missing: np.ndarray
     numbers: np.ndarray
+    number_format: str = ""
 
     @property
     def is_number(self) -> np.ndarray:
@@ -58,7 +61,7 @@ class ColumnCells:
         return n_present > 0 and int(self.is_number[present].sum()) * 2 >= n_present
 
 
-def read_cells(table: CsvTable, name: str) -> ColumnCells:
+def read_cells(table: CsvTable, name: str, number_format: str = "") -> ColumnCells:
     """Classify the cells of column ``name`` of ``table``.
 
     Parameters
@@ -67,6 +70,8 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
         The table read by `gradlab.tabular.csv_data.read_csv`.
     name : str
         A column of the table.
+    number_format : str, default ""
+        How the column writes numbers (`gradlab.tabular.numbers.FORMATS`); "" is ``1234.5``.
 
     Returns
     -------
@@ -86,9 +91,17 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
 
     text = table.frame[name].to_numpy(dtype=str)
     missing = np.isin(np.char.lower(text), list(MISSING_MARKERS))
-    numbers = np.array(pandas.to_numeric(pandas.Series(text), errors="coerce"), dtype=np.float64)
+    from gradlab.tabular.numbers import PLAIN, normalise
+
+    if name in table.typed:
+        number_format = PLAIN
+
+    numbers = np.array(
+        pandas.to_numeric(pandas.Series(normalise(text, number_format)), errors="coerce"),
+        dtype=np.float64,
+    )
     numbers[missing] = np.nan
-    return ColumnCells(name, text, missing, numbers)
+    return ColumnCells(name, text, missing, numbers, number_format)
 
 
 def bad_rows(
@@ -154,7 +167,11 @@ def require_numbers(table: CsvTable, column: ColumnCells) -> None:
         return
     row = int(bad[0])
     value = str(column.text[row])
-    hint = " (write decimals with a point: 1.5, not 1,5)" if _DECIMAL_COMMA.match(value) else ""
+    hint = ""
+    if column.number_format in ("1234,5", "1.234,5"):
+        hint = f" (the column writes decimals with a comma, {column.number_format})"
+    elif _DECIMAL_COMMA.match(value):
+        hint = " (write decimals with a point: 1.5, not 1,5)"
     more = f" ({bad.size} cells are not numbers)" if bad.size > 1 else ""
     raise DataError(
         f"{table.source}: column {column.name!r} is numeric but {table.where(row)} holds "

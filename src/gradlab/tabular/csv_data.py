@@ -39,12 +39,16 @@ class CsvTable:
         The file name, used in messages.
     delimiter : str
         The field separator found in the file.
+    typed : frozenset of str
+        Columns whose cells were numbers before they became text (a DataFrame's numeric
+        columns): written plainly, whatever the column's number format at training.
     """
 
     frame: pd.DataFrame
     lines: np.ndarray
     source: str
     delimiter: str = ","
+    typed: frozenset[str] = frozenset()
 
     @property
     def columns(self) -> list[str]:
@@ -70,6 +74,7 @@ class CsvTable:
             self.lines[positions] if self.lines.size else self.lines,
             self.source,
             self.delimiter,
+            self.typed,
         )
 
 

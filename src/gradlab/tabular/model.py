@@ -157,7 +157,7 @@ class TabularModel:
         if self.target not in table.columns:
             raise DataError(f"score needs the target column {self.target!r} in the data")
         predicted = self.predict(table)
-        cells = read_cells(table, self.target)
+        cells = read_cells(table, self.target, self.preprocessing.target_format)
         if self.task == CLASSIFICATION:
             truth = class_labels(cells, numeric=self.preprocessing.target_is_numeric)
             return float(accuracy_score(np.asarray(truth, dtype=object), predicted))

@@ -26,6 +26,7 @@ from gradlab.tabular.cells import (
 )
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.errors import DataError
+from gradlab.tabular.numbers import FORMATS
 
 NUMERIC = encoders.NUMERIC
 CATEGORICAL = encoders.CATEGORICAL
@@ -52,6 +53,8 @@ class Feature:
         Whether a numeric column has an input saying its value was missing.
     infrequent : list of str
         The rare categories, grouped into one input ``name=(other)``.
+    number_format : str
+        How a numeric column writes its numbers (`gradlab.tabular.numbers.FORMATS`).
     """
 
     name: str
@@ -61,6 +64,7 @@ class Feature:
     categories: list[str] = field(default_factory=list)
     indicator: bool = False
     infrequent: list[str] = field(default_factory=list)
+    number_format: str = ""
 
     @property
     def input_names(self) -> list[str]:
@@ -79,6 +83,7 @@ class Feature:
                 "mean": self.mean,
                 "std": self.std,
                 "indicator": self.indicator,
+                "number_format": self.number_format,
             }
         return {
             "name": self.name,
@@ -127,6 +132,7 @@ class Preprocessing:
     classes: list[str] = field(default_factory=list)
     target_mean: float = 0.0
     target_std: float = 1.0
+    target_format: str = ""
     _transformer: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -192,7 +198,7 @@ class Preprocessing:
         import pandas
 
         self.check_columns(table)
-        cells = [read_cells(table, feature.name) for feature in self.features]
+        cells = [read_cells(table, f.name, f.number_format) for f in self.features]
         numeric = {feature.name for feature in self.features if feature.kind == NUMERIC}
         for column in cells:
             if column.name in numeric:
@@ -215,7 +221,7 @@ class Preprocessing:
     # -------------------------------------------------------------------------- target
     def encode_target(self, table: CsvTable) -> np.ndarray:
         """The training targets: class indices (int64) or the standardised target (float64)."""
-        cells = read_cells(table, self.target)
+        cells = read_cells(table, self.target, self.target_format)
         if self.task == CLASSIFICATION:
             labels = class_labels(cells, numeric=self.target_is_numeric)
             lookup = {label: index for index, label in enumerate(self.classes)}
@@ -235,7 +241,12 @@ class Preprocessing:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description, stored in the model file's metadata."""
         features = [feature.to_dict() for feature in self.features]
-        record: dict[str, Any] = {"features": features, "target": self.target, "task": self.task}
+        record: dict[str, Any] = {
+            "features": features,
+            "target": self.target,
+            "task": self.task,
+            "target_format": self.target_format,
+        }
         if self.task == CLASSIFICATION:
             record["classes"] = self.classes
         else:
@@ -254,16 +265,26 @@ class Preprocessing:
             if not features:
                 raise ValueError("no feature columns")
             target = _string(record["target"], "target")
+            target_format = record.get("target_format", "")
+            if target_format not in FORMATS:
+                raise ValueError(f"unknown number format {target_format!r} of the target")
             if task == CLASSIFICATION:
                 classes = [_string(label, "class label") for label in record["classes"]]
                 if len(classes) < 2 or len(set(classes)) != len(classes):
                     raise ValueError("the class labels are not distinct or fewer than two")
-                return cls(features, target, task, classes=classes)
+                return cls(features, target, task, classes=classes, target_format=target_format)
             mean = _finite(record["target_mean"], "target_mean")
             std = _finite(record["target_std"], "target_std")
             if std <= 0:
                 raise ValueError("target_std is not positive")
-            return cls(features, target, task, target_mean=mean, target_std=std)
+            return cls(
+                features,
+                target,
+                task,
+                target_mean=mean,
+                target_std=std,
+                target_format=target_format,
+            )
         except (KeyError, TypeError) as error:
             raise ValueError(f"malformed preprocessing record ({error!r})") from error
 
@@ -388,7 +409,12 @@ def feature_from_record(item: Any) -> Feature:
         indicator = item.get("indicator", False)
         if not isinstance(indicator, bool):
             raise ValueError(f"indicator of {name!r} is not true or false")
-        return Feature(name, NUMERIC, mean=mean, std=std, indicator=indicator)
+        number_format = item.get("number_format", "")
+        if number_format not in FORMATS:
+            raise ValueError(f"unknown number format {number_format!r} of {name!r}")
+        return Feature(
+            name, NUMERIC, mean=mean, std=std, indicator=indicator, number_format=number_format
+        )
     if item["kind"] == CATEGORICAL:
         categories = [_string(category, "category") for category in item["categories"]]
         if not categories:

@@ -49,7 +49,13 @@ def as_table(data: Any) -> CsvTable:
     frame = pandas.DataFrame(
         {name: [_text(value) for value in data.iloc[:, i]] for i, name in enumerate(names)}
     )
-    return CsvTable(frame, np.arange(0), "the DataFrame")
+    typed = frozenset(
+        name
+        for i, name in enumerate(names)
+        if pandas.api.types.is_numeric_dtype(data.iloc[:, i])
+        and not pandas.api.types.is_bool_dtype(data.iloc[:, i])
+    )
+    return CsvTable(frame, np.arange(0), "the DataFrame", typed=typed)
 
 
 def _text(value: Any) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradlab.tabular import encoders
+from gradlab.tabular import encoders, numbers
 from gradlab.tabular.cells import (
     ColumnCells,
     bad_rows,
@@ -118,7 +118,8 @@ def prepare(
             "add the columns to learn from"
         )
     notes: list[str] = []
-    cells = [read_cells(table, name) for name in [*names, target]]
+    formats = _number_formats(table, [*names, target], notes)
+    cells = [read_cells(table, name, formats[name]) for name in [*names, target]]
     numeric = {column.name for column in cells if _is_numeric(table, column)}
     kept = _rows_to_use(table, cells, numeric, drop_na)
     dropped = len(table.frame) - kept.size
@@ -126,7 +127,7 @@ def prepare(
         why = "empty, missing or non-finite cells" if drop_na else "no target value"
         notes.append(f"dropped {dropped} row(s) with {why}")
         table = table.take(kept)
-        cells = [read_cells(table, name) for name in [*names, target]]
+        cells = [read_cells(table, name, formats[name]) for name in [*names, target]]
     imputed = {column.name: int(column.missing.sum()) for column in cells[:-1]}
     if any(imputed.values()):
         where = ", ".join(f"{name} ({n})" for name, n in imputed.items() if n)
@@ -174,7 +175,12 @@ def prepare(
             f"{len(constant)} column(s) constant in the training rows, carrying no information: "
             + ", ".join(constant)
         )
-    preprocessing = Preprocessing(features, target, chosen, classes=classes)
+    for feature in features:
+        if feature.kind == NUMERIC:
+            feature.number_format = formats[feature.name]
+    preprocessing = Preprocessing(
+        features, target, chosen, classes=classes, target_format=formats[target]
+    )
     preprocessing._transformer = transformer
     if chosen == REGRESSION:
         mean, std = mean_std(target_cells.numbers[train])
@@ -238,6 +244,18 @@ def _choose_task(
         "to treat them as classes)"
     )
     return REGRESSION
+
+
+def _number_formats(table: CsvTable, names: list[str], notes: list[str]) -> dict[str, str]:
+    """Each column's number format, and a note naming the columns not written ``1234.5``."""
+    formats = {}
+    for name in names:
+        plain = read_cells(table, name)
+        formats[name] = numbers.choose(plain.text, plain.missing, table.delimiter)
+    for number_format in sorted(set(formats.values()) - {numbers.PLAIN}):
+        columns = [name for name, chosen in formats.items() if chosen == number_format]
+        notes.append(f"read with {numbers.describe(number_format)}: " + ", ".join(columns))
+    return formats
 
 
 def _rows_to_use(
