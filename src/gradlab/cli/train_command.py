@@ -123,6 +123,19 @@ def add_parser(subparsers: Any) -> None:
         help="drop rows with empty, missing (nan, NA) or infinite cells",
     )
     parser.add_argument(
+        "--patience",
+        type=options.positive_int,
+        default=10,
+        metavar="N",
+        help="stop after N epochs without a lower validation loss, keeping the best epoch's "
+        "weights (default: 10)",
+    )
+    parser.add_argument(
+        "--no-early-stopping",
+        action="store_true",
+        help="train every epoch and keep the last weights",
+    )
+    parser.add_argument(
         "--out",
         default=DEFAULT_OUT,
         metavar="DIR",
@@ -184,6 +197,8 @@ def _options(args: argparse.Namespace) -> Any:
         seed=args.seed,
         dtype=args.dtype,
         drop_na=args.drop_na,
+        early_stopping=not args.no_early_stopping,
+        patience=args.patience,
     )
 
 

@@ -42,6 +42,8 @@ class Options:
     seed: int = 0
     dtype: str = "float32"
     drop_na: bool = False
+    early_stopping: bool = True
+    patience: int = 10
 
 
 @dataclass
@@ -100,6 +102,8 @@ def start(table: CsvTable, target: str, options: Options) -> Run:
         "validation_split": options.validation_split,
         "seed": options.seed,
         "dtype": options.dtype,
+        "early_stopping": bool(options.early_stopping and data.validation.size > 0),
+        "patience": int(options.patience),
         "loss": "cross_entropy" if data.preprocessing.task == CLASSIFICATION else "mse",
     }
     return Run(data, settings, started)
@@ -113,6 +117,10 @@ def train(
     checkpoint: str | Path | None = None,
 ) -> tuple[Any, Any, float]:
     """Build the network and fit it on the run's training rows.
+
+    With ``early_stopping`` in the settings (the default when there are validation rows),
+    training stops after ``patience`` epochs without a lower validation loss and the weights of
+    the best epoch are restored (`gradlab.training.EarlyStopping`).
 
     Returns
     -------
@@ -139,6 +147,13 @@ def train(
     validation = None
     if data.validation.size:
         validation = (X[data.validation], y[data.validation])
+    stopping = []
+    if settings.get("early_stopping"):
+        stopping = [
+            gl.training.EarlyStopping(
+                monitor="val_loss", patience=settings["patience"], restore_best_weights=True
+            )
+        ]
     begun = time.perf_counter()
     history = gl.fit(
         network,
@@ -151,7 +166,7 @@ def train(
         batch_size=settings["batch_size"],
         rng=np.random.default_rng([settings["seed"], 2]),
         validation_data=validation,
-        callbacks=list(callbacks),
+        callbacks=[*stopping, *callbacks],
         verbose=verbose,
         checkpoint=checkpoint,
         checkpoint_interval=CHECKPOINT_SECONDS,
@@ -185,6 +200,7 @@ def finish(
         "notes": data.notes,
         "history": {name: list(values) for name, values in history.history.items()},
         "epochs_run": len(history.epoch),
+        "best_epoch": _best_epoch(history, run.settings),
         "stop_reason": history.stop_reason,
         "stop_message": getattr(history, "stop_message", ""),
         "scores": evaluation.record,
@@ -198,6 +214,14 @@ def finish(
         "training": training,
     }
     return TabularModel(network, data.preprocessing, metadata, evaluation.confusion, evaluation)
+
+
+def _best_epoch(history: Any, settings: dict[str, Any]) -> int | None:
+    """The 1-based epoch whose weights were kept (the lowest validation loss), or None."""
+    losses = history.history.get("val_loss")
+    if not settings.get("early_stopping") or not losses:
+        return None
+    return int(np.nanargmin(np.asarray(losses, dtype=np.float64))) + 1
 
 
 def python_command(data: Any, target: str, options: Options) -> str:

@@ -135,6 +135,8 @@ def _timing(training: dict[str, Any]) -> str:
     epochs = training["epochs_run"]
     stop = training.get("stop_message") or training.get("stop_reason") or ""
     stopped = f"; {stop}" if stop and training.get("stop_reason") != "max_epochs" else ""
+    if training.get("best_epoch"):
+        stopped += f"; the weights of epoch {training['best_epoch']} kept"
     return (
         f"Time: {_duration(training['seconds'])} training ({epochs} epochs{stopped}), "
         f"{_duration(training['total_seconds'])} in all"
@@ -154,8 +156,16 @@ def settings_line(settings: dict[str, Any]) -> str:
         f"{settings['optimizer']}{lr} --epochs {settings['epochs']} "
         f"--batch-size {settings['batch_size']} "
         f"--validation-split {settings['validation_split']:g} --seed {settings['seed']} "
-        f"--dtype {settings['dtype']}"
+        f"--dtype {settings['dtype']}{_stopping(settings)}"
     )
+
+
+def _stopping(settings: dict[str, Any]) -> str:
+    if settings.get("early_stopping") is False:
+        return " --no-early-stopping"
+    if settings.get("early_stopping") and "patience" in settings:
+        return f" --patience {settings['patience']}"
+    return ""
 
 
 def markdown_report(metadata: dict[str, Any], pictures: list[str]) -> str:
