@@ -122,6 +122,14 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="drop rows with empty, missing (nan, NA) or infinite cells",
     )
+    for flag, what in (
+        ("--ignore", "leave COLUMN out"),
+        ("--categorical", "read COLUMN as categories, even if it holds numbers"),
+        ("--numeric", "read COLUMN as numbers (every cell must be one)"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="COLUMN", help=f"{what}; may be repeated"
+        )
     parser.add_argument(
         "--patience",
         type=options.positive_int,
@@ -199,6 +207,9 @@ def _options(args: argparse.Namespace) -> Any:
         drop_na=args.drop_na,
         early_stopping=not args.no_early_stopping,
         patience=args.patience,
+        ignore=args.ignore,
+        categorical=args.categorical,
+        numeric=args.numeric,
     )
 
 
@@ -287,7 +298,12 @@ def _command(args: argparse.Namespace, run: Run) -> str:
     )
     task = f"--task {prep.task} "
     drop = "--drop-na " if args.drop_na else ""
-    return f"gradlab train {source}{task}{drop}{settings_line(run.settings)}"
+    columns = "".join(
+        f"--{flag} {shlex.quote(name)} "
+        for flag in ("ignore", "categorical", "numeric")
+        for name in getattr(args, flag)
+    )
+    return f"gradlab train {source}{task}{drop}{columns}{settings_line(run.settings)}"
 
 
 def _write(staging: Path, model: TabularModel, run: Run) -> list[str]:

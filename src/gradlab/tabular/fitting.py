@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.tabular.columns import ColumnChoices
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.preprocessing import CLASSIFICATION
@@ -44,6 +45,9 @@ class Options:
     drop_na: bool = False
     early_stopping: bool = True
     patience: int = 10
+    ignore: Sequence[str] = ()
+    categorical: Sequence[str] = ()
+    numeric: Sequence[str] = ()
 
 
 @dataclass
@@ -87,7 +91,12 @@ def start(table: CsvTable, target: str, options: Options) -> Run:
             f"validation_split must be at least 0 and below 1; got {options.validation_split!r}"
         )
     rng = np.random.default_rng([options.seed, 0])
-    data = prepare(table, target, options.task, options.validation_split, options.drop_na, rng)
+    choices = ColumnChoices(
+        tuple(options.ignore), tuple(options.categorical), tuple(options.numeric)
+    )
+    data = prepare(
+        table, target, options.task, options.validation_split, options.drop_na, rng, choices
+    )
     epochs = options.epochs
     if epochs is None:
         steps = math.ceil(data.train.size / options.batch_size)

@@ -15,6 +15,7 @@ from gradlab.tabular.cells import (
     read_cells,
     require_numbers,
 )
+from gradlab.tabular.columns import ColumnChoices, feature_columns
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.metrics import MAX_CLASSES
@@ -73,6 +74,7 @@ def prepare(
     validation_split: float = 0.2,
     drop_na: bool = False,
     rng: np.random.Generator | None = None,
+    choices: ColumnChoices | None = None,
 ) -> TrainingData:
     """Validate ``table``, choose column kinds and the task, split it and encode it.
 
@@ -95,6 +97,9 @@ def prepare(
         Drop rows with empty, missing or non-finite cells instead of refusing the file.
     rng : numpy.random.Generator, optional
         The source of the split's shuffle.
+    choices : ColumnChoices, optional
+        Columns to leave out or to read as text or as numbers (identifier columns, a distinct
+        text in nearly every row, are left out unless named).
 
     Returns
     -------
@@ -111,16 +116,17 @@ def prepare(
     """
     rng = np.random.default_rng(0) if rng is None else rng
     _check_target_column(table, target)
-    names = [name for name in table.columns if name != target]
+    choices = ColumnChoices() if choices is None else choices
+    notes: list[str] = []
+    names = feature_columns(table, target, choices, notes)
     if not names:
         raise DataError(
             f"{table.source} has no feature columns besides the target {target!r}; "
             "add the columns to learn from"
         )
-    notes: list[str] = []
     formats = _number_formats(table, [*names, target], notes)
     cells = [read_cells(table, name, formats[name]) for name in [*names, target]]
-    numeric = {column.name for column in cells if _is_numeric(table, column)}
+    numeric = {column.name for column in cells if _is_numeric(table, column, choices)}
     kept = _rows_to_use(table, cells, numeric, drop_na)
     dropped = len(table.frame) - kept.size
     if dropped:
@@ -204,12 +210,14 @@ def _check_target_column(table: CsvTable, target: str) -> None:
     )
 
 
-def _is_numeric(table: CsvTable, column: ColumnCells) -> bool:
+def _is_numeric(table: CsvTable, column: ColumnCells, choices: ColumnChoices) -> bool:
     if column.missing.all():
         raise DataError(
             f"{table.source}: column {column.name!r} is empty in every row; remove it or fill it"
         )
-    if column.looks_numeric():
+    if column.name in choices.categorical:
+        return False
+    if column.name in choices.numeric or column.looks_numeric():
         require_numbers(table, column)
         return True
     return False
