@@ -134,22 +134,66 @@ def prepare(
         notes.append(f"dropped {dropped} row(s) with {why}")
         table = table.take(kept)
         cells = [read_cells(table, name, formats[name]) for name in [*names, target]]
-    imputed = {column.name: int(column.missing.sum()) for column in cells[:-1]}
+    _note_imputed(cells[:-1], notes)
+    target_cells = cells[-1]
+    chosen = _choose_task(task, target, target_cells, target in numeric, notes)
+
+    classes, codes = _classes(target, target_cells, chosen, target in numeric)
+    train, validation = split_rows(len(table.frame), validation_split, rng, codes)
+
+    _note_constant(cells[:-1], numeric, train, notes)
+    transformer, features = _fit_features(cells[:-1], numeric, train)
+    for feature in features:
+        if feature.kind == NUMERIC:
+            feature.number_format = formats[feature.name]
+    preprocessing = Preprocessing(
+        features, target, chosen, classes=classes, target_format=formats[target]
+    )
+    preprocessing._transformer = transformer
+    if chosen == REGRESSION:
+        mean, std = mean_std(target_cells.numbers[train])
+        preprocessing.target_mean = mean
+        preprocessing.target_std = std if std > 0 else 1.0
+    X, _ = preprocessing.transform(table)
+    y = preprocessing.encode_target(table)
+    return TrainingData(table, preprocessing, X, y, train, validation, notes, dropped)
+
+
+def _note_imputed(cells: list[ColumnCells], notes: list[str]) -> None:
+    imputed = {column.name: int(column.missing.sum()) for column in cells}
     if any(imputed.values()):
         where = ", ".join(f"{name} ({n})" for name, n in imputed.items() if n)
         notes.append(
             f"missing cells filled in: {where}; a number by the training mean, with an input "
             f"saying it was missing, a text by the category {encoders.MISSING!r}"
         )
-    target_cells = cells[-1]
-    chosen = _choose_task(task, target, target_cells, target in numeric, notes)
 
-    labels: list[str] = []
+
+def _note_constant(
+    cells: list[ColumnCells], numeric: set[str], train: np.ndarray, notes: list[str]
+) -> None:
+    constant = [
+        column.name
+        for column in cells
+        if column.name in numeric and _constant(column.numbers[train])
+    ]
+    if constant:
+        notes.append(
+            f"{len(constant)} column(s) constant in the training rows, carrying no information: "
+            + ", ".join(constant)
+        )
+
+
+def _classes(
+    target: str, target_cells: ColumnCells, chosen: str, numeric: bool
+) -> tuple[list[str], np.ndarray | None]:
+    """The sorted classes and each row's class index (classification), refusing one class,
+    too many classes, or a constant regression target."""
     classes: list[str] = []
     codes = None
     if chosen == CLASSIFICATION:
-        labels = class_labels(target_cells, numeric=target in numeric)
-        classes = sorted_classes(labels, numeric=target in numeric)
+        labels = class_labels(target_cells, numeric=numeric)
+        classes = sorted_classes(labels, numeric=numeric)
         if len(classes) < 2:
             raise DataError(
                 f"the target {target!r} has a single class {classes[0]!r} in every row; "
@@ -168,33 +212,7 @@ def prepare(
             f"the target {target!r} is constant ({str(target_cells.text[0])!r} in every row); "
             "there is nothing to learn"
         )
-    train, validation = split_rows(len(table.frame), validation_split, rng, codes)
-
-    constant = [
-        column.name
-        for column in cells[:-1]
-        if column.name in numeric and _constant(column.numbers[train])
-    ]
-    transformer, features = _fit_features(cells[:-1], numeric, train)
-    if constant:
-        notes.append(
-            f"{len(constant)} column(s) constant in the training rows, carrying no information: "
-            + ", ".join(constant)
-        )
-    for feature in features:
-        if feature.kind == NUMERIC:
-            feature.number_format = formats[feature.name]
-    preprocessing = Preprocessing(
-        features, target, chosen, classes=classes, target_format=formats[target]
-    )
-    preprocessing._transformer = transformer
-    if chosen == REGRESSION:
-        mean, std = mean_std(target_cells.numbers[train])
-        preprocessing.target_mean = mean
-        preprocessing.target_std = std if std > 0 else 1.0
-    X, _ = preprocessing.transform(table)
-    y = preprocessing.encode_target(table)
-    return TrainingData(table, preprocessing, X, y, train, validation, notes, dropped)
+    return classes, codes
 
 
 def _check_target_column(table: CsvTable, target: str) -> None:
