@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from gradlab.tabular import numbers
 from gradlab.tabular.cells import read_cells
 from gradlab.tabular.csv_data import CsvTable
+from gradlab.tabular.dates import date_parts
 from gradlab.tabular.errors import DataError
 
 #: A text column with a distinct value in at least this share of its (at least 20) rows names
@@ -58,6 +59,7 @@ def feature_columns(
             and len(table.frame) >= MIN_ROWS_FOR_IDENTIFIERS
             and share >= IDENTIFIER_SHARE
             and not _numeric(table, name)
+            and not _dates(table, name)
         )
         if identifier:
             notes.append(
@@ -73,6 +75,11 @@ def _numeric(table: CsvTable, name: str) -> bool:
     plain = read_cells(table, name)
     number_format = numbers.choose(plain.text, plain.missing, table.delimiter)
     return read_cells(table, name, number_format).looks_numeric()
+
+
+def _dates(table: CsvTable, name: str) -> bool:
+    cells = read_cells(table, name)
+    return bool(date_parts(cells.text, cells.missing))
 
 
 def _distinct_share(table: CsvTable, name: str) -> float:

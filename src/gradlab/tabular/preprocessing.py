@@ -25,6 +25,7 @@ from gradlab.tabular.cells import (
     require_numbers,
 )
 from gradlab.tabular.csv_data import CsvTable
+from gradlab.tabular.dates import DATE_PARTS, derived_names, expand
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.numbers import FORMATS
 
@@ -133,6 +134,7 @@ class Preprocessing:
     target_mean: float = 0.0
     target_std: float = 1.0
     target_format: str = ""
+    dates: dict[str, list[str]] = field(default_factory=dict)
     _transformer: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -149,7 +151,8 @@ class Preprocessing:
     def check_columns(self, table: CsvTable) -> None:
         """Raise `DataError` naming the training columns that ``table`` lacks (extra ones are
         ignored)."""
-        expected = [feature.name for feature in self.features]
+        derived = {column for columns in derived_names(self.dates).values() for column in columns}
+        expected = [f.name for f in self.features if f.name not in derived] + list(self.dates)
         missing = [name for name in expected if name not in table.columns]
         if not missing:
             return
@@ -198,6 +201,7 @@ class Preprocessing:
         import pandas
 
         self.check_columns(table)
+        table = expand(table, self.dates)
         cells = [read_cells(table, f.name, f.number_format) for f in self.features]
         numeric = {feature.name for feature in self.features if feature.kind == NUMERIC}
         for column in cells:
@@ -246,6 +250,7 @@ class Preprocessing:
             "target": self.target,
             "task": self.task,
             "target_format": self.target_format,
+            "dates": self.dates,
         }
         if self.task == CLASSIFICATION:
             record["classes"] = self.classes
@@ -265,6 +270,7 @@ class Preprocessing:
             if not features:
                 raise ValueError("no feature columns")
             target = _string(record["target"], "target")
+            found = _dates_from_record(record.get("dates", {}))
             target_format = record.get("target_format", "")
             if target_format not in FORMATS:
                 raise ValueError(f"unknown number format {target_format!r} of the target")
@@ -272,7 +278,14 @@ class Preprocessing:
                 classes = [_string(label, "class label") for label in record["classes"]]
                 if len(classes) < 2 or len(set(classes)) != len(classes):
                     raise ValueError("the class labels are not distinct or fewer than two")
-                return cls(features, target, task, classes=classes, target_format=target_format)
+                return cls(
+                    features,
+                    target,
+                    task,
+                    classes=classes,
+                    target_format=target_format,
+                    dates=found,
+                )
             mean = _finite(record["target_mean"], "target_mean")
             std = _finite(record["target_std"], "target_std")
             if std <= 0:
@@ -284,6 +297,7 @@ class Preprocessing:
                 target_mean=mean,
                 target_std=std,
                 target_format=target_format,
+                dates=found,
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"malformed preprocessing record ({error!r})") from error
@@ -384,6 +398,17 @@ def _all_numbers(labels: list[str]) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _dates_from_record(record: Any) -> dict[str, list[str]]:
+    if not isinstance(record, dict):
+        raise ValueError("dates is not an object")
+    found = {}
+    for name, parts in record.items():
+        if not isinstance(parts, list) or not set(parts) <= set(DATE_PARTS):
+            raise ValueError(f"the date features of {name!r} are malformed")
+        found[str(name)] = [str(part) for part in parts]
+    return found
 
 
 def _string(value: Any, what: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradlab.tabular import encoders, numbers
+from gradlab.tabular import dates, encoders, numbers
 from gradlab.tabular.cells import (
     ColumnCells,
     bad_rows,
@@ -124,6 +124,7 @@ def prepare(
             f"{table.source} has no feature columns besides the target {target!r}; "
             "add the columns to learn from"
         )
+    table, names, found = _dates(table, names, choices, notes)
     formats = _number_formats(table, [*names, target], notes)
     cells = [read_cells(table, name, formats[name]) for name in [*names, target]]
     numeric = {column.name for column in cells if _is_numeric(table, column, choices)}
@@ -147,7 +148,7 @@ def prepare(
         if feature.kind == NUMERIC:
             feature.number_format = formats[feature.name]
     preprocessing = Preprocessing(
-        features, target, chosen, classes=classes, target_format=formats[target]
+        features, target, chosen, classes=classes, target_format=formats[target], dates=found
     )
     preprocessing._transformer = transformer
     if chosen == REGRESSION:
@@ -270,6 +271,27 @@ def _choose_task(
         "to treat them as classes)"
     )
     return REGRESSION
+
+
+def _dates(
+    table: CsvTable, names: list[str], choices: ColumnChoices, notes: list[str]
+) -> tuple[CsvTable, list[str], dict[str, list[str]]]:
+    """Replace each date column by its numeric features (`gradlab.tabular.dates`), noted."""
+    found = {}
+    for name in names:
+        if name in choices.categorical or name in choices.numeric:
+            continue
+        cells = read_cells(table, name)
+        parts = dates.date_parts(cells.text, cells.missing)
+        if parts:
+            found[name] = parts
+    if not found:
+        return table, names, found
+    derived = dates.derived_names(found)
+    for name, columns in derived.items():
+        notes.append(f"column {name!r} read as dates: features {', '.join(columns)}")
+    names = [column for name in names for column in derived.get(name, [name])]
+    return dates.expand(table, found), names, found
 
 
 def _number_formats(table: CsvTable, names: list[str], notes: list[str]) -> dict[str, str]:
