@@ -13,6 +13,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import gradlab as gl
 from gradlab.tabular import encoders
+from gradlab.tabular.report import describe_inputs
 
 
 def _training_frame() -> pd.DataFrame:
@@ -92,6 +93,9 @@ def test_missing_cells_train_and_predict_and_unseen_categories_warn(tmp_path: Pa
     assert "a missing" in model.input_names and "town=(other)" in model.input_names
     notes = " ".join(model.metadata["training"]["notes"])
     assert "missing cells filled in: a (" in notes
+    inputs = " ".join(describe_inputs(model.metadata["preprocessing"]))
+    assert "an input saying the value was missing for: a" in inputs
+    assert "town=(other: " in inputs
     model.save(tmp_path / "m")
     again = gl.tabular.load(tmp_path / "m")
     new = _new_frame().assign(colour=["purple", None, "red"])

@@ -91,8 +91,13 @@ def describe_inputs(preprocessing: dict[str, Any]) -> list[str]:
     lines = []
     if numeric:
         lines.append(f"{len(numeric)} numeric column(s) standardised: {_shorten(numeric)}")
+    flagged = [f["name"] for f in preprocessing["features"] if f.get("indicator")]
+    if flagged:
+        lines.append(f"an input saying the value was missing for: {_shorten(flagged)}")
     for feature in categorical:
         names = [f"{feature['name']}={category}" for category in feature["categories"]]
+        if feature.get("infrequent"):
+            names.append(f"{feature['name']}=(other: {len(feature['infrequent'])} rare categories)")
         lines.append(f"categorical column {feature['name']!r} one-hot encoded as {_shorten(names)}")
     target = preprocessing["target"]
     if preprocessing["task"] == CLASSIFICATION:
