@@ -27,6 +27,7 @@ ORDER = [
     ("glassbox",),
     ("checking",),
     ("sklearn",),
+    ("tabular",),
     ("cli",),
 ]
 LEVEL = {package: level for level, row in enumerate(ORDER) for package in row}

@@ -128,6 +128,6 @@ def __getattr__(name: str) -> Any:
     # glass box's function; the package it lives in is `glassbox`.
     if name == "explain":
         return importlib.import_module("gradlab.glassbox").explain
-    if name in ("glassbox", "symbolic"):
+    if name in ("glassbox", "symbolic", "tabular"):
         return importlib.import_module(f"gradlab.{name}")
     raise AttributeError(f"module 'gradlab' has no attribute {name!r}")

@@ -318,7 +318,7 @@ def test_many_classes_train_save_and_show(
 def test_more_classes_than_the_bound_are_refused_up_front(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gradlab.cli import training_data
+    from gradlab.tabular import training_data
 
     monkeypatch.setattr(training_data, "MAX_CLASSES", 2)
     points_frame().to_csv(tmp_path / "points.csv", index=False)
@@ -329,7 +329,7 @@ def test_more_classes_than_the_bound_are_refused_up_front(
 
 
 def test_the_class_bound_is_documented() -> None:
-    from gradlab.cli.metrics import MAX_CLASSES
+    from gradlab.tabular.metrics import MAX_CLASSES
 
     assert MAX_CLASSES == 4096
 
@@ -349,7 +349,7 @@ def test_train_on_dev_zero_is_refused_at_once(
 def test_a_csv_beyond_the_bound_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gradlab.cli import csv_data
+    from gradlab.tabular import csv_data
 
     points_frame().to_csv(tmp_path / "points.csv", index=False)
     monkeypatch.setattr(csv_data, "MAX_CSV_BYTES", 100)

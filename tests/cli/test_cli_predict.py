@@ -145,3 +145,19 @@ def test_info_json_is_the_stored_record(
     )
     assert code == 0, err
     assert json.loads(out) == read_metadata(classifier_run.model)
+
+
+def test_predict_keeps_columns_fills_missing_cells_and_ignores_extra_ones(mixed_run: Run) -> None:
+    rows = mixed_run.frame.head(4).copy()
+    rows.insert(0, "id", ["p1", "p2", "p3", "p4"])
+    rows["unused"] = 7
+    rows[["id", "unused", "colour", "height"]].assign(weight=[70.0, None, 65.0, 80.0]).to_csv(
+        mixed_run.folder / "keep.csv", index=False
+    )
+    result = gradlab(
+        "predict", "model", "keep.csv", "--keep", "id", "--out", "-", cwd=mixed_run.folder
+    )
+    assert_ok(result)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("row,id,prediction,probability_")
+    assert [line.split(",")[1] for line in lines[1:]] == ["p1", "p2", "p3", "p4"]

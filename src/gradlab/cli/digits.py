@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.cli.csv_data import CsvTable
 from gradlab.cli.main import UsageError
+from gradlab.tabular.csv_data import CsvTable
 
 TARGET = "digit"
 DESCRIPTION = (

@@ -11,7 +11,7 @@ from gradlab.cli import options
 EXAMPLES = """\
 examples:
   gradlab info gradlab-model
-  gradlab info runs/houses --json      # the whole stored record, as JSON
+  gradlab info runs/diabetes --json    # the whole stored record, as JSON
 """
 
 
@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the summary of a model folder; return the exit status."""
     from gradlab.cli.model_dir import load_model_folder
-    from gradlab.cli.report import describe_inputs, settings_line, terminal_report
+    from gradlab.tabular.report import describe_inputs, settings_line, terminal_report
 
     folder = load_model_folder(args.model)
     metadata = folder.metadata

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 
 import gradlab
 from gradlab.cli.wall_clock import command_start
+from gradlab.tabular.errors import DataError
 
 SUBCOMMANDS = ("train", "predict", "info", "explain")
 
 
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
+class UsageError(DataError):
+    """Bad input from the user: printed as one line, exit status 2 (as is any `DataError`)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UsageError as error:
+    except DataError as error:
         print(f"gradlab {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,19 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gradlab.cli import folder_guard
 from gradlab.cli.main import UsageError
-from gradlab.cli.preprocessing import CLASSIFICATION, Preprocessing
-from gradlab.cli.record import check_record
 from gradlab.io.atomic import fsync_folder
 from gradlab.io.safetensors_file import MAX_FILE_BYTES
+from gradlab.tabular.files import EVALUATION_FILE, MODEL_FILE
+from gradlab.tabular.folder import read_model_file
+from gradlab.tabular.model import TabularModel
+from gradlab.tabular.preprocessing import Preprocessing
 
-MODEL_FILE = "model.safetensors"
-EVALUATION_FILE = "evaluation.safetensors"
-FORMAT = "gradlab-cli-model"
-FORMAT_VERSION = 1
 FOLDER_FILES = frozenset(
     {
         MODEL_FILE,
@@ -55,12 +51,15 @@ class ModelFolder:
     preprocessing : Preprocessing
     metadata : dict
         Everything stored at training (``"preprocessing"``, ``"training"``, ...).
+    tabular : gradlab.tabular.TabularModel
+        The same, as the library's model.
     """
 
     path: Path
     model: Any
     preprocessing: Preprocessing
     metadata: dict[str, Any]
+    tabular: TabularModel
 
 
 def is_model_folder(path: Path) -> bool:
@@ -94,22 +93,6 @@ def check_destination(path: Path, force: bool) -> None:
             f"--out {path} is not empty and is not a gradlab model folder; choose another "
             "folder, or pass --force to replace it and everything in it"
         )
-
-
-def write_evaluation(folder: Path, evaluation: Any) -> list[str]:
-    """Write the evaluation's confusion matrix (classification) into ``folder``.
-
-    Returns
-    -------
-    list of str
-        The names written: ``[EVALUATION_FILE]``, or none for regression.
-    """
-    from gradlab.cli.evaluation import write_confusion
-
-    if evaluation.confusion is None:
-        return []
-    write_confusion(folder / EVALUATION_FILE, evaluation.confusion)
-    return [EVALUATION_FILE]
 
 
 def _check_not_current(path: Path) -> None:
@@ -219,8 +202,6 @@ def load_model_folder(path: str | Path) -> ModelFolder:
     -------
     ModelFolder
     """
-    import gradlab as gl
-
     path = Path(path)
     folder_guard.recover_if_idle(path)
     if not path.exists():
@@ -229,31 +210,8 @@ def load_model_folder(path: str | Path) -> ModelFolder:
         raise UsageError(f"{path} is a file; give the model folder written by gradlab train")
     file = path / MODEL_FILE
     _check_readable(path, file)
-    try:
-        model, metadata = gl.io.load_with_metadata(file)
-    except ImportError as error:
-        raise UsageError('reading models needs safetensors: pip install "gradlab[io]"') from error
-    except gl.io.ModelFileError as error:
-        raise UsageError(f"{file} is corrupt or not a gradlab model: {error}") from error
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror or error}") from error
-    if metadata.get("format") != FORMAT:
-        raise UsageError(
-            f"{file} is a gradlab model but was not written by gradlab train (it has no "
-            "preprocessing record); use gl.load in Python, or train with gradlab train"
-        )
-    if metadata.get("format_version") != FORMAT_VERSION:
-        raise UsageError(
-            f"{file} has format version {metadata.get('format_version')!r}; this gradlab reads "
-            f"version {FORMAT_VERSION}: retrain it with this gradlab"
-        )
-    try:
-        preprocessing = Preprocessing.from_dict(metadata.get("preprocessing"))
-        check_record(metadata, preprocessing.task == CLASSIFICATION)
-    except ValueError as error:
-        raise UsageError(f"{file} is corrupt: {error}") from error
-    _check_shapes(model, preprocessing, file)
-    return ModelFolder(path, model, preprocessing, metadata)
+    model = read_model_file(file)
+    return ModelFolder(path, model.network, model.preprocessing, model.metadata, model)
 
 
 def _check_readable(path: Path, file: Path) -> None:
@@ -281,25 +239,4 @@ def _check_readable(path: Path, file: Path) -> None:
         raise UsageError(
             f"{file} is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a gradlab "
             "model folder may hold; it is not a model gradlab train wrote"
-        )
-
-
-def _check_shapes(model: Any, preprocessing: Preprocessing, file: Path) -> None:
-    import gradlab as gl
-
-    n_inputs = len(preprocessing.input_names)
-    dtype = model.dtype if model.dtype is not None else np.float64
-    try:
-        with gl.no_grad():
-            output = model(gl.Tensor(np.zeros((1, n_inputs), dtype=dtype)))
-        shape = tuple(output.shape)
-    except Exception as error:
-        raise UsageError(
-            f"{file} is corrupt: the network does not take the {n_inputs} inputs its "
-            f"preprocessing describes ({error})"
-        ) from error
-    if shape != (1, preprocessing.n_outputs):
-        raise UsageError(
-            f"{file} is corrupt: the network gives {shape[-1]} outputs where its preprocessing "
-            f"describes {preprocessing.n_outputs}"
         )

@@ -15,13 +15,14 @@ from gradlab.cli.main import UsageError
 EXAMPLES = """\
 examples:
   gradlab predict gradlab-model new_rows.csv                      # writes predictions.csv
-  gradlab predict runs/houses houses_2025.csv --out prices.csv
+  gradlab predict runs/diabetes examples/data/diabetes_new.csv --out predictions.csv
   gradlab predict gradlab-model new_rows.csv --out -              # print to the terminal
 
-The output has one row per input row: "row" (the 1-based data row of the input),
-"prediction", and for classification one "probability_<class>" column per class.
-The input needs the training feature columns (in any order); the target column may be present
-and is ignored.
+The output has one row per input row: "row" (the 1-based data row of the input), the
+--keep columns, "prediction", and for classification one "probability_<class>" column per
+class. The input needs the training feature columns (in any order); other columns, the
+target among them, are ignored. Missing cells are filled in as at training; a category unseen
+in training is counted in a warning.
 """
 
 
@@ -43,7 +44,16 @@ def add_parser(subparsers: Any) -> None:
         help="the CSV file to write, or - for standard output (default: predictions.csv)",
     )
     parser.add_argument(
-        "--drop-na", action="store_true", help="skip rows with empty, missing or infinite cells"
+        "--drop-na",
+        action="store_true",
+        help="skip rows with empty, missing or infinite cells (default: fill missing ones in)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="copy COLUMN (an id, say) of DATA.csv into the predictions; may be repeated",
     )
     options.one_line_errors(parser)
     parser.set_defaults(func=run)
@@ -51,30 +61,33 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict every row of DATA.csv with the model folder; return the exit status."""
-    import gradlab as gl
-    from gradlab.cli.csv_data import read_csv
+    import pandas
+
     from gradlab.cli.model_dir import load_model_folder
-    from gradlab.cli.preprocessing import CLASSIFICATION
+    from gradlab.tabular.csv_data import read_csv
+    from gradlab.tabular.model import probabilities
+    from gradlab.tabular.preprocessing import CLASSIFICATION
 
     folder = load_model_folder(args.model)
     if args.out != "-" and Path(args.out).resolve() == Path(args.data).resolve():
         raise UsageError(f"--out {args.out} is the input file; choose another output file")
     table = read_csv(args.data)
-    prep = folder.preprocessing
-    X, kept = prep.transform(table, drop_na=args.drop_na)
-    model = folder.model
-    dtype = model.dtype if model.dtype is not None else np.float64
-    outputs = gl.predict(model, X.astype(dtype))
-    import pandas
-
+    model = folder.tabular
+    prep = model.preprocessing
+    missing = [name for name in args.keep if name not in table.columns]
+    if missing:
+        raise UsageError(f"--keep {missing[0]}: {table.source} has no such column")
+    outputs, kept = model.outputs(table, drop_na=args.drop_na, warn=False)
+    _warn_unseen(model.preprocessing.unseen(table.take(kept)))
+    dtype = model.network.dtype if model.network.dtype is not None else np.float64
     result = pandas.DataFrame({"row": kept + 1})
+    for name in args.keep:
+        result[name] = table.frame[name].to_numpy()[kept]
+    result["prediction"] = model.decode(outputs)
     if prep.task == CLASSIFICATION:
-        probabilities = gl.softmax(gl.Tensor(outputs.astype(np.float64)), axis=1).data
-        result["prediction"] = np.asarray(prep.classes, dtype=object)[outputs.argmax(axis=1)]
+        shares = probabilities(outputs)
         for index, label in enumerate(prep.classes):
-            result[f"probability_{label}"] = probabilities[:, index]
-    else:
-        result["prediction"] = prep.decode_regression(outputs[:, 0])
+            result[f"probability_{label}"] = shares[:, index]
     # float32 carries about 7 significant digits; print no more than that.
     float_format = "%.7g" if np.dtype(dtype) == np.float32 else None
     text = result.to_csv(index=False, lineterminator="\n", float_format=float_format)
@@ -86,6 +99,16 @@ def run(args: argparse.Namespace) -> int:
     note = f" ({skipped} row(s) with missing values skipped)" if skipped else ""
     print(f"Wrote {args.out}: {kept.size} predictions of {prep.target!r}{note}.")
     return 0
+
+
+def _warn_unseen(counts: dict[str, int]) -> None:
+    if counts:
+        where = ", ".join(f"{name}: {n}" for name, n in counts.items())
+        print(
+            f"gradlab predict: warning: {sum(counts.values())} cell(s) hold a category unseen in "
+            f"training ({where}); they count as no known category",
+            file=sys.stderr,
+        )
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime
-import math
 import shlex
 import sys
 import time
@@ -20,20 +18,21 @@ from gradlab.cli.main import UsageError
 from gradlab.cli.run_file import RunFile, resumable
 from gradlab.nn.activations import names as activation_names
 from gradlab.optim.registry import OPTIMIZERS
+from gradlab.tabular.fitting import MAX_AUTO_EPOCHS, MIN_EPOCHS, MIN_STEPS
 
 if TYPE_CHECKING:
-    from gradlab.cli.csv_data import CsvTable
-    from gradlab.cli.evaluation import Evaluation
-    from gradlab.cli.training_data import TrainingData
+    from gradlab.tabular.csv_data import CsvTable
+    from gradlab.tabular.fitting import Run
+    from gradlab.tabular.model import TabularModel
+    from gradlab.tabular.training_data import TrainingData
 
 DEFAULT_OUT = "gradlab-model"
-MIN_STEPS, MIN_EPOCHS, MAX_AUTO_EPOCHS = 1000, 30, 500
 
 EXAMPLES = """\
 examples:
   gradlab train                                   # scikit-learn's digits, nothing downloaded
-  gradlab train iris.csv --target species         # writes gradlab-model/
-  gradlab train houses.csv --target price --hidden 32,16 --epochs 200 --out runs/houses
+  gradlab train examples/data/iris.csv --target species   # writes gradlab-model/
+  gradlab train examples/data/diabetes.csv --target progression --hidden 32,16 --out runs/diabetes
 
 The folder holds model.safetensors (the network, its preprocessing and training record),
 evaluation.safetensors (classification: the confusion matrix), report.md, loss.png,
@@ -123,6 +122,27 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="drop rows with empty, missing (nan, NA) or infinite cells",
     )
+    for flag, what in (
+        ("--ignore", "leave COLUMN out"),
+        ("--categorical", "read COLUMN as categories, even if it holds numbers"),
+        ("--numeric", "read COLUMN as numbers (every cell must be one)"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="COLUMN", help=f"{what}; may be repeated"
+        )
+    parser.add_argument(
+        "--patience",
+        type=options.positive_int,
+        default=10,
+        metavar="N",
+        help="stop after N epochs without a lower validation loss, keeping the best epoch's "
+        "weights (default: 10)",
+    )
+    parser.add_argument(
+        "--no-early-stopping",
+        action="store_true",
+        help="train every epoch and keep the last weights",
+    )
     parser.add_argument(
         "--out",
         default=DEFAULT_OUT,
@@ -148,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from gradlab.cli.model_dir import staged_folder
+    from gradlab.tabular import fitting
 
     started = getattr(args, "started", None) or time.perf_counter()
     _require_io()
@@ -155,19 +176,42 @@ def _run(args: argparse.Namespace) -> int:
     if args.data is not None and out.resolve() in Path(args.data).resolve().parents:
         raise UsageError(f"--out {out} holds the data file {args.data}; choose another folder")
     table, data_name, target = _load_table(args)
-    data = _prepare(table, target, args)
-    settings = _settings(args, data)
-    _describe(data, settings)
+    run = fitting.start(table, target, _options(args))
+    run.started = started
+    _describe(run)
     checkpoint = RunFile(out)
     with staged_folder(out) as staging:
-        model, history, seconds = _train(data, settings, checkpoint)
-        metadata, evaluation = _record(args, data, data_name, settings, model, history, seconds)
-        metadata["training"]["total_seconds"] = time.perf_counter() - started
-        written = _write(staging, model, metadata, data, evaluation)
+        network, history, seconds = _train(run, checkpoint)
+        command = _command(args, run)
+        model = fitting.finish(run, network, history, seconds, data_name, command)
+        written = _write(staging, model, run)
     checkpoint.remove()
-    metadata["training"]["total_seconds"] = time.perf_counter() - started  # printed: the end
-    _finish(out, metadata, written, data_name)
+    model.metadata["training"]["total_seconds"] = time.perf_counter() - started  # the end
+    _finish(out, model.metadata, written, data_name)
     return 0
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from gradlab.tabular.fitting import Options
+
+    return Options(
+        task=args.task,
+        hidden=args.hidden,
+        activation=args.activation,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        validation_split=args.validation_split,
+        seed=args.seed,
+        dtype=args.dtype,
+        drop_na=args.drop_na,
+        early_stopping=not args.no_early_stopping,
+        patience=args.patience,
+        ignore=args.ignore,
+        categorical=args.categorical,
+        numeric=args.numeric,
+    )
 
 
 def _require_io() -> None:
@@ -178,9 +222,9 @@ def _require_io() -> None:
 
 
 def _load_table(args: argparse.Namespace) -> tuple[CsvTable, str, str]:
-    from gradlab.cli.csv_data import DELIMITERS, read_csv
     from gradlab.cli.digits import DESCRIPTION, TARGET, digits_table
-    from gradlab.cli.preprocessing import quoted
+    from gradlab.tabular.csv_data import DELIMITERS, read_csv
+    from gradlab.tabular.preprocessing import quoted
 
     if args.data is None:
         if args.target not in (None, TARGET):
@@ -200,37 +244,10 @@ def _load_table(args: argparse.Namespace) -> tuple[CsvTable, str, str]:
     return table, str(args.data), args.target
 
 
-def _prepare(table: CsvTable, target: str, args: argparse.Namespace) -> TrainingData:
-    from gradlab.cli.training_data import prepare
+def _describe(run: Run) -> None:
+    from gradlab.tabular.report import describe_inputs
 
-    rng = np.random.default_rng([args.seed, 0])
-    return prepare(table, target, args.task, args.validation_split, args.drop_na, rng)
-
-
-def _settings(args: argparse.Namespace, data: TrainingData) -> dict[str, Any]:
-    from gradlab.cli.preprocessing import CLASSIFICATION
-
-    epochs = args.epochs
-    if epochs is None:
-        steps = math.ceil(data.train.size / args.batch_size)
-        epochs = min(MAX_AUTO_EPOCHS, max(MIN_EPOCHS, math.ceil(MIN_STEPS / steps)))
-    return {
-        "hidden": args.hidden,
-        "activation": args.activation,
-        "optimizer": args.optimizer,
-        "lr": args.lr,
-        "epochs": epochs,
-        "batch_size": args.batch_size,
-        "validation_split": args.validation_split,
-        "seed": args.seed,
-        "dtype": args.dtype,
-        "loss": "cross_entropy" if data.preprocessing.task == CLASSIFICATION else "mse",
-    }
-
-
-def _describe(data: TrainingData, settings: dict[str, Any]) -> None:
-    from gradlab.cli.report import describe_inputs
-
+    data, settings = run.data, run.settings
     prep = data.preprocessing
     for note in data.notes:
         print(note[0].upper() + note[1:] + ".")
@@ -245,145 +262,75 @@ def _describe(data: TrainingData, settings: dict[str, Any]) -> None:
     )
 
 
-#: At most one checkpoint a second: a kill loses at most a second of training, and a run of
-#: thousands of small epochs is not slowed by a disk flush after each.
-CHECKPOINT_SECONDS = 1.0
-
-
-def _train(
-    data: TrainingData, settings: dict[str, Any], checkpoint: RunFile
-) -> tuple[Any, Any, float]:
+def _train(run: Run, checkpoint: RunFile) -> tuple[Any, Any, float]:
     import gradlab as gl
     from gradlab.cli.progress import epoch_lines
+    from gradlab.tabular import fitting
 
-    prep = data.preprocessing
-    dtype = np.dtype(settings["dtype"])
-    model = gl.nn.MLP(
-        len(prep.input_names),
-        settings["hidden"],
-        prep.n_outputs,
-        activation=settings["activation"],
-        rng=np.random.default_rng([settings["seed"], 1]),
-        dtype=dtype,
-    )
-    X = data.X.astype(dtype)
-    y = data.y if data.y.dtype.kind == "i" else data.y.astype(dtype)
-    validation = None
-    if data.validation.size:
-        validation = (X[data.validation], y[data.validation])
     on_terminal = sys.stdout.isatty()
-    callbacks = [] if on_terminal else [epoch_lines(settings["epochs"])]
-    start = time.perf_counter()
+    callbacks = [] if on_terminal else [epoch_lines(run.settings["epochs"])]
 
     def fit() -> Any:
-        return gl.fit(
-            model,
-            X[data.train],
-            y[data.train],
-            loss=settings["loss"],
-            optimizer=settings["optimizer"],
-            lr=settings["lr"],
-            epochs=settings["epochs"],
-            batch_size=settings["batch_size"],
-            rng=np.random.default_rng([settings["seed"], 2]),
-            validation_data=validation,
-            metrics=["accuracy"] if settings["loss"] == "cross_entropy" else [],
+        return fitting.train(
+            run,
             callbacks=callbacks,
             verbose=1 if on_terminal else 0,
             checkpoint=checkpoint.path,
-            checkpoint_interval=CHECKPOINT_SECONDS,
         )
 
     try:
-        history = resumable(fit, checkpoint)
+        return resumable(fit, checkpoint)
     except gl.training.DivergenceError as error:
         checkpoint.remove()
         raise UsageError(f"{error} Nothing was written; set a smaller rate with --lr.") from error
     except KeyboardInterrupt:
         checkpoint.remove()  # an interrupt asked for leaves nothing behind; a kill can't ask
         raise
-    return model, history, time.perf_counter() - start
 
 
-def _record(
-    args: argparse.Namespace,
-    data: TrainingData,
-    data_name: str,
-    settings: dict[str, Any],
-    model: Any,
-    history: Any,
-    seconds: float,
-) -> tuple[dict[str, Any], Evaluation]:
-    import gradlab as gl
-    from gradlab.cli.evaluation import evaluate
-    from gradlab.cli.model_dir import FORMAT, FORMAT_VERSION
-    from gradlab.cli.report import settings_line
+def _command(args: argparse.Namespace, run: Run) -> str:
+    from gradlab.tabular.report import settings_line
 
-    evaluation = evaluate(model, data, settings["loss"])
+    prep = run.data.preprocessing
     source = (
         ""
         if args.data is None
-        else f"{shlex.quote(str(args.data))} --target {shlex.quote(data.preprocessing.target)} "
+        else f"{shlex.quote(str(args.data))} --target {shlex.quote(prep.target)} "
     )
-    task = f"--task {data.preprocessing.task} "
+    task = f"--task {prep.task} "
     drop = "--drop-na " if args.drop_na else ""
-    command = f"gradlab train {source}{task}{drop}{settings_line(settings)}"
-    training = {
-        "data": data_name,
-        "command": command,
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seconds": seconds,
-        "settings": settings,
-        "rows": {
-            "read": len(data.table.frame) + data.dropped,
-            "dropped": data.dropped,
-            "training": int(data.train.size),
-            "validation": int(data.validation.size),
-        },
-        "notes": data.notes,
-        "history": {name: list(values) for name, values in history.history.items()},
-        "epochs_run": len(history.epoch),
-        "stop_reason": history.stop_reason,
-        "stop_message": getattr(history, "stop_message", ""),
-        "scores": evaluation.record,
-    }
-    metadata = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "gradlab_version": gl.__version__,
-        "preprocessing": data.preprocessing.to_dict(),
-        "training": training,
-    }
-    return metadata, evaluation
+    columns = "".join(
+        f"--{flag} {shlex.quote(name)} "
+        for flag in ("ignore", "categorical", "numeric")
+        for name in getattr(args, flag)
+    )
+    return f"gradlab train {source}{task}{drop}{columns}{settings_line(run.settings)}"
 
 
-def _write(
-    staging: Path, model: Any, metadata: dict[str, Any], data: TrainingData, evaluation: Evaluation
-) -> list[str]:
-    import gradlab as gl
-    from gradlab.cli.model_dir import MODEL_FILE, write_evaluation
-    from gradlab.cli.report import markdown_report
+def _write(staging: Path, model: TabularModel, run: Run) -> list[str]:
+    from gradlab.tabular.folder import save_model
+    from gradlab.tabular.report import markdown_report
 
     try:
-        gl.save(model, staging / MODEL_FILE, metadata=metadata)
-        extra = write_evaluation(staging, evaluation)
-        pictures = _pictures(staging, model, metadata, data, evaluation)
-        (staging / "report.md").write_text(markdown_report(metadata, pictures), encoding="utf-8")
+        written = save_model(model, staging)
+        pictures = _pictures(staging, model, run.data)
+        (staging / "report.md").write_text(
+            markdown_report(model.metadata, pictures), encoding="utf-8"
+        )
     except ImportError as error:
         raise UsageError(f"{error}") from error
     except OSError as error:
         raise UsageError(f"cannot write the model folder: {error.strerror or error}") from error
-    return [MODEL_FILE, *extra, "report.md", *pictures]
+    return [*written, *pictures]
 
 
-def _pictures(
-    staging: Path, model: Any, metadata: dict[str, Any], data: TrainingData, evaluation: Evaluation
-) -> list[str]:
+def _pictures(staging: Path, model: TabularModel, data: TrainingData) -> list[str]:
     from gradlab.cli import plots
-    from gradlab.cli.preprocessing import NUMERIC
-    from gradlab.cli.report import loss_label
+    from gradlab.tabular.preprocessing import NUMERIC
+    from gradlab.tabular.report import loss_label
 
     prep = data.preprocessing
+    metadata, evaluation = model.metadata, model.evaluation
     title = f"{evaluation.part} rows ({evaluation.y_true.size})"
     drawings: dict[str, Callable[[Path], None]] = {
         "loss.png": lambda path: plots.plot_loss(
@@ -402,8 +349,10 @@ def _pictures(
             path,
             f"{prep.target}: predicted against true, {title}",
         )
-    if len(prep.features) == 2 and all(f.kind == NUMERIC for f in prep.features):
-        drawings["decision_boundary.png"] = lambda path: _decision_boundary(path, model, data)
+    if len(prep.input_names) == 2 and all(f.kind == NUMERIC for f in prep.features):
+        drawings["decision_boundary.png"] = lambda path: _decision_boundary(
+            path, model.network, data
+        )
     written = []
     for name, draw in drawings.items():
         try:
@@ -424,13 +373,15 @@ def _pictures(
 def _decision_boundary(path: Path, model: Any, data: TrainingData) -> None:
     import gradlab as gl
     from gradlab.cli import plots
-    from gradlab.cli.cells import read_cells
-    from gradlab.cli.preprocessing import CLASSIFICATION, standardise
+    from gradlab.tabular.cells import read_cells
+    from gradlab.tabular.preprocessing import CLASSIFICATION, standardise
 
     prep = data.preprocessing
     means = np.array([feature.mean for feature in prep.features])
     stds = np.array([feature.std for feature in prep.features])
-    points = np.column_stack([read_cells(data.table, f.name).numbers for f in prep.features])
+    points = np.column_stack(
+        [read_cells(data.table, f.name, f.number_format).numbers for f in prep.features]
+    )
     dtype = model.dtype if model.dtype is not None else np.float64
 
     def predict(grid: np.ndarray) -> np.ndarray:
@@ -450,7 +401,7 @@ def _decision_boundary(path: Path, model: Any, data: TrainingData) -> None:
 
 
 def _finish(out: Path, metadata: dict[str, Any], written: list[str], data_name: str) -> None:
-    from gradlab.cli.report import terminal_report
+    from gradlab.tabular.report import terminal_report
 
     print()
     print(terminal_report(metadata))

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.cli import metrics
-from gradlab.cli.model_dir import EVALUATION_FILE
-from gradlab.cli.preprocessing import CLASSIFICATION
-from gradlab.cli.training_data import TrainingData
+from gradlab.tabular import metrics
+from gradlab.tabular.files import EVALUATION_FILE
+from gradlab.tabular.preprocessing import CLASSIFICATION
+from gradlab.tabular.training_data import TrainingData
 
 
 @dataclass
@@ -95,8 +95,8 @@ def evaluate(model: Any, data: TrainingData, loss_name: str) -> Evaluation:
     y_true, y_pred = kept[part]
     evaluation = Evaluation(record, part, y_true, y_pred)
     if prep.task == CLASSIFICATION:
-        matrix = metrics.confusion_matrix(y_true, y_pred, len(prep.classes))
-        per_class = metrics.ClassScores.from_confusion(matrix)
+        per_class = metrics.class_scores(y_true, y_pred, len(prep.classes))
+        matrix = per_class.confusion
         record["per_class"] = {
             "part": part,
             "classes": prep.classes,

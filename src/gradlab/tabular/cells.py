@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gradlab.cli.main import UsageError
+from gradlab.tabular.errors import DataError
 
 if TYPE_CHECKING:
-    from gradlab.cli.csv_data import CsvTable
+    from gradlab.tabular.csv_data import CsvTable
 
 # The markers pandas and spreadsheets use for "no value", compared case-insensitively.
 MISSING_MARKERS = frozenset(
@@ -34,12 +34,15 @@ class ColumnCells:
         True where the cell is empty or a missing-value marker ("nan", "NA", "null", ...).
     numbers : numpy.ndarray
         The cells read as float64; NaN where the cell is missing or not a number.
+    number_format : str
+        How the column writes numbers (`gradlab.tabular.numbers`).
     """
 
     name: str
     text: np.ndarray
     missing: np.ndarray
     numbers: np.ndarray
+    number_format: str = ""
 
     @property
     def is_number(self) -> np.ndarray:
@@ -58,15 +61,17 @@ class ColumnCells:
         return n_present > 0 and int(self.is_number[present].sum()) * 2 >= n_present
 
 
-def read_cells(table: CsvTable, name: str) -> ColumnCells:
+def read_cells(table: CsvTable, name: str, number_format: str = "") -> ColumnCells:
     """Classify the cells of column ``name`` of ``table``.
 
     Parameters
     ----------
     table : CsvTable
-        The table read by `gradlab.cli.csv_data.read_csv`.
+        The table read by `gradlab.tabular.csv_data.read_csv`.
     name : str
         A column of the table.
+    number_format : str, default ""
+        How the column writes numbers (`gradlab.tabular.numbers.FORMATS`); "" is ``1234.5``.
 
     Returns
     -------
@@ -76,7 +81,7 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from gradlab.cli.csv_data import CsvTable
+    >>> from gradlab.tabular.csv_data import CsvTable
     >>> table = CsvTable(pd.DataFrame({"x": ["1.5", "nan", "inf", "abc"]}), np.arange(2, 6), "t")
     >>> cells = read_cells(table, "x")
     >>> cells.missing.tolist(), cells.not_a_number.tolist()
@@ -86,13 +91,24 @@ def read_cells(table: CsvTable, name: str) -> ColumnCells:
 
     text = table.frame[name].to_numpy(dtype=str)
     missing = np.isin(np.char.lower(text), list(MISSING_MARKERS))
-    numbers = np.array(pandas.to_numeric(pandas.Series(text), errors="coerce"), dtype=np.float64)
+    from gradlab.tabular.numbers import PLAIN, normalise
+
+    if name in table.typed:
+        number_format = PLAIN
+
+    numbers = np.array(
+        pandas.to_numeric(pandas.Series(normalise(text, number_format)), errors="coerce"),
+        dtype=np.float64,
+    )
     numbers[missing] = np.nan
-    return ColumnCells(name, text, missing, numbers)
+    return ColumnCells(name, text, missing, numbers, number_format)
 
 
-def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np.ndarray:
-    """Rows holding an empty, missing-marker or (in a numeric column) infinite cell.
+def bad_rows(
+    table: CsvTable, cells: list[ColumnCells], numeric: set[str], missing: bool = True
+) -> np.ndarray:
+    """Rows holding (with ``missing``) an empty or missing-marker cell, or (in a numeric column)
+    an infinite one.
 
     Parameters
     ----------
@@ -102,6 +118,8 @@ def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np
         The columns to check.
     numeric : set of str
         The names of the numeric columns, where an infinite value is also bad.
+    missing : bool, default True
+        Whether a missing cell makes a row bad.
 
     Returns
     -------
@@ -110,20 +128,25 @@ def bad_rows(table: CsvTable, cells: list[ColumnCells], numeric: set[str]) -> np
     """
     mask = np.zeros(len(table.frame), dtype=bool)
     for column in cells:
-        mask |= column.missing
+        if missing:
+            mask |= column.missing
         if column.name in numeric:
             mask |= np.isinf(column.numbers)
     return mask
 
 
 def describe_first_bad_cell(
-    table: CsvTable, cells: list[ColumnCells], numeric: set[str], mask: np.ndarray
+    table: CsvTable,
+    cells: list[ColumnCells],
+    numeric: set[str],
+    mask: np.ndarray,
+    missing: bool = False,
 ) -> str:
     """A message naming the first bad cell (by row, then column) and how many rows have one."""
     row = int(np.flatnonzero(mask)[0])
     for column in cells:
         value = str(column.text[row])
-        if column.missing[row]:
+        if missing and column.missing[row]:
             problem = "an empty cell" if value == "" else f"a missing value {value!r}"
             break
         if column.name in numeric and np.isinf(column.numbers[row]):
@@ -138,15 +161,19 @@ def describe_first_bad_cell(
 
 
 def require_numbers(table: CsvTable, column: ColumnCells) -> None:
-    """Raise `UsageError` naming the first cell of a numeric column that is not a number."""
+    """Raise `DataError` naming the first cell of a numeric column that is not a number."""
     bad = np.flatnonzero(column.not_a_number)
     if bad.size == 0:
         return
     row = int(bad[0])
     value = str(column.text[row])
-    hint = " (write decimals with a point: 1.5, not 1,5)" if _DECIMAL_COMMA.match(value) else ""
+    hint = ""
+    if column.number_format in ("1234,5", "1.234,5"):
+        hint = f" (the column writes decimals with a comma, {column.number_format})"
+    elif _DECIMAL_COMMA.match(value):
+        hint = " (write decimals with a point: 1.5, not 1,5)"
     more = f" ({bad.size} cells are not numbers)" if bad.size > 1 else ""
-    raise UsageError(
+    raise DataError(
         f"{table.source}: column {column.name!r} is numeric but {table.where(row)} holds "
         f"{value!r}, which is not a number{hint}{more}; fix the cell"
     )

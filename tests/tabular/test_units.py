@@ -1,4 +1,4 @@
-"""CLI helpers in-process: CSV reading, task detection, split, scores (scikit-learn oracle)."""
+"""Tabular helpers in-process: CSV reading, task detection, split, scores (sklearn oracle)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, r2_score
 
-from gradlab.cli import metrics
-from gradlab.cli.csv_data import CsvTable, read_csv
-from gradlab.cli.splitting import split_rows
-from gradlab.cli.training_data import prepare
+from gradlab.tabular import metrics
+from gradlab.tabular.csv_data import CsvTable, read_csv
+from gradlab.tabular.splitting import split_rows
+from gradlab.tabular.training_data import prepare
 
 
 def _table(columns: dict[str, list[str]]) -> CsvTable:
@@ -71,9 +71,8 @@ def test_scores_match_scikit_learn() -> None:
     truth = rng.integers(0, 4, 200)
     guess = np.where(rng.random(200) < 0.7, truth, rng.integers(0, 4, 200))
     guess[guess == 3] = 2  # class 3 is never predicted: precision 0/0 counts as 0
-    matrix = metrics.confusion_matrix(truth, guess, 4)
-    np.testing.assert_array_equal(matrix, confusion_matrix(truth, guess, labels=range(4)))
-    scores = metrics.ClassScores.from_confusion(matrix)
+    scores = metrics.class_scores(truth, guess, 4)
+    np.testing.assert_array_equal(scores.confusion, confusion_matrix(truth, guess, labels=range(4)))
     expected = precision_recall_fscore_support(truth, guess, labels=range(4), zero_division=0)
     for got, want in zip(
         (scores.precision, scores.recall, scores.f1, scores.support), expected, strict=True
@@ -85,3 +84,4 @@ def test_scores_match_scikit_learn() -> None:
     assert metrics.rmse(values, predictions) == pytest.approx(
         np.sqrt(np.mean((values - predictions) ** 2))
     )
+    assert np.isnan(metrics.rmse(values, np.full(50, np.inf)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.cli.preprocessing import CATEGORICAL, CLASSIFICATION
+from gradlab.tabular.preprocessing import CATEGORICAL, CLASSIFICATION
 
 PICTURE_TITLES = {
     "loss.png": "Training and validation loss per epoch",
@@ -91,8 +91,13 @@ def describe_inputs(preprocessing: dict[str, Any]) -> list[str]:
     lines = []
     if numeric:
         lines.append(f"{len(numeric)} numeric column(s) standardised: {_shorten(numeric)}")
+    flagged = [f["name"] for f in preprocessing["features"] if f.get("indicator")]
+    if flagged:
+        lines.append(f"an input saying the value was missing for: {_shorten(flagged)}")
     for feature in categorical:
         names = [f"{feature['name']}={category}" for category in feature["categories"]]
+        if feature.get("infrequent"):
+            names.append(f"{feature['name']}=(other: {len(feature['infrequent'])} rare categories)")
         lines.append(f"categorical column {feature['name']!r} one-hot encoded as {_shorten(names)}")
     target = preprocessing["target"]
     if preprocessing["task"] == CLASSIFICATION:
@@ -135,6 +140,8 @@ def _timing(training: dict[str, Any], total: str) -> str:
     epochs = training["epochs_run"]
     stop = training.get("stop_message") or training.get("stop_reason") or ""
     stopped = f"; {stop}" if stop and training.get("stop_reason") != "max_epochs" else ""
+    if training.get("best_epoch"):
+        stopped += f"; the weights of epoch {training['best_epoch']} kept"
     return (
         f"Time: {_duration(training['seconds'])} training ({epochs} epochs{stopped}), "
         f"{_duration(training['total_seconds'])} {total}"
@@ -154,8 +161,16 @@ def settings_line(settings: dict[str, Any]) -> str:
         f"{settings['optimizer']}{lr} --epochs {settings['epochs']} "
         f"--batch-size {settings['batch_size']} "
         f"--validation-split {settings['validation_split']:g} --seed {settings['seed']} "
-        f"--dtype {settings['dtype']}"
+        f"--dtype {settings['dtype']}{_stopping(settings)}"
     )
+
+
+def _stopping(settings: dict[str, Any]) -> str:
+    if settings.get("early_stopping") is False:
+        return " --no-early-stopping"
+    if settings.get("early_stopping") and "patience" in settings:
+        return f" --patience {settings['patience']}"
+    return ""
 
 
 def markdown_report(metadata: dict[str, Any], pictures: list[str]) -> str:

@@ -1,8 +1,10 @@
 """The preprocessing the ``gradlab`` command learns at ``train`` and replays at ``predict``.
 
 Numeric columns are standardised, :math:`z = (x - \\mu) / \\sigma` with the mean and standard
-deviation of the training rows (:math:`\\sigma = 1` for a constant column); categorical columns are
-one-hot encoded, one input ``column=value`` per category. A classification target becomes class
+deviation of the training rows (:math:`\\sigma = 1` for a constant column), a missing value
+imputed as the mean (with an indicator input where training rows had missing values); categorical
+columns are one-hot encoded, one input ``column=value`` per category (the rarest grouped), all on
+scikit-learn's transformers (`gradlab.tabular.encoders`). A classification target becomes class
 indices into the sorted ``classes``; a regression target is standardised like a feature, and the
 network's outputs are mapped back with :math:`y = \\mu_y + \\sigma_y \\hat z`.
 """
@@ -14,18 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.cli.cells import (
+from gradlab.tabular import encoders
+from gradlab.tabular.cells import (
     ColumnCells,
     bad_rows,
     describe_first_bad_cell,
     read_cells,
     require_numbers,
 )
-from gradlab.cli.csv_data import CsvTable
-from gradlab.cli.main import UsageError
+from gradlab.tabular.csv_data import CsvTable
+from gradlab.tabular.dates import DATE_PARTS, derived_names, expand
+from gradlab.tabular.errors import DataError
+from gradlab.tabular.numbers import FORMATS
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
+NUMERIC = encoders.NUMERIC
+CATEGORICAL = encoders.CATEGORICAL
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 MAX_AUTO_CLASSES = 20
@@ -45,6 +50,12 @@ class Feature:
         The standardisation of a numeric column (training rows).
     categories : list of str
         The sorted categories of a categorical column; one network input each.
+    indicator : bool
+        Whether a numeric column has an input saying its value was missing.
+    infrequent : list of str
+        The rare categories, grouped into one input ``name=(other)``.
+    number_format : str
+        How a numeric column writes its numbers (`gradlab.tabular.numbers.FORMATS`).
     """
 
     name: str
@@ -52,13 +63,35 @@ class Feature:
     mean: float = 0.0
     std: float = 1.0
     categories: list[str] = field(default_factory=list)
+    indicator: bool = False
+    infrequent: list[str] = field(default_factory=list)
+    number_format: str = ""
 
     @property
     def input_names(self) -> list[str]:
         """The network inputs this column becomes: its name, or ``name=category`` per category."""
         if self.kind == NUMERIC:
-            return [self.name]
-        return [f"{self.name}={category}" for category in self.categories]
+            return [self.name, f"{self.name} missing"] if self.indicator else [self.name]
+        other = [f"{self.name}=(other)"] if self.infrequent else []
+        return [f"{self.name}={category}" for category in self.categories] + other
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted state, as `gradlab.tabular.encoders.describe` writes it."""
+        if self.kind == NUMERIC:
+            return {
+                "name": self.name,
+                "kind": NUMERIC,
+                "mean": self.mean,
+                "std": self.std,
+                "indicator": self.indicator,
+                "number_format": self.number_format,
+            }
+        return {
+            "name": self.name,
+            "kind": CATEGORICAL,
+            "categories": self.categories,
+            "infrequent": self.infrequent,
+        }
 
 
 @dataclass
@@ -81,7 +114,7 @@ class Preprocessing:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from gradlab.cli.csv_data import CsvTable
+    >>> from gradlab.tabular.csv_data import CsvTable
     >>> frame = pd.DataFrame({"x": ["1", "3"], "c": ["b", "a"], "y": ["no", "yes"]})
     >>> table = CsvTable(frame, np.array([2, 3]), "data.csv")
     >>> prep = Preprocessing(
@@ -100,6 +133,9 @@ class Preprocessing:
     classes: list[str] = field(default_factory=list)
     target_mean: float = 0.0
     target_std: float = 1.0
+    target_format: str = ""
+    dates: dict[str, list[str]] = field(default_factory=dict)
+    _transformer: Any = field(default=None, repr=False, compare=False)
 
     @property
     def input_names(self) -> list[str]:
@@ -113,23 +149,38 @@ class Preprocessing:
 
     # ------------------------------------------------------------------------- columns
     def check_columns(self, table: CsvTable) -> None:
-        """Raise `UsageError` naming missing and extra columns when they differ from training."""
-        expected = [feature.name for feature in self.features]
-        present = table.columns
-        missing = [name for name in expected if name not in present]
-        extra = [name for name in present if name not in expected and name != self.target]
-        if not missing and not extra:
+        """Raise `DataError` naming the training columns that ``table`` lacks (extra ones are
+        ignored)."""
+        derived = {column for columns in derived_names(self.dates).values() for column in columns}
+        expected = [f.name for f in self.features if f.name not in derived] + list(self.dates)
+        missing = [name for name in expected if name not in table.columns]
+        if not missing:
             return
-        parts = []
-        if missing:
-            parts.append(f"missing {quoted(missing)}")
-        if extra:
-            parts.append(f"extra {quoted(extra)}")
-        raise UsageError(
-            f"{table.source}: its columns differ from the training data ({'; '.join(parts)}); "
+        raise DataError(
+            f"{table.source}: it lacks the column(s) {quoted(missing)} of the training data; "
             f"the model expects {len(expected)} feature column(s), "
-            f"{quoted(expected, quote=False)} (the target {self.target!r} may be present)"
+            f"{quoted(expected, quote=False)} (other columns are ignored)"
         )
+
+    @property
+    def transformer(self) -> Any:
+        """The fitted `sklearn.compose.ColumnTransformer`, rebuilt from the stored state."""
+        if self._transformer is None:
+            self._transformer = encoders.rebuild([f.to_dict() for f in self.features])
+        return self._transformer
+
+    def unseen(self, table: CsvTable) -> dict[str, int]:
+        """How many cells of each categorical column hold a category unseen in training."""
+        counts = {}
+        for feature in self.features:
+            if feature.kind == CATEGORICAL:
+                known = {*feature.categories, *feature.infrequent}
+                column = read_cells(table, feature.name)
+                text = np.where(column.missing, encoders.MISSING, column.text)
+                n = int(sum(value not in known for value in text))
+                if n:
+                    counts[feature.name] = n
+        return counts
 
     def transform(self, table: CsvTable, drop_na: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The network inputs of ``table``'s rows, and which rows they are.
@@ -147,27 +198,34 @@ class Preprocessing:
         kept : numpy.ndarray of int
             The 0-based positions in ``table`` of the rows in ``X``.
         """
+        import pandas
+
         self.check_columns(table)
-        cells = [read_cells(table, feature.name) for feature in self.features]
+        table = expand(table, self.dates)
+        cells = [read_cells(table, f.name, f.number_format) for f in self.features]
         numeric = {feature.name for feature in self.features if feature.kind == NUMERIC}
         for column in cells:
             if column.name in numeric:
                 require_numbers(table, column)
         kept = keep_rows(table, cells, numeric, drop_na)
-        blocks = []
-        for feature, column in zip(self.features, cells, strict=True):
-            if feature.kind == NUMERIC:
-                z = standardise(column.numbers[kept], feature.mean, feature.std)
-                _check_range(table, column, kept, z)
-                blocks.append(z[:, None])
-            else:
-                blocks.append(_one_hot(table, column, kept, feature.categories))
-        return np.concatenate(blocks, axis=1), kept
+        frame = pandas.DataFrame(
+            {
+                column.name: column.numbers[kept]
+                if column.name in numeric
+                else pandas.Series(
+                    np.where(column.missing, encoders.MISSING, column.text)[kept], dtype=object
+                )
+                for column in cells
+            }
+        )
+        X = encoders.transform(self.transformer, frame)
+        _check_range(table, cells, kept, X, self.features)
+        return X, kept
 
     # -------------------------------------------------------------------------- target
     def encode_target(self, table: CsvTable) -> np.ndarray:
         """The training targets: class indices (int64) or the standardised target (float64)."""
-        cells = read_cells(table, self.target)
+        cells = read_cells(table, self.target, self.target_format)
         if self.task == CLASSIFICATION:
             labels = class_labels(cells, numeric=self.target_is_numeric)
             lookup = {label: index for index, label in enumerate(self.classes)}
@@ -186,22 +244,14 @@ class Preprocessing:
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description, stored in the model file's metadata."""
-        features: list[dict[str, Any]] = []
-        for feature in self.features:
-            if feature.kind == NUMERIC:
-                features.append(
-                    {
-                        "name": feature.name,
-                        "kind": NUMERIC,
-                        "mean": feature.mean,
-                        "std": feature.std,
-                    }
-                )
-            else:
-                features.append(
-                    {"name": feature.name, "kind": CATEGORICAL, "categories": feature.categories}
-                )
-        record: dict[str, Any] = {"features": features, "target": self.target, "task": self.task}
+        features = [feature.to_dict() for feature in self.features]
+        record: dict[str, Any] = {
+            "features": features,
+            "target": self.target,
+            "task": self.task,
+            "target_format": self.target_format,
+            "dates": self.dates,
+        }
         if self.task == CLASSIFICATION:
             record["classes"] = self.classes
         else:
@@ -216,20 +266,39 @@ class Preprocessing:
             task = record["task"]
             if task not in (CLASSIFICATION, REGRESSION):
                 raise ValueError(f"unknown task {task!r}")
-            features = [_feature_from_dict(item) for item in record["features"]]
+            features = [feature_from_record(item) for item in record["features"]]
             if not features:
                 raise ValueError("no feature columns")
             target = _string(record["target"], "target")
+            found = _dates_from_record(record.get("dates", {}))
+            target_format = record.get("target_format", "")
+            if target_format not in FORMATS:
+                raise ValueError(f"unknown number format {target_format!r} of the target")
             if task == CLASSIFICATION:
                 classes = [_string(label, "class label") for label in record["classes"]]
                 if len(classes) < 2 or len(set(classes)) != len(classes):
                     raise ValueError("the class labels are not distinct or fewer than two")
-                return cls(features, target, task, classes=classes)
+                return cls(
+                    features,
+                    target,
+                    task,
+                    classes=classes,
+                    target_format=target_format,
+                    dates=found,
+                )
             mean = _finite(record["target_mean"], "target_mean")
             std = _finite(record["target_std"], "target_std")
             if std <= 0:
                 raise ValueError("target_std is not positive")
-            return cls(features, target, task, target_mean=mean, target_std=std)
+            return cls(
+                features,
+                target,
+                task,
+                target_mean=mean,
+                target_std=std,
+                target_format=target_format,
+                dates=found,
+            )
         except (KeyError, TypeError) as error:
             raise ValueError(f"malformed preprocessing record ({error!r})") from error
 
@@ -259,29 +328,35 @@ def standardise(
         return values / std - mean / std
 
 
-def _check_range(table: CsvTable, column: ColumnCells, kept: np.ndarray, z: np.ndarray) -> None:
+def _check_range(
+    table: CsvTable, cells: list[ColumnCells], kept: np.ndarray, X: np.ndarray, features: list
+) -> None:
     # Training rows lie within sqrt(n) standard deviations; 1e30 is far outside any data the
     # model has seen, and beyond float32 it would become inf.
-    bad = np.flatnonzero(~(np.abs(z) <= 1e30))
-    if bad.size:
-        row = int(kept[bad[0]])
-        raise UsageError(
-            f"{table.source}: column {column.name!r}, {table.where(row)} holds "
-            f"{str(column.text[row])!r}, more than 1e30 standard deviations from the training "
-            "mean; check the cell"
-        )
+    bad = np.argwhere(~(np.abs(X) <= 1e30))
+    if not bad.size:
+        return
+    row, position = (int(index) for index in bad[0])
+    owners = [index for index, f in enumerate(features) for _ in f.input_names]
+    column = cells[owners[position]]
+    raise DataError(
+        f"{table.source}: column {column.name!r}, {table.where(int(kept[row]))} holds "
+        f"{str(column.text[kept[row]])!r}, more than 1e30 standard deviations from the training "
+        "mean; check the cell"
+    )
 
 
 def keep_rows(
     table: CsvTable, cells: list[ColumnCells], numeric: set[str], drop_na: bool
 ) -> np.ndarray:
-    """Positions of the rows without a missing or infinite cell; refuse them unless ``drop_na``."""
-    bad = bad_rows(table, cells, numeric)
+    """Positions of the rows to use: refuse an infinite number (or drop its row with
+    ``drop_na``); a missing cell is imputed, or its row dropped with ``drop_na``."""
+    bad = bad_rows(table, cells, numeric, missing=drop_na)
     if bad.any() and not drop_na:
-        raise UsageError(describe_first_bad_cell(table, cells, numeric, bad))
+        raise DataError(describe_first_bad_cell(table, cells, numeric, bad))
     kept = np.flatnonzero(~bad)
     if kept.size == 0:
-        raise UsageError(
+        raise DataError(
             f"{table.source}: every row has an empty, missing or non-finite cell; "
             "nothing is left after --drop-na"
         )
@@ -325,22 +400,15 @@ def _all_numbers(labels: list[str]) -> bool:
     return True
 
 
-def _one_hot(
-    table: CsvTable, column: ColumnCells, kept: np.ndarray, categories: list[str]
-) -> np.ndarray:
-    lookup = {category: index for index, category in enumerate(categories)}
-    codes = np.array([lookup.get(value, -1) for value in column.text[kept]], dtype=np.int64)
-    unknown = np.flatnonzero(codes < 0)
-    if unknown.size:
-        row = int(kept[unknown[0]])
-        raise UsageError(
-            f"{table.source}: column {column.name!r}, {table.where(row)} holds "
-            f"{str(column.text[row])!r}, a category unseen in training; the model knows "
-            f"{quoted(categories, limit=20)}"
-        )
-    encoded = np.zeros((kept.size, len(categories)), dtype=np.float64)
-    encoded[np.arange(kept.size), codes] = 1.0
-    return encoded
+def _dates_from_record(record: Any) -> dict[str, list[str]]:
+    if not isinstance(record, dict):
+        raise ValueError("dates is not an object")
+    found = {}
+    for name, parts in record.items():
+        if not isinstance(parts, list) or not set(parts) <= set(DATE_PARTS):
+            raise ValueError(f"the date features of {name!r} are malformed")
+        found[str(name)] = [str(part) for part in parts]
+    return found
 
 
 def _string(value: Any, what: str) -> str:
@@ -355,16 +423,27 @@ def _finite(value: Any, what: str) -> float:
     return float(value)
 
 
-def _feature_from_dict(item: Any) -> Feature:
+def feature_from_record(item: Any) -> Feature:
+    """A `Feature` from its JSON record; raise ValueError naming what is malformed."""
     name = _string(item["name"], "feature name")
     if item["kind"] == NUMERIC:
         std = _finite(item["std"], f"std of {name!r}")
         if std <= 0:
             raise ValueError(f"std of {name!r} is not positive")
-        return Feature(name, NUMERIC, mean=_finite(item["mean"], f"mean of {name!r}"), std=std)
+        mean = _finite(item["mean"], f"mean of {name!r}")
+        indicator = item.get("indicator", False)
+        if not isinstance(indicator, bool):
+            raise ValueError(f"indicator of {name!r} is not true or false")
+        number_format = item.get("number_format", "")
+        if number_format not in FORMATS:
+            raise ValueError(f"unknown number format {number_format!r} of {name!r}")
+        return Feature(
+            name, NUMERIC, mean=mean, std=std, indicator=indicator, number_format=number_format
+        )
     if item["kind"] == CATEGORICAL:
         categories = [_string(category, "category") for category in item["categories"]]
         if not categories:
             raise ValueError(f"categorical column {name!r} has no categories")
-        return Feature(name, CATEGORICAL, categories=categories)
+        infrequent = [_string(category, "category") for category in item.get("infrequent", [])]
+        return Feature(name, CATEGORICAL, categories=categories, infrequent=infrequent)
     raise ValueError(f"unknown column kind {item['kind']!r}")

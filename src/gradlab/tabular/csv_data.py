@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradlab.cli.main import UsageError
+from gradlab.tabular.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,12 +39,16 @@ class CsvTable:
         The file name, used in messages.
     delimiter : str
         The field separator found in the file.
+    typed : frozenset of str
+        Columns whose cells were numbers before they became text (a DataFrame's numeric
+        columns): written plainly, whatever the column's number format at training.
     """
 
     frame: pd.DataFrame
     lines: np.ndarray
     source: str
     delimiter: str = ","
+    typed: frozenset[str] = frozenset()
 
     @property
     def columns(self) -> list[str]:
@@ -70,6 +74,7 @@ class CsvTable:
             self.lines[positions] if self.lines.size else self.lines,
             self.source,
             self.delimiter,
+            self.typed,
         )
 
 
@@ -77,29 +82,29 @@ def _import_pandas() -> Any:
     try:
         import pandas
     except ImportError as error:
-        raise UsageError('reading CSV files needs pandas: pip install "gradlab[data]"') from error
+        raise DataError('reading CSV files needs pandas: pip install "gradlab[data]"') from error
     return pandas
 
 
 def _read_text(path: Path) -> str:
     if not path.exists():
-        raise UsageError(f"no such file: {path}")
+        raise DataError(f"no such file: {path}")
     if path.is_dir():
-        raise UsageError(f"{path} is a folder, not a CSV file")
+        raise DataError(f"{path} is a folder, not a CSV file")
     try:
         raw = _read_bounded(path)
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from error
     try:
         # utf-8-sig removes a byte order mark, which spreadsheets often write.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise UsageError(
+        raise DataError(
             f"{path} is not UTF-8 text (invalid byte on line {line}); save it as UTF-8"
         ) from error
     if not text.strip():
-        raise UsageError(f"{path} is empty: it needs a header line and at least one data row")
+        raise DataError(f"{path} is empty: it needs a header line and at least one data row")
     return text
 
 
@@ -112,14 +117,14 @@ def _read_bounded(path: Path) -> bytes:
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             if not chunks and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise UsageError(
+                raise DataError(
                     f"{path} is UTF-16 text; save it as UTF-8 (CSV UTF-8) and try again"
                 )
             if b"\x00" in chunk:
-                raise UsageError(f"{path} is not a text CSV file (it holds NUL bytes)")
+                raise DataError(f"{path} is not a text CSV file (it holds NUL bytes)")
             total += len(chunk)
             if total > MAX_CSV_BYTES:
-                raise UsageError(
+                raise DataError(
                     f"{path} is larger than the {MAX_CSV_BYTES:,} bytes gradlab train reads; "
                     "train on a sample of its rows"
                 )
@@ -156,7 +161,7 @@ def _records(text: str, delimiter: str, source: str) -> tuple[list[str], list[in
                 header = record
                 continue
             if len(record) != len(header):
-                raise UsageError(
+                raise DataError(
                     f"{source}: ragged row on line {start}: it has {len(record)} fields, "
                     f"the header has {len(header)}; fix that line (a stray "
                     f"{DELIMITERS[delimiter]} or a missing quote?)"
@@ -165,13 +170,13 @@ def _records(text: str, delimiter: str, source: str) -> tuple[list[str], list[in
     except csv.Error as error:
         start = previous_end + 1
         if "end of data" in str(error) or "EOF" in str(error):
-            raise UsageError(
+            raise DataError(
                 f"{source}: unmatched quote: the field starting on line {start} is never "
                 'closed; add the closing " or remove the stray one'
             ) from error
-        raise UsageError(f"{source}: malformed CSV on line {reader.line_num}: {error}") from error
+        raise DataError(f"{source}: malformed CSV on line {reader.line_num}: {error}") from error
     if header is None:
-        raise UsageError(f"{source} is empty: it needs a header line and at least one data row")
+        raise DataError(f"{source} is empty: it needs a header line and at least one data row")
     return header, starts, len(starts)
 
 
@@ -179,10 +184,10 @@ def _check_header(header: list[str], source: str) -> list[str]:
     names = [name.strip() for name in header]
     for index, name in enumerate(names):
         if not name:
-            raise UsageError(f"{source}: column {index + 1} of the header has no name; name it")
+            raise DataError(f"{source}: column {index + 1} of the header has no name; name it")
         first = names.index(name)
         if first != index:
-            raise UsageError(
+            raise DataError(
                 f"{source}: the header names column {name!r} twice (columns {first + 1} and "
                 f"{index + 1}); rename one"
             )
@@ -190,7 +195,7 @@ def _check_header(header: list[str], source: str) -> list[str]:
 
 
 def read_csv(path: str | Path) -> CsvTable:
-    """Read a CSV file into a `CsvTable` of stripped strings, or raise one clear `UsageError`.
+    """Read a CSV file into a `CsvTable` of stripped strings, or raise one clear `DataError`.
 
     Handles a byte order mark transparently, and a semicolon, tab or pipe delimiter (sniffed from
     the header line). Refuses a missing, unreadable, empty or header-only file, ragged rows (the
@@ -204,7 +209,7 @@ def read_csv(path: str | Path) -> CsvTable:
     Returns
     -------
     CsvTable
-        The table; cells are strings, to be typed by `gradlab.cli.preprocessing`.
+        The table; cells are strings, to be typed by `gradlab.tabular.preprocessing`.
 
     Examples
     --------
@@ -222,7 +227,7 @@ def read_csv(path: str | Path) -> CsvTable:
     header, starts, n_rows = _records(text, delimiter, source)
     names = _check_header(header, source)
     if n_rows == 0:
-        raise UsageError(f"{source} has a header but no data rows; add at least one row")
+        raise DataError(f"{source} has a header but no data rows; add at least one row")
     pandas = _import_pandas()
     frame = pandas.read_csv(
         io.StringIO(text, newline=""),
@@ -235,7 +240,7 @@ def read_csv(path: str | Path) -> CsvTable:
         skipinitialspace=False,
     )
     if len(frame) != n_rows or frame.shape[1] != len(names):
-        raise UsageError(f"{source}: could not read the file consistently; check its quoting")
+        raise DataError(f"{source}: could not read the file consistently; check its quoting")
     frame.columns = names
     frame = frame.apply(lambda column: column.str.strip())
     return CsvTable(frame, np.asarray(starts, dtype=np.int64), source, delimiter)

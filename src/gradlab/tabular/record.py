@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-TEXT, INT, NUMBER = "text", "an integer", "a finite number"
+TEXT, INT, NUMBER, BOOL = "text", "an integer", "a finite number", "true or false"
 
 
 class Nullable:
@@ -48,10 +48,13 @@ RECORD = {
             "validation_split": NUMBER,
             "seed": Nullable(INT),
             "dtype": TEXT,
+            "early_stopping?": BOOL,
+            "patience?": INT,
         },
         "rows": {"read": INT, "dropped": INT, "training": INT, "validation": INT},
         "notes": [TEXT],
         "epochs_run": INT,
+        "best_epoch?": Nullable(INT),
         "stop_reason?": Nullable(TEXT),
         "stop_message?": Nullable(TEXT),
         "scores": {
@@ -125,6 +128,8 @@ def _check_object(value: Any, schema: dict[str, Any], where: str) -> None:
 def _is(value: Any, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
+    if kind == BOOL:
+        return isinstance(value, bool)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     if kind == INT:

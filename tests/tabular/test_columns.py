@@ -1,0 +1,43 @@
+"""Columns read as a person means them: identifiers left out, and the user's overrides."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gradlab as gl
+
+
+def cars(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    power = rng.normal(100, 30, n).round(0)
+    return pd.DataFrame(
+        {
+            "name": [f"car {i}" for i in range(n)],
+            "power": power,
+            "zip": rng.choice([1000, 2000, 3000], n),
+            "origin": np.where(power > 100, "US", "Europe"),
+        }
+    )
+
+
+def test_an_identifier_column_is_left_out_with_a_note() -> None:
+    model = gl.tabular.fit(cars(), target="origin", epochs=2)
+    assert [f.name for f in model.preprocessing.features] == ["power", "zip"]
+    notes = model.metadata["training"]["notes"]
+    assert any("column 'name' left out: a distinct text in 100% of the rows" in n for n in notes)
+
+
+def test_overrides_ignore_categorical_numeric() -> None:
+    model = gl.tabular.fit(
+        cars(), target="origin", epochs=2, categorical=["zip", "name"], ignore=["power"]
+    )
+    features = {f.name: f for f in model.preprocessing.features}
+    assert list(features) == ["name", "zip"]
+    assert features["zip"].categories == ["1000", "2000", "3000"]
+    assert len(features["name"].categories) == 32  # one per training row (40 - 8 validation)
+    with pytest.raises(gl.tabular.DataError, match="--numeric nope: the DataFrame has no column"):
+        gl.tabular.fit(cars(), target="origin", numeric=["nope"])
+    with pytest.raises(gl.tabular.DataError, match="is numeric but data row 1 holds 'car 0'"):
+        gl.tabular.fit(cars(), target="origin", numeric=["name"])
