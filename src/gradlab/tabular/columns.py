@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from gradlab.tabular import numbers
 from gradlab.tabular.cells import read_cells
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.dates import date_parts
 from gradlab.tabular.errors import DataError
 
-#: A text column with a distinct value in at least this share of its (at least 20) rows names
-#: the rows rather than describing them.
-IDENTIFIER_SHARE = 0.9
+#: A text column in which at least this share of its (at least 20) rows hold a value no other
+#: row holds names the rows rather than describing them: car models, people, ids. A category
+#: that describes rows repeats, so even a column of many categories stays well below it.
+IDENTIFIER_SHARE = 0.5
 MIN_ROWS_FOR_IDENTIFIERS = 20
 
 
@@ -63,8 +66,9 @@ def feature_columns(
         )
         if identifier:
             notes.append(
-                f"column {name!r} left out: a distinct text in {share:.0%} of the rows "
-                f"identifies rows rather than describing them (--categorical {name} keeps it)"
+                f"column {name!r} left out: {share:.0%} of the rows hold a text no other row "
+                f"holds, so it names rows rather than describing them (--categorical {name} "
+                "keeps it)"
             )
             continue
         kept.append(name)
@@ -83,6 +87,8 @@ def _dates(table: CsvTable, name: str) -> bool:
 
 
 def _distinct_share(table: CsvTable, name: str) -> float:
+    """The share of rows whose value in ``name`` no other row holds."""
     cells = read_cells(table, name)
     present = cells.text[~cells.missing]
-    return len(set(present.tolist())) / max(1, len(table.frame))
+    _, counts = np.unique(present, return_counts=True)
+    return int((counts == 1).sum()) / max(1, len(table.frame))
