@@ -13,6 +13,7 @@ import onnx
 import onnxruntime
 import pytest
 from onnx.reference import ReferenceEvaluator
+from unexportable_layers import Cube, Double
 
 import gradlab as gl
 
@@ -129,18 +130,6 @@ def test_single_linear_layer_by_hand(tmp_path):
     layer = gl.nn.Linear.from_values([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], bias=[0.5, 0.0, -0.5])
     out = run_onnxruntime(export(tmp_path, layer), np.array([[1.0, -1.0]]))
     np.testing.assert_allclose(out, [[-2.5, -3.0, -3.5]], rtol=0, atol=1e-15)  # by hand
-
-
-class Cube(gl.nn.Activation):
-    name = "cube"
-
-    def function(self, x):
-        return x**3
-
-
-class Double(gl.nn.Module):
-    def forward(self, x):
-        return x * 2
 
 
 @pytest.mark.parametrize("layer", [Cube(), Double()])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from unexportable_layers import Cube, Double
 
 import gradlab as gl
 
@@ -98,18 +99,6 @@ def test_tied_parameters_stay_tied_and_copies_are_independent():
     with torch.no_grad():
         net[0].weight.add_(1.0)
     np.testing.assert_array_equal(shared.weight.data, gl.nn.Linear(3, 3, rng=0).weight.data)
-
-
-class Cube(gl.nn.Activation):
-    name = "cube"
-
-    def function(self, x):
-        return x**3
-
-
-class Double(gl.nn.Module):
-    def forward(self, x):
-        return x * 2
 
 
 @pytest.mark.parametrize(
