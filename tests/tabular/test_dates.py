@@ -35,3 +35,16 @@ def test_a_date_column_becomes_its_parts(tmp_path: Path) -> None:
     model.save(tmp_path / "m")
     again = gl.tabular.load(tmp_path / "m")
     np.testing.assert_array_equal(again.predict_proba(frame), model.predict_proba(frame))
+
+
+def test_dates_of_one_day_a_year_give_only_the_year() -> None:
+    # Model years written as dates (vega_datasets' cars): every date is 1 January.
+    rng = np.random.default_rng(4)
+    years = rng.integers(1970, 1983, 60)
+    frame = pd.DataFrame(
+        {"Year": [f"{year}-01-01" for year in years], "kind": np.where(years > 1976, "new", "old")}
+    )
+    model = gl.tabular.fit(frame, target="kind", epochs=1, validation_split=0, dtype="float64")
+    assert model.input_names == ["Year_year"]
+    X, _ = model.transform(frame)
+    np.testing.assert_allclose(X[:, 0], (years - years.mean()) / years.std(), atol=1e-9)

@@ -1,4 +1,5 @@
-"""Which columns a model learns from: the user's overrides, and identifier columns left out."""
+"""Which columns a model learns from: the user's overrides, identifier columns left out, and
+text columns of nearly all-different values read as words."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradlab.tabular import numbers
+from gradlab.tabular import encoders, numbers
 from gradlab.tabular.cells import read_cells
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.dates import date_parts
@@ -18,6 +19,14 @@ from gradlab.tabular.errors import DataError
 #: that describes rows repeats, so even a column of many categories stays well below it.
 IDENTIFIER_SHARE = 0.5
 MIN_ROWS_FOR_IDENTIFIERS = 20
+
+
+@dataclass(frozen=True)
+class FeatureColumns:
+    """The columns to learn from, in file order, and those of them to read as words."""
+
+    names: list[str]
+    words: list[str]
 
 
 @dataclass(frozen=True)
@@ -47,32 +56,79 @@ class ColumnChoices:
 
 def feature_columns(
     table: CsvTable, target: str, choices: ColumnChoices, notes: list[str]
-) -> list[str]:
-    """The columns to learn from, in file order; each one left out is noted once."""
+) -> FeatureColumns:
+    """The columns to learn from, in file order; each one left out is noted once.
+
+    A text column that names rows (`IDENTIFIER_SHARE`) is read as words when some of its words
+    recur (`gradlab.tabular.encoders.frequent_words`: ``ford`` in car models, ``Mr`` in
+    passengers' names), and left out otherwise (ids, codes). A numeric column that only counts
+    rows (`row_numbers`) is left out.
+    """
     choices.check(table, target)
     names = [name for name in table.columns if name != target and name not in choices.ignore]
     if choices.ignore:
         notes.append("left out as asked (--ignore): " + ", ".join(choices.ignore))
-    kept = []
+    kept, words = [], []
     for name in names:
-        share = _distinct_share(table, name)
-        identifier = (
-            name not in choices.categorical
-            and name not in choices.numeric
-            and len(table.frame) >= MIN_ROWS_FOR_IDENTIFIERS
-            and share >= IDENTIFIER_SHARE
-            and not _numeric(table, name)
-            and not _dates(table, name)
-        )
-        if identifier:
-            notes.append(
-                f"column {name!r} left out: {share:.0%} of the rows hold a text no other row "
-                f"holds, so it names rows rather than describing them (--categorical {name} "
-                "keeps it)"
-            )
+        if name in choices.categorical or name in choices.numeric:
+            kept.append(name)
             continue
-        kept.append(name)
-    return kept
+        if _numeric(table, name):
+            enough = len(table.frame) >= MIN_ROWS_FOR_IDENTIFIERS
+            if enough and row_numbers(read_cells(table, name).text):
+                notes.append(
+                    f"column {name!r} left out: it numbers the rows (whole numbers counting up "
+                    f"by one), which says nothing about them (--numeric {name} keeps it)"
+                )
+            else:
+                kept.append(name)
+            continue
+        share = _distinct_share(table, name)
+        if (
+            len(table.frame) < MIN_ROWS_FOR_IDENTIFIERS
+            or share < IDENTIFIER_SHARE
+            or _dates(table, name)
+        ):
+            kept.append(name)
+            continue
+        found = encoders.frequent_words(_present_text(table, name))
+        held = f"{share:.0%} of the rows hold a text no other row holds"
+        if found:
+            notes.append(
+                f"column {name!r} read as words: {held}, but {len(found)} of its words recur "
+                f"(--categorical {name} reads whole texts, --ignore {name} leaves it out)"
+            )
+            kept.append(name)
+            words.append(name)
+            continue
+        notes.append(
+            f"column {name!r} left out: {held}, so it names rows rather than describing them "
+            f"(--categorical {name} keeps it)"
+        )
+    return FeatureColumns(kept, words)
+
+
+def row_numbers(text: np.ndarray) -> bool:
+    """Whether the cells count rows: whole numbers from 0 or 1 going up by one, in file order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row_numbers(np.array(["1", "2", "3"])), row_numbers(np.array(["1970", "1971", "1972"]))
+    (True, False)
+    """
+    if text.size < 2:
+        return False
+    try:
+        values = np.array([float(cell) for cell in text])
+    except ValueError:
+        return False
+    return bool(values[0] in (0, 1) and np.all(np.diff(values) == 1))
+
+
+def _present_text(table: CsvTable, name: str) -> np.ndarray:
+    cells = read_cells(table, name)
+    return cells.text[~cells.missing]
 
 
 def _numeric(table: CsvTable, name: str) -> bool:

@@ -2,8 +2,12 @@
 
 A text column is a date column when at least 90% of its present cells are ISO 8601 dates or
 times (``2012-01-31``, ``2012-01-31 14:00``). It is replaced by numeric columns
-``NAME_year``, ``NAME_month``, ``NAME_day_of_week`` (0 = Monday) and, when some cell has a time
-of day, ``NAME_hour``; a cell that is not a date leaves them missing (imputed as any number).
+``NAME_year``, and the finer parts the column tells apart: ``NAME_month`` when its dates fall in
+more than one month of the year, ``NAME_day_of_week`` (0 = Monday) when they fall on more than one
+day of the month, ``NAME_hour`` when some cell has a time of day. A part that never changes would
+be a constant input at best and noise at worst: dates that are all 1 January (a model year, as in
+vega_datasets' cars) have a day of the week that only says which year it was. A cell that is not
+a date leaves its parts missing (imputed as any number).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ def date_parts(text: np.ndarray, missing: np.ndarray) -> list[str]:
     >>> import numpy as np
     >>> date_parts(np.array(["2012-01-01", "2012-02-03 10:30"]), np.array([False, False]))
     ['year', 'month', 'day_of_week', 'hour']
+    >>> date_parts(np.array(["1970-01-01", "1971-01-01"]), np.array([False, False]))
+    ['year']
     """
     present = text[~missing]
     if present.size == 0 or not any(("-" in cell or ":" in cell) for cell in present[:50]):
@@ -40,11 +46,14 @@ def date_parts(text: np.ndarray, missing: np.ndarray) -> list[str]:
     values = _parse(present)
     if values.notna().mean() < DATE_SHARE:
         return []
-    parts = ["year", "month", "day_of_week"]
     times = values.dropna()
-    if ((times.dt.hour != 0) | (times.dt.minute != 0)).any():
-        parts.append("hour")
-    return parts
+    varies = {
+        "year": True,
+        "month": times.dt.month.nunique() > 1,
+        "day_of_week": times.dt.day.nunique() > 1,
+        "hour": bool(((times.dt.hour != 0) | (times.dt.minute != 0)).any()),
+    }
+    return [part for part in DATE_PARTS if varies[part]]
 
 
 def derived_names(dates: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -6,7 +6,10 @@ missing value with 0 (the training mean, in standardised units) and, for a colum
 values in training, adds a 0/1 input saying so (``add_indicator=True``); each text column is
 one-hot encoded by a `OneHotEncoder` (``handle_unknown="infrequent_if_exist"``), its rarest
 categories grouped into one input when it has more than `MAX_CATEGORIES`. A missing text cell is
-the category ``"(missing)"``.
+the category ``"(missing)"``. A text column of words in which nearly every row is different (car
+models, people's names) is read by a `CountVectorizer` as 0/1 inputs, one per word that appears in
+at least `MIN_WORD_ROWS` rows and in at most `MAX_WORD_SHARE` of them, the `MAX_CATEGORIES` most
+frequent: ``"chevrolet chevelle malibu"`` has the word ``chevrolet``.
 
 What the transformers learned is stored as JSON (means, standard deviations, categories), never
 pickled; `rebuild` makes fresh transformers with exactly that fitted state: it fits the same
@@ -26,17 +29,67 @@ CATEGORICAL = "categorical"
 MISSING = "(missing)"
 #: A text column becomes at most this many inputs; rarer categories share the last one.
 MAX_CATEGORIES = 50
+WORDS = "words"
+PADS: dict[str, Any] = {NUMERIC: 0.0, WORDS: ""}
+#: A word is an input when at least this many training rows hold it (and at most this share:
+#: a word in nearly every row tells them apart no better than a constant).
+MIN_WORD_ROWS = 5
+MAX_WORD_SHARE = 0.9
+#: Words as scikit-learn's CountVectorizer finds them by default: two or more letters or digits.
+WORD_PATTERN = r"(?u)\b\w\w+\b"
 
 
-def column_transformer(kinds: dict[str, str], grouping: dict[str, Any]) -> Any:
-    """An unfitted ColumnTransformer over the columns of ``kinds`` (name: kind), in its order."""
+def word_vectorizer(vocabulary: list[str] | None = None) -> Any:
+    """An unfitted CountVectorizer giving 0/1 word inputs (of ``vocabulary`` when given)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if vocabulary is not None:
+        return CountVectorizer(
+            binary=True, token_pattern=WORD_PATTERN, vocabulary=vocabulary, dtype=np.float64
+        )
+    return CountVectorizer(
+        binary=True,
+        token_pattern=WORD_PATTERN,
+        min_df=MIN_WORD_ROWS,
+        max_df=MAX_WORD_SHARE,
+        max_features=MAX_CATEGORIES,
+        dtype=np.float64,
+    )
+
+
+def frequent_words(text: Any) -> list[str]:
+    """The words of ``text`` (an array of strings) that would become inputs, sorted.
+
+    Examples
+    --------
+    >>> frequent_words(["ford pinto", "ford torino", "ford galaxie", "ford ltd", "ford maverick",
+    ...                 "amc hornet", "vw rabbit"])
+    ['ford']
+    """
+    try:
+        vectorizer = word_vectorizer().fit(list(text))
+    except ValueError:  # scikit-learn's word for "no word is frequent enough"
+        return []
+    return sorted(str(word) for word in vectorizer.vocabulary_)
+
+
+def column_transformer(
+    kinds: dict[str, str], grouping: dict[str, Any], words: dict[str, list[str]] | None = None
+) -> Any:
+    """An unfitted ColumnTransformer over the columns of ``kinds`` (name: kind), in its order;
+    ``words`` fixes a words column's vocabulary (when rebuilt)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    parts: list[tuple[str, Any, list[str]]] = []
+    parts: list[tuple[str, Any, str | list[str]]] = []
     for name, kind in kinds.items():
+        if kind == WORDS:
+            # A vectorizer reads one column of strings: its column is named, not listed.
+            vocabulary = None if words is None else words[name]
+            parts.append((f"{WORDS}:{name}", word_vectorizer(vocabulary), name))
+            continue
         if kind == CATEGORICAL:
             encoder = OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
@@ -100,7 +153,10 @@ def describe(transformer: Any) -> list[dict[str, Any]]:
         if key == "remainder":
             continue
         kind, name = key.split(":", 1)
-        if kind == NUMERIC:
+        if kind == WORDS:
+            vocabulary = sorted(part.vocabulary_, key=part.vocabulary_.get)
+            features.append({"name": name, "kind": WORDS, "words": [str(w) for w in vocabulary]})
+        elif kind == NUMERIC:
             scaler, imputer = part["scale"], part["impute"]
             indicator = imputer.indicator_ is not None and imputer.indicator_.features_.size > 0
             features.append(
@@ -134,7 +190,9 @@ def rebuild(features: list[dict[str, Any]]) -> Any:
     kinds = {f["name"]: f["kind"] for f in features}
     columns: dict[str, list[Any]] = {}
     for feature in features:
-        if feature["kind"] == NUMERIC:
+        if feature["kind"] == WORDS:
+            columns[feature["name"]] = [" ".join(feature["words"])]
+        elif feature["kind"] == NUMERIC:
             columns[feature["name"]] = [0.0, 1.0, np.nan] if feature["indicator"] else [0.0, 1.0]
         else:
             # Twice each kept category and once each grouped one: with min_frequency=2 the
@@ -144,7 +202,7 @@ def rebuild(features: list[dict[str, Any]]) -> Any:
     length = max(len(values) for values in columns.values())
     for feature in features:
         values = columns[feature["name"]]
-        pad = 0.0 if feature["kind"] == NUMERIC else feature["categories"][0]
+        pad = feature["categories"][0] if feature["kind"] == CATEGORICAL else PADS[feature["kind"]]
         values += [pad] * (length - len(values))
     frame = pandas.DataFrame(
         {
@@ -152,7 +210,8 @@ def rebuild(features: list[dict[str, Any]]) -> Any:
             for name, values in columns.items()
         }
     )
-    transformer = column_transformer(kinds, {"min_frequency": 2})
+    words = {f["name"]: f["words"] for f in features if f["kind"] == WORDS}
+    transformer = column_transformer(kinds, {"min_frequency": 2}, words)
     transformer.fit(frame)
     for feature in features:
         if feature["kind"] == NUMERIC:

@@ -31,6 +31,7 @@ from gradlab.tabular.numbers import FORMATS
 
 NUMERIC = encoders.NUMERIC
 CATEGORICAL = encoders.CATEGORICAL
+WORDS = encoders.WORDS
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 MAX_AUTO_CLASSES = 20
@@ -44,8 +45,8 @@ class Feature:
     ----------
     name : str
         The column name.
-    kind : {"numeric", "categorical"}
-        Standardised number, or one-hot encoded category.
+    kind : {"numeric", "categorical", "words"}
+        Standardised number, one-hot encoded category, or 0/1 per frequent word.
     mean, std : float
         The standardisation of a numeric column (training rows).
     categories : list of str
@@ -56,6 +57,8 @@ class Feature:
         The rare categories, grouped into one input ``name=(other)``.
     number_format : str
         How a numeric column writes its numbers (`gradlab.tabular.numbers.FORMATS`).
+    words : list of str
+        The words of a words column, one input ``name has word`` each.
     """
 
     name: str
@@ -66,12 +69,15 @@ class Feature:
     indicator: bool = False
     infrequent: list[str] = field(default_factory=list)
     number_format: str = ""
+    words: list[str] = field(default_factory=list)
 
     @property
     def input_names(self) -> list[str]:
         """The network inputs this column becomes: its name, or ``name=category`` per category."""
         if self.kind == NUMERIC:
             return [self.name, f"{self.name} missing"] if self.indicator else [self.name]
+        if self.kind == WORDS:
+            return [f"{self.name} has {word}" for word in self.words]
         other = [f"{self.name}=(other)"] if self.infrequent else []
         return [f"{self.name}={category}" for category in self.categories] + other
 
@@ -86,6 +92,8 @@ class Feature:
                 "indicator": self.indicator,
                 "number_format": self.number_format,
             }
+        if self.kind == WORDS:
+            return {"name": self.name, "kind": WORDS, "words": self.words}
         return {
             "name": self.name,
             "kind": CATEGORICAL,
@@ -446,4 +454,9 @@ def feature_from_record(item: Any) -> Feature:
             raise ValueError(f"categorical column {name!r} has no categories")
         infrequent = [_string(category, "category") for category in item.get("infrequent", [])]
         return Feature(name, CATEGORICAL, categories=categories, infrequent=infrequent)
+    if item["kind"] == WORDS:
+        words = [_string(word, "word") for word in item["words"]]
+        if not words or len(set(words)) != len(words):
+            raise ValueError(f"the words of {name!r} are empty or repeated")
+        return Feature(name, WORDS, words=words)
     raise ValueError(f"unknown column kind {item['kind']!r}")

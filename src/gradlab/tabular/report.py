@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.tabular.preprocessing import CATEGORICAL, CLASSIFICATION
+from gradlab.tabular.preprocessing import CATEGORICAL, CLASSIFICATION, NUMERIC, WORDS
 
 PICTURE_TITLES = {
     "loss.png": "Training and validation loss per epoch",
@@ -86,7 +86,7 @@ def _markdown_table(rows: list[list[str]]) -> list[str]:
 
 def describe_inputs(preprocessing: dict[str, Any]) -> list[str]:
     """How the columns became inputs: the standardised and the one-hot encoded columns."""
-    numeric = [f["name"] for f in preprocessing["features"] if f["kind"] != CATEGORICAL]
+    numeric = [f["name"] for f in preprocessing["features"] if f["kind"] == NUMERIC]
     categorical = [f for f in preprocessing["features"] if f["kind"] == CATEGORICAL]
     lines = []
     if numeric:
@@ -99,6 +99,10 @@ def describe_inputs(preprocessing: dict[str, Any]) -> list[str]:
         if feature.get("infrequent"):
             names.append(f"{feature['name']}=(other: {len(feature['infrequent'])} rare categories)")
         lines.append(f"categorical column {feature['name']!r} one-hot encoded as {_shorten(names)}")
+    for feature in preprocessing["features"]:
+        if feature["kind"] == WORDS:
+            words = _shorten(feature["words"])
+            lines.append(f"text column {feature['name']!r} read as its words: {words}")
     target = preprocessing["target"]
     if preprocessing["task"] == CLASSIFICATION:
         classes = preprocessing["classes"]

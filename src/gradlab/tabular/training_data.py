@@ -25,6 +25,7 @@ from gradlab.tabular.preprocessing import (
     MAX_AUTO_CLASSES,
     NUMERIC,
     REGRESSION,
+    WORDS,
     Feature,
     Preprocessing,
     class_labels,
@@ -118,7 +119,8 @@ def prepare(
     _check_target_column(table, target)
     choices = ColumnChoices() if choices is None else choices
     notes: list[str] = []
-    names = feature_columns(table, target, choices, notes)
+    chosen_columns = feature_columns(table, target, choices, notes)
+    names = chosen_columns.names
     if not names:
         raise DataError(
             f"{table.source} has no feature columns besides the target {target!r}; "
@@ -142,8 +144,10 @@ def prepare(
     classes, codes = _classes(target, target_cells, chosen, target in numeric)
     train, validation = split_rows(len(table.frame), validation_split, rng, codes)
 
-    _note_constant(cells[:-1], numeric, train, notes)
-    transformer, features = _fit_features(cells[:-1], numeric, train)
+    words = _words(cells[:-1], chosen_columns.words, train, notes)
+    inputs = [c for c in cells[:-1] if c.name not in chosen_columns.words or c.name in words]
+    _note_constant(inputs, numeric, train, notes)
+    transformer, features = _fit_features(inputs, numeric, words, train)
     for feature in features:
         if feature.kind == NUMERIC:
             feature.number_format = formats[feature.name]
@@ -158,6 +162,23 @@ def prepare(
     X, _ = preprocessing.transform(table)
     y = preprocessing.encode_target(table)
     return TrainingData(table, preprocessing, X, y, train, validation, notes, dropped)
+
+
+def _words(
+    cells: list[ColumnCells], names: list[str], train: np.ndarray, notes: list[str]
+) -> set[str]:
+    """The words columns that keep a recurring word in the training rows alone."""
+    kept = set()
+    for column in cells:
+        if column.name in names:
+            present = column.text[train][~column.missing[train]]
+            if encoders.frequent_words(present):
+                kept.add(column.name)
+            else:
+                notes.append(
+                    f"column {column.name!r} left out: no word recurs in its training rows"
+                )
+    return kept
 
 
 def _note_imputed(cells: list[ColumnCells], notes: list[str]) -> None:
@@ -333,7 +354,7 @@ def _constant(values: np.ndarray) -> bool:
 
 
 def _fit_features(
-    cells: list[ColumnCells], numeric: set[str], train: np.ndarray
+    cells: list[ColumnCells], numeric: set[str], words: set[str], train: np.ndarray
 ) -> tuple[object, list[Feature]]:
     import pandas
 
@@ -347,6 +368,11 @@ def _fit_features(
             for column in cells
         }
     )
-    kinds = {column.name: NUMERIC if column.name in numeric else CATEGORICAL for column in cells}
+    kinds = {
+        column.name: NUMERIC
+        if column.name in numeric
+        else (WORDS if column.name in words else CATEGORICAL)
+        for column in cells
+    }
     transformer, described = encoders.fit(frame, kinds)
     return transformer, [feature_from_record(item) for item in described]
