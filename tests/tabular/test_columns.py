@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,7 +60,44 @@ def test_overrides_ignore_categorical_numeric() -> None:
     assert list(features) == ["name", "zip"]
     assert features["zip"].categories == ["1000", "2000", "3000"]
     assert len(features["name"].categories) == 32  # one per training row (40 - 8 validation)
-    with pytest.raises(gl.tabular.DataError, match="--numeric nope: the DataFrame has no column"):
+    # From Python the message names the keyword, as the caller wrote it.
+    with pytest.raises(gl.tabular.DataError, match=r"numeric=\['nope'\]: the DataFrame has no"):
         gl.tabular.fit(cars(), target="origin", numeric=["nope"])
     with pytest.raises(gl.tabular.DataError, match="is numeric but data row 1 holds 'car 0'"):
         gl.tabular.fit(cars(), target="origin", numeric=["name"])
+
+
+@pytest.mark.parametrize(
+    ("options", "python", "command"),
+    [
+        ({"ignore": ["nope"]}, "ignore=['nope']: ", "--ignore nope: "),
+        (
+            {"categorical": ["zip"], "numeric": ["zip"]},
+            "categorical=['zip'] and",
+            "--categorical zip and",
+        ),
+        (
+            {"sample_weight": "origin"},
+            "sample_weight='origin': it is the target",
+            "--sample-weight origin: it is the target",
+        ),
+        ({"task": "regression"}, "use task='classification'", "use --task classification"),
+    ],
+)
+def test_a_message_names_options_as_the_caller_writes_them(
+    tmp_path: Path, options: dict, python: str, command: str
+) -> None:
+    with pytest.raises(gl.tabular.DataError) as raised:
+        gl.tabular.fit(cars(), target="origin", **options)
+    assert python in str(raised.value) and "--" not in str(raised.value)
+    cars().to_csv(tmp_path / "cars.csv", index=False)
+    flags = []
+    for name, value in options.items():
+        for item in value if isinstance(value, list) else [value]:
+            flags += ["--" + name.replace("_", "-"), item]
+    command_line = [sys.executable, "-m", "gradlab.cli.main", "train", "cars.csv"]
+    done = subprocess.run(
+        [*command_line, "--target", "origin", *flags],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and command in done.stderr, done.stderr

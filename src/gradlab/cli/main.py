@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import gradlab
 from gradlab.cli.wall_clock import command_start
 from gradlab.tabular.errors import DataError
+from gradlab.tabular.spelling import as_command
 
 SUBCOMMANDS = ("train", "predict", "info", "explain")
 
@@ -46,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with as_command():
+            return int(args.func(args) or 0)
     except DataError as error:
         print(f"gradlab {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -131,6 +131,18 @@ def add_parser(subparsers: Any) -> None:
             flag, action="append", default=[], metavar="COLUMN", help=f"{what}; may be repeated"
         )
     parser.add_argument(
+        "--class-weight",
+        choices=("balanced", "none"),
+        default="none",
+        help="balanced: weigh each class by n / (classes x its rows), so rare classes count as "
+        "much as common ones in the loss (default: none)",
+    )
+    parser.add_argument(
+        "--sample-weight",
+        metavar="COLUMN",
+        help="weigh each row by the number in COLUMN (not used as an input)",
+    )
+    parser.add_argument(
         "--patience",
         type=options.positive_int,
         default=10,
@@ -211,6 +223,8 @@ def _options(args: argparse.Namespace) -> Any:
         ignore=args.ignore,
         categorical=args.categorical,
         numeric=args.numeric,
+        class_weight=None if args.class_weight == "none" else args.class_weight,
+        sample_weight=args.sample_weight,
     )
 
 

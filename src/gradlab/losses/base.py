@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
+import numpy as np
+
 from gradlab.engine import Tensor
-from gradlab.engine.loss_op import REDUCTIONS, LossOp
+from gradlab.engine.loss_op import REDUCTIONS, LossOp, loss_scale
 from gradlab.engine.tensor import Operand
 
 
@@ -14,6 +17,11 @@ class Loss:
 
     Subclasses name the fused engine op they call in ``_compute``; the math and its gradient
     live in `gradlab.engine.losses`, once.
+
+    ``loss(prediction, target, sample_weight)`` weighs sample i's entries ``l_ij`` by
+    ``w_i``: "mean" gives sum_ij w_i l_ij / (m sum_i w_i) for m entries per sample (the plain
+    mean when every w_i is 1), "sum" gives sum_ij w_i l_ij, "none" the entries w_i l_ij. The
+    per-entry losses come from the same fused op with ``reduction="none"``.
 
     Parameters
     ----------
@@ -39,10 +47,31 @@ class Loss:
             )
         self.reduction = reduction
 
-    def __call__(self, prediction: Tensor, target: Operand) -> Tensor:
+    def __call__(self, prediction: Tensor, target: Operand, sample_weight: Any = None) -> Tensor:
         if not isinstance(prediction, Tensor):
             prediction = Tensor(prediction)
-        return self._compute(prediction, target)
+        if sample_weight is None:
+            return self._compute(prediction, target)
+        return self._weighted(prediction, target, np.asarray(sample_weight))
+
+    def _weighted(self, prediction: Tensor, target: Operand, weights: np.ndarray) -> Tensor:
+        unreduced = copy.copy(self)
+        unreduced.reduction = "none"
+        entries = unreduced._compute(prediction, target)
+        if weights.shape != (entries.shape[0],):
+            raise ValueError(
+                f"sample_weight has shape {weights.shape}; expected ({entries.shape[0]},), "
+                "one weight per sample."
+            )
+        column = weights.astype(entries.dtype).reshape((-1,) + (1,) * (len(entries.shape) - 1))
+        weighted = entries * column
+        if self.reduction == "none":
+            return weighted
+        per_sample = max(1, int(np.prod(entries.shape[1:])))
+        scale = loss_scale(self.reduction, 1, self.reductions)
+        if self.reduction == "mean":
+            scale = 1.0 / (per_sample * float(weights.sum()))
+        return weighted.sum() * scale
 
     def _compute(self, prediction: Tensor, target: Operand) -> Tensor:
         raise NotImplementedError

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gradlab.tabular.errors import DataError
+from gradlab.tabular.spelling import option
 
 if TYPE_CHECKING:
     from gradlab.tabular.csv_data import CsvTable
@@ -156,7 +157,7 @@ def describe_first_bad_cell(
     more = f" ({n_bad} rows have such cells)" if n_bad > 1 else ""
     return (
         f"{table.source}: column {column.name!r}, {table.where(row)} holds {problem}{more}; "
-        "fill it in, or pass --drop-na to drop such rows"
+        f"fill it in, or pass {option('drop_na')} to drop such rows"
     )
 
 

@@ -13,6 +13,7 @@ from gradlab.tabular.cells import read_cells
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.dates import date_parts
 from gradlab.tabular.errors import DataError
+from gradlab.tabular.spelling import option
 
 #: A text column in which at least this share of its (at least 20) rows hold a value no other
 #: row holds names the rows rather than describing them: car models, people, ids. A category
@@ -31,27 +32,33 @@ class FeatureColumns:
 
 @dataclass(frozen=True)
 class ColumnChoices:
-    """The user's overrides: columns to leave out, and columns to read as text or numbers."""
+    """The user's overrides: columns to leave out, columns to read as text or numbers, and the
+    column that weighs the rows."""
 
     ignore: Sequence[str] = ()
     categorical: Sequence[str] = ()
     numeric: Sequence[str] = ()
+    weight: str | None = None
 
     def check(self, table: CsvTable, target: str) -> None:
         """Refuse a name that is not a column, the target, or one asked to be two kinds."""
-        for option, names in (
+        for flag, names in (
             ("ignore", self.ignore),
             ("categorical", self.categorical),
             ("numeric", self.numeric),
+            ("sample_weight", () if self.weight is None else (self.weight,)),
         ):
             for name in names:
                 if name not in table.columns:
-                    raise DataError(f"--{option} {name}: {table.source} has no column {name!r}")
-                if name == target and option == "ignore":
-                    raise DataError(f"--ignore {name}: it is the target column")
+                    raise DataError(f"{option(flag, name)}: {table.source} has no column {name!r}")
+                if name == target and flag in ("ignore", "sample_weight"):
+                    raise DataError(f"{option(flag, name)}: it is the target column")
         both = set(self.categorical) & set(self.numeric)
         if both:
-            raise DataError(f"--categorical and --numeric both name {sorted(both)[0]!r}")
+            name = sorted(both)[0]
+            raise DataError(
+                f"{option('categorical', name)} and {option('numeric', name)} name the same column"
+            )
 
 
 def feature_columns(
@@ -65,9 +72,15 @@ def feature_columns(
     rows (`row_numbers`) is left out.
     """
     choices.check(table, target)
-    names = [name for name in table.columns if name != target and name not in choices.ignore]
+    names = [
+        name
+        for name in table.columns
+        if name not in (target, choices.weight) and name not in choices.ignore
+    ]
     if choices.ignore:
-        notes.append("left out as asked (--ignore): " + ", ".join(choices.ignore))
+        notes.append("left out as asked: " + ", ".join(choices.ignore))
+    if choices.weight is not None:
+        notes.append(f"column {choices.weight!r} weighs the rows in the training loss")
     kept, words = [], []
     for name in names:
         if name in choices.categorical or name in choices.numeric:
@@ -78,7 +91,7 @@ def feature_columns(
             if enough and row_numbers(read_cells(table, name).text):
                 notes.append(
                     f"column {name!r} left out: it numbers the rows (whole numbers counting up "
-                    f"by one), which says nothing about them (--numeric {name} keeps it)"
+                    f"by one), which says nothing about them ({option('numeric', name)} keeps it)"
                 )
             else:
                 kept.append(name)
@@ -96,14 +109,15 @@ def feature_columns(
         if found:
             notes.append(
                 f"column {name!r} read as words: {held}, but {len(found)} of its words recur "
-                f"(--categorical {name} reads whole texts, --ignore {name} leaves it out)"
+                f"({option('categorical', name)} reads whole texts, {option('ignore', name)} "
+                "leaves it out)"
             )
             kept.append(name)
             words.append(name)
             continue
         notes.append(
             f"column {name!r} left out: {held}, so it names rows rather than describing them "
-            f"(--categorical {name} keeps it)"
+            f"({option('categorical', name)} keeps it)"
         )
     return FeatureColumns(kept, words)
 

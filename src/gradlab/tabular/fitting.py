@@ -20,7 +20,7 @@ from gradlab.tabular.columns import ColumnChoices
 from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.preprocessing import CLASSIFICATION
-from gradlab.tabular.training_data import TrainingData, prepare
+from gradlab.tabular.training_data import TrainingData, prepare, row_weights
 
 MIN_STEPS, MIN_EPOCHS, MAX_AUTO_EPOCHS = 1000, 30, 500
 #: At most one checkpoint a second: a kill loses at most a second of training, and a run of
@@ -48,15 +48,19 @@ class Options:
     ignore: Sequence[str] = ()
     categorical: Sequence[str] = ()
     numeric: Sequence[str] = ()
+    class_weight: str | None = None
+    sample_weight: str | None = None
 
 
 @dataclass
 class Run:
-    """One training run between its steps: the prepared rows and the settings in force."""
+    """One training run between its steps: the prepared rows, their weights (from the
+    sample-weight column) and the settings in force."""
 
     data: TrainingData
     settings: dict[str, Any]
     started: float = field(default_factory=time.perf_counter)
+    weights: np.ndarray | None = None
 
 
 def options_from(values: dict[str, Any]) -> Options:
@@ -90,13 +94,26 @@ def start(table: CsvTable, target: str, options: Options) -> Run:
         raise DataError(
             f"validation_split must be at least 0 and below 1; got {options.validation_split!r}"
         )
+    if options.class_weight not in (None, "balanced"):
+        raise DataError(f"class_weight must be 'balanced' or None; got {options.class_weight!r}")
     rng = np.random.default_rng([options.seed, 0])
     choices = ColumnChoices(
-        tuple(options.ignore), tuple(options.categorical), tuple(options.numeric)
+        tuple(options.ignore),
+        tuple(options.categorical),
+        tuple(options.numeric),
+        options.sample_weight,
     )
     data = prepare(
         table, target, options.task, options.validation_split, options.drop_na, rng, choices
     )
+    if options.class_weight and data.preprocessing.task != CLASSIFICATION:
+        raise DataError(
+            "class_weight='balanced' weighs classes, but the target is a number (regression); "
+            "leave it out, or set task='classification'"
+        )
+    weights = None
+    if options.sample_weight is not None:
+        weights = row_weights(data.table, options.sample_weight)
     epochs = options.epochs
     if epochs is None:
         steps = math.ceil(data.train.size / options.batch_size)
@@ -114,8 +131,10 @@ def start(table: CsvTable, target: str, options: Options) -> Run:
         "early_stopping": bool(options.early_stopping and data.validation.size > 0),
         "patience": int(options.patience),
         "loss": "cross_entropy" if data.preprocessing.task == CLASSIFICATION else "mse",
+        "class_weight": options.class_weight,
+        "sample_weight": options.sample_weight,
     }
-    return Run(data, settings, started)
+    return Run(data, settings, started, weights)
 
 
 def train(
@@ -180,6 +199,8 @@ def train(
         verbose=verbose,
         checkpoint=checkpoint,
         checkpoint_interval=CHECKPOINT_SECONDS,
+        sample_weight=None if run.weights is None else run.weights[data.train],
+        class_weight=settings.get("class_weight"),
     )
     return network, history, time.perf_counter() - begun
 

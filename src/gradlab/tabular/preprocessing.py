@@ -28,6 +28,7 @@ from gradlab.tabular.csv_data import CsvTable
 from gradlab.tabular.dates import DATE_PARTS, derived_names, expand
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.numbers import FORMATS
+from gradlab.tabular.spelling import option
 
 NUMERIC = encoders.NUMERIC
 CATEGORICAL = encoders.CATEGORICAL
@@ -366,7 +367,7 @@ def keep_rows(
     if kept.size == 0:
         raise DataError(
             f"{table.source}: every row has an empty, missing or non-finite cell; "
-            "nothing is left after --drop-na"
+            f"nothing is left after {option('drop_na')}"
         )
     return kept
 

@@ -50,6 +50,8 @@ RECORD = {
             "dtype": TEXT,
             "early_stopping?": BOOL,
             "patience?": INT,
+            "class_weight?": Nullable(TEXT),
+            "sample_weight?": Nullable(TEXT),
         },
         "rows": {"read": INT, "dropped": INT, "training": INT, "validation": INT},
         "notes": [TEXT],

@@ -6,6 +6,7 @@ record ``gradlab train`` printed.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from gradlab.tabular.preprocessing import CATEGORICAL, CLASSIFICATION, NUMERIC, WORDS
@@ -165,8 +166,17 @@ def settings_line(settings: dict[str, Any]) -> str:
         f"{settings['optimizer']}{lr} --epochs {settings['epochs']} "
         f"--batch-size {settings['batch_size']} "
         f"--validation-split {settings['validation_split']:g} --seed {settings['seed']} "
-        f"--dtype {settings['dtype']}{_stopping(settings)}"
+        f"--dtype {settings['dtype']}{_stopping(settings)}{_weights(settings)}"
     )
+
+
+def _weights(settings: dict[str, Any]) -> str:
+    line = ""
+    if settings.get("class_weight"):
+        line += f" --class-weight {settings['class_weight']}"
+    if settings.get("sample_weight"):
+        line += f" --sample-weight {shlex.quote(settings['sample_weight'])}"
+    return line
 
 
 def _stopping(settings: dict[str, Any]) -> str:

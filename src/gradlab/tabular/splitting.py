@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from gradlab.tabular.errors import DataError
+from gradlab.tabular.spelling import option
 
 
 def split_rows(
@@ -66,9 +67,9 @@ def split_rows(
         needed = max(2, math.ceil(0.5 / fraction))
         where = "some class needs" if labels is not None else "it needs"
         raise DataError(
-            f"{n_rows} rows are too few for --validation-split {fraction:g}: the validation part "
-            f"would be empty ({where} at least {needed} rows); add rows, or pass "
-            "--validation-split 0 to train without validation"
+            f"{n_rows} rows are too few for {option('validation_split', f'{fraction:g}')}: the "
+            f"validation part would be empty ({where} at least {needed} rows); add rows, or "
+            f"pass {option('validation_split', 0)} to train without validation"
         )
     if stratify is not None and not n_classes <= n_val <= pool.size - n_classes:
         stratify = None

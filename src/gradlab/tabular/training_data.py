@@ -34,6 +34,7 @@ from gradlab.tabular.preprocessing import (
     quoted,
     sorted_classes,
 )
+from gradlab.tabular.spelling import option
 from gradlab.tabular.splitting import split_rows
 
 
@@ -164,6 +165,33 @@ def prepare(
     return TrainingData(table, preprocessing, X, y, train, validation, notes, dropped)
 
 
+def row_weights(table: CsvTable, name: str) -> np.ndarray:
+    """The sample-weight column's numbers: finite, at least 0, in every row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gradlab.tabular.csv_data import CsvTable
+    >>> frame = pd.DataFrame({"w": ["1", "2.5"]})
+    >>> row_weights(CsvTable(frame, np.array([2, 3]), "d.csv"), "w").tolist()
+    [1.0, 2.5]
+    """
+    plain = read_cells(table, name)
+    cells = read_cells(table, name, numbers.choose(plain.text, plain.missing, table.delimiter))
+    bad = cells.missing | cells.not_a_number
+    if not bad.any():
+        bad = ~np.isfinite(cells.numbers) | (cells.numbers < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{table.source}: the sample-weight column {name!r}, {table.where(row)} holds "
+            f"{str(cells.text[row])!r}; a weight is a number, at least 0, in every row"
+        )
+    if not np.any(cells.numbers > 0):
+        raise DataError(f"{table.source}: the sample-weight column {name!r} is 0 in every row")
+    return cells.numbers.astype(np.float64)
+
+
 def _words(
     cells: list[ColumnCells], names: list[str], train: np.ndarray, notes: list[str]
 ) -> set[str]:
@@ -225,7 +253,7 @@ def _classes(
             raise DataError(
                 f"the target {target!r} has {len(classes):,} classes, more than the "
                 f"{MAX_CLASSES:,} gradlab train handles; group rare classes together, or pass "
-                "--task regression if it is a number"
+                f"{option('task', 'regression')} if it is a number"
             )
         lookup = {label: index for index, label in enumerate(classes)}
         codes = np.array([lookup[label] for label in labels], dtype=np.int64)
@@ -270,7 +298,8 @@ def _choose_task(
         row = int(np.flatnonzero(cells.not_a_number)[0])
         raise DataError(
             f"the target {target!r} is not numeric (data row {row + 1} holds "
-            f"{str(cells.text[row])!r}); regression needs numbers: use --task classification"
+            f"{str(cells.text[row])!r}); regression needs numbers: use "
+            f"{option('task', 'classification')}"
         )
     if task in (CLASSIFICATION, REGRESSION):
         return task
@@ -284,11 +313,12 @@ def _choose_task(
     if whole and n_distinct <= MAX_AUTO_CLASSES and repeated:
         notes.append(
             f"task: classification (the target {target!r} holds {n_distinct} distinct whole "
-            "numbers; pass --task regression to predict it as a number)"
+            f"numbers; pass {option('task', 'regression')} to predict it as a number)"
         )
         return CLASSIFICATION
     notes.append(
-        f"task: regression (the target {target!r} holds numbers; pass --task classification "
+        f"task: regression (the target {target!r} holds numbers; pass "
+        f"{option('task', 'classification')} "
         "to treat them as classes)"
     )
     return REGRESSION
@@ -343,7 +373,11 @@ def _rows_to_use(
     if kept.size == 0:
         raise DataError(
             f"{table.source}: every row has an empty, missing or non-finite cell"
-            + (" (nothing is left after --drop-na)" if drop_na else f" in {target.name!r}")
+            + (
+                f" (nothing is left after {option('drop_na')})"
+                if drop_na
+                else f" in {target.name!r}"
+            )
         )
     return kept
 

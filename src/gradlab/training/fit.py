@@ -22,6 +22,7 @@ from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
 from gradlab.training.progress import resolve_verbose
+from gradlab.training.weights import training_weights
 
 
 def fit(
@@ -47,6 +48,8 @@ def fit(
     divergence_factor: float | None = GROWTH_FACTOR,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_interval: float = 0.0,
+    sample_weight: Any = None,
+    class_weight: str | dict[int, float] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -116,6 +119,15 @@ def fit(
     checkpoint_interval : float, default 0.0
         Write the checkpoint at most once per this many seconds (and after the last epoch):
         each write is flushed to disk, which costs milliseconds; 0 writes every epoch.
+    sample_weight : array_like of shape (n_samples,), optional
+        How much each sample counts: a batch's loss is the weighted mean (or sum) of its
+        samples' losses, sum_i w_i l_i / sum_i w_i, so dL/dl_i = w_i / sum_B w
+        (`gradlab.training.weights`). Given for all of X; with ``validation_split`` the
+        validation samples' weights are set aside (validation losses are unweighted, as in
+        Keras).
+    class_weight : "balanced" or dict, optional
+        A weight per class multiplying ``sample_weight``: ``{class index: weight}``, or
+        "balanced", n / (k n_c) for class c of n_c samples among n and k classes.
 
     Returns
     -------
@@ -165,8 +177,12 @@ def fit(
             "'sum'."
         )
     class_indices = isinstance(loss_fn, losses.CrossEntropy)
+    n_all = len(X) if hasattr(X, "__len__") else None
     X_arr, y_arr, validation = _training_data(
         model, X, y, dtype, class_indices, validation_data, validation_split
+    )
+    weights = training_weights(
+        sample_weight, class_weight, y_arr, n_all or len(y_arr), class_indices, dtype
     )
 
     if isinstance(optimizer, str | type):
@@ -188,11 +204,16 @@ def fit(
 
     generator = as_generator(rng)
     k = X_arr.shape[0] if batch_size is None else int(batch_size)
-    batches = Batches(X_arr, y_arr, k, shuffle, generator)
+    batches = Batches(X_arr, y_arr, k, shuffle, generator, sample_weight=weights)
     run_checkpoint = None
     if checkpoint is not None:
         identity = fingerprint(
-            [X_arr, y_arr, *(() if validation is None else _arrays(validation))],
+            [
+                X_arr,
+                y_arr,
+                *(() if weights is None else [weights]),
+                *(() if validation is None else _arrays(validation)),
+            ],
             model=[[name, list(p.shape), str(p.dtype)] for name, p in model.named_parameters()],
             loss=f"{type(loss_fn).__name__}({getattr(loss_fn, 'reduction', '')})",
             optimizer=type(optimizer).__name__,
