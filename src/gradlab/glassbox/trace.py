@@ -178,6 +178,12 @@ class CheckReport:
             f"(relative difference {self.worst_difference:.1e} > {self.tolerance:.0e})."
         )
 
+    def __repr__(self) -> str:
+        return f"<CheckReport: {self}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
 
 @dataclass
 class Trace:
@@ -362,7 +368,11 @@ class Trace:
 
     def plot_network(self, ax: Axes | None = None, decimals: int | None = 3) -> Figure:
         """Draw the network: neurons with values and deltas, edges coloured and sized by
-        weight (needs ``pip install "gradlab[plot]"``)."""
+        weight (needs ``pip install "gradlab[plot]"``).
+
+        A new figure is a `gradlab.display.figure.NotebookFigure`: Jupyter shows it as a
+        picture without ``%matplotlib inline``.
+        """
         from gradlab.glassbox.network_plot import plot_network
 
         return plot_network(self, ax=ax, decimals=decimals)
