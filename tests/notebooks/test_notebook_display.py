@@ -53,12 +53,14 @@ linear = gl.nn.Linear.from_values({LINEAR_W}, {LINEAR_B})
 history = gl.fit(linear, {LINEAR_X}, {LINEAR_Y}, loss="mse", optimizer="sgd", lr={LR},
                  epochs={EPOCHS}, batch_size=4, shuffle=False, verbose=0)""",
     "plot_network": "trace.plot_network()",
-    "gradcheck": "gl.gradcheck(network, {X}, {Y}, loss='mse', symbolic=False)".format(X=X, Y=Y),
+    "gradcheck": f"gl.gradcheck(network, {X}, {Y}, loss='mse', symbolic=False)",
     "history": "history",
     "history_plot": "history.plot()",
     "trace": "trace",
     "check": "trace.check()",
-    "estimator": "from gradlab.sklearn import MLPRegressor\nMLPRegressor(hidden_layer_sizes=(3,), max_iter=7)",
+    "plot_after_pyplot": "trace.plot_network()",
+    "estimator": "from gradlab.sklearn import MLPRegressor\n"
+    "MLPRegressor(hidden_layer_sizes=(3,), max_iter=7)",
 }
 
 
@@ -118,6 +120,12 @@ def test_the_network_diagram_is_a_png_without_matplotlib_inline(outputs):
     assert len(images) == 1
     width, height = _png_size(images[0])
     assert width > 300 and height > 150  # a drawing, not an empty canvas
+
+
+def test_once_pyplot_is_inline_the_diagram_is_still_shown_once(outputs):
+    # history.plot() imported pyplot, which registers the inline backend's Figure formatter.
+    assert len(_data(outputs["plot_after_pyplot"], "image/png")) == 1
+    assert not [o for o in outputs["plot_after_pyplot"] if o["output_type"] == "display_data"]
 
 
 def test_the_history_plot_is_a_png(outputs):

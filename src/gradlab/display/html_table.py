@@ -67,8 +67,9 @@ def html_table(
 
     def cells(values: Sequence[str], tag: str) -> str:
         return "".join(
-            f'<{tag} class="text">{escape(v)}</{tag}>' if k < text_columns else
-            f"<{tag}>{escape(v)}</{tag}>"
+            f'<{tag} class="text">{escape(v)}</{tag}>'
+            if k < text_columns
+            else f"<{tag}>{escape(v)}</{tag}>"
             for k, v in enumerate(values)
         )
 

@@ -89,8 +89,8 @@ class GradientCheck:
     def __str__(self) -> str:
         header, rows = self._table()
         worst = self._worst_index()
-        table = [header + [""]] + [
-            row + ["◀ worst" if k == worst else ""] for k, row in enumerate(rows)
+        table = [[*header, ""]] + [
+            [*row, "◀ worst" if k == worst else ""] for k, row in enumerate(rows)
         ]
         widths = [max(len(t[k]) for t in table) for k in range(len(header) + 1)]
         lines = [

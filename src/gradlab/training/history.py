@@ -120,5 +120,5 @@ class History:
 
 
 def _cell(values: list[float], index: int) -> str:
-    # A metric first recorded after epoch 0 (or not every epoch) has a shorter list.
+    # `fit` records every curve every epoch; a History filled by hand may have shorter lists.
     return f"{values[index]:.6g}" if index < len(values) else ""
