@@ -58,6 +58,7 @@ history = gl.fit(linear, {LINEAR_X}, {LINEAR_Y}, loss="mse", optimizer="sgd", lr
     "history_plot": "history.plot()",
     "trace": "trace",
     "check": "trace.check()",
+    "model": "network",
     "plot_after_pyplot": "trace.plot_network()",
     "estimator": "from gradlab.sklearn import MLPRegressor\n"
     "MLPRegressor(hidden_layer_sizes=(3,), max_iter=7)",
@@ -162,6 +163,13 @@ def test_the_trace_and_its_check_read_as_tables_and_one_line(outputs):
     assert "Forward" in _data(outputs["trace"], "text/html")[0]
     (text,) = _data(outputs["check"], "text/plain")
     assert text.startswith("✓ Checked: all") and "Step(" not in text
+
+
+def test_a_model_shows_its_summary(outputs):
+    (html,) = _data(outputs["model"], "text/html")
+    caption, rows = table_rows(html)
+    assert caption == 'Model: "Sequential"'
+    assert [row[2] for row in rows[1:]] == ["6", "0", "3", "0"]  # 2·2 + 2 and 2·1 + 1
 
 
 def test_an_estimator_shows_scikit_learns_html(outputs):

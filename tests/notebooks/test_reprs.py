@@ -182,3 +182,37 @@ def test_estimators_show_scikit_learns_html(name):
     estimator = getattr(gradlab.sklearn, name)(max_iter=3)
     html = _shown(estimator)["text/html"]
     assert name in html and "max_iter" in html
+
+
+def test_a_tabular_model_shows_its_scores():
+    pd = pytest.importorskip("pandas", reason='needs pip install "gradlab[data]"')
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=60)
+    frame = pd.DataFrame({"a": a, "b": rng.normal(size=60), "label": np.where(a > 0, "y", "n")})
+    model = gl.tabular.fit(frame, target="label", epochs=5, seed=1)
+    caption, rows = table_rows(_shown(model)["text/html"])
+    assert caption == "TabularModel: 'label' (classification) from 2 inputs"
+    assert rows[0] == ["part", "rows", "loss", "accuracy"]
+    scores = model.metadata["training"]["scores"]
+    for part, count, loss, accuracy in rows[1:]:
+        assert int(count) == scores[part]["rows"]
+        np.testing.assert_allclose(float(loss), scores[part]["loss"], rtol=0, atol=5e-5)
+        np.testing.assert_allclose(float(accuracy), scores[part]["accuracy"], rtol=0, atol=5e-5)
+    assert [row[0] for row in rows[1:]] == ["training", "validation"]
+
+
+def test_a_model_shows_its_summary_table():
+    model = gl.nn.MLP(2, [3], 1, rng=0)
+    bundle = _shown(model)
+    assert bundle["text/plain"] == repr(model)
+    caption, rows = table_rows(bundle["text/html"])
+    assert caption == 'Model: "MLP"'
+    # 2·3 weights + 3 biases, then 3·1 + 1, in float64 (8 bytes each).
+    assert rows == [
+        ["Layer (type)", "Output Shape", "Param #"],
+        ["0 (Linear)", "(None, 3)", "9"],
+        ["1 (Sigmoid)", "(None, 3)", "0"],
+        ["2 (Linear)", "(None, 1)", "4"],
+        ["3 (Identity)", "(None, 1)", "0"],
+    ]
+    assert "Total params: 13 (104 B)" in bundle["text/html"]
