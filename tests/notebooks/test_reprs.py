@@ -5,7 +5,9 @@ check and an estimator; the HTML tables' numbers against PyTorch or the values t
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import shutil
 
 import numpy as np
 import pytest
@@ -216,3 +218,30 @@ def test_a_model_shows_its_summary_table():
         ["3 (Identity)", "(None, 1)", "0"],
     ]
     assert "Total params: 13 (104 B)" in bundle["text/html"]
+
+
+def _fake_dot(folder, monkeypatch, script: str) -> None:
+    """A ``dot`` program first on PATH (Graphviz itself need not be installed)."""
+    program = folder / "dot"
+    program.write_text("#!/bin/sh\n" + script)
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_graph_is_drawn_as_svg_by_graphviz_when_shown(tmp_path, monkeypatch):
+    trace = gl.explain(_network(), X, Y, loss="mse")
+    dot = trace.to_dot()
+    assert isinstance(dot, str) and dot.startswith("digraph gradlab {")
+    # The fake dot echoes its format argument and the node count it was given.
+    _fake_dot(tmp_path, monkeypatch, 'n=$(grep -c "label=")\necho "<svg>$1 $n</svg>"\n')
+    bundle = _shown(dot)
+    assert bundle["image/svg+xml"].strip() == f"<svg>-Tsvg {dot.count('label=')}</svg>"
+    assert bundle["text/plain"] == str(dot)
+
+
+def test_without_a_working_graphviz_the_graph_shows_as_text(tmp_path, monkeypatch):
+    dot = gl.explain(_network(), X, Y, loss="mse").to_dot()
+    _fake_dot(tmp_path, monkeypatch, "echo broken >&2\nexit 1\n")
+    assert set(_shown(dot)) == {"text/plain"}
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert _shown(dot) == {"text/plain": str(dot)}

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from gradlab.glassbox.graph_dot import DotSource
+
 #: Section keys in the order a step is explained, with their titles.
 SECTIONS = {
     "parameters": "Parameters",
@@ -358,8 +360,9 @@ class Trace:
             ) from None
         return pandas.DataFrame(self.to_records(decimals))
 
-    def to_dot(self, decimals: int | None = 4) -> str:
-        """The computational graph of this step in Graphviz DOT (op, value, gradient per node)."""
+    def to_dot(self, decimals: int | None = 4) -> DotSource:
+        """The computational graph of this step in Graphviz DOT (op, value, gradient per node);
+        a notebook draws it as SVG when Graphviz is installed."""
         from gradlab.glassbox.graph_dot import to_dot
 
         if self.graph is None:
