@@ -245,3 +245,16 @@ def test_without_a_working_graphviz_the_graph_shows_as_text(tmp_path, monkeypatc
     assert set(_shown(dot)) == {"text/plain"}
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert _shown(dot) == {"text/plain": str(dot)}
+
+
+def test_a_symbolic_model_shows_its_loss_as_latex():
+    sp = pytest.importorskip("sympy", reason='needs pip install "gradlab[sym]"')
+    model = gl.nn.Sequential(gl.nn.Linear.from_values([[0.5]], [0.1]), gl.nn.Sigmoid())
+    symbolic = gl.symbolic.build(model, [2.0], [1.0], loss="mse")
+    assert repr(symbolic) == "<SymbolicModel: the loss in 2 parameter symbols>"
+    w, b = sp.Symbol("W1[0,0]", real=True), sp.Symbol("b1[0]", real=True)
+    loss = (1 / (1 + sp.exp(-(2 * w + b))) - 1) ** 2  # written by hand
+    names = {w: "w^{(1)}_{0,0}", b: "b^{(1)}_{0}"}
+    assert _shown(symbolic)["text/latex"] == f"$$ L = {sp.latex(loss, symbol_names=names)} $$"
+    big = gl.symbolic.build(gl.nn.MLP(4, [6, 6], 1, rng=0), [[1.0, 2, 3, 4]], [1.0])
+    assert len(big.latex(big.loss)) > big.LATEX_LIMIT and "text/latex" not in _shown(big)
