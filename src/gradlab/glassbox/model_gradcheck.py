@@ -33,7 +33,11 @@ class GradientRow:
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """The table of `check_gradients`, with the worst row marked when printed."""
+    """The table of `check_gradients`, with the worst row marked when printed.
+
+    ``repr`` is one line (count, verdict, worst entry); a notebook shows the table as HTML with
+    the worst row highlighted (the first 40 rows and the worst of a larger model).
+    """
 
     rows: list[GradientRow]
     eps: float

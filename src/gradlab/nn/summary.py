@@ -60,7 +60,14 @@ def summary_text(model: Module) -> str:
 
 
 def summary_rows(model: Module) -> list[tuple[str, str, str]]:
-    """The header (Layer (type), Output Shape, Param #) and one row per layer of `summary_text`."""
+    """The header (Layer (type), Output Shape, Param #) and one row per layer of `summary_text`.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> summary_rows(gl.nn.Linear(2, 1, rng=0))[1]
+    ('linear (Linear)', '(None, 1)', '3')
+    """
     shape: Shape | None = None
     table = [("Layer (type)", "Output Shape", "Param #")]
     for name, child in _rows(model):

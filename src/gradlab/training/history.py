@@ -29,6 +29,9 @@ class History:
         The settings of the run: ``epochs``, ``steps`` (batches per epoch), ``samples``,
         ``batch_size``, ``verbose``.
 
+    ``repr`` gives the epoch count and the last values; a notebook shows a table of the
+    epochs (the first and last 10 of a long run) under why training stopped.
+
     Examples
     --------
     >>> from gradlab.training import History
