@@ -67,11 +67,12 @@ history = gl.fit(linear, {LINEAR_X}, {LINEAR_Y}, loss="mse", optimizer="sgd", lr
 
 def _kernel_spec(folder: Path) -> None:
     """A kernelspec for this very interpreter, with this checkout's gradlab first on the path
-    and no matplotlib backend forced, as a user's notebook starts."""
+    and IPython's profile in ``folder``."""
     spec = folder / "gradlab-test"
     spec.mkdir(parents=True)
     source = str(Path(gradlab.__file__).parent.parent)
-    env = {"PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+    env = {"PYTHONPATH": path, "IPYTHONDIR": str(folder / "ipython")}
     spec.joinpath("kernel.json").write_text(
         json.dumps(
             {
@@ -96,12 +97,10 @@ def outputs(tmp_path_factory) -> dict[str, list[dict]]:
     manager = KernelManager(
         kernel_name="gradlab-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder)])
     )
-    saved = os.environ.pop("MPLBACKEND", None)  # the kernel must choose its own, as in Jupyter
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("MPLBACKEND", raising=False)  # the kernel chooses its own, as in Jupyter
+        env.setenv("JUPYTER_RUNTIME_DIR", str(folder / "runtime"))  # the connection file
         nbclient.NotebookClient(notebook, km=manager, timeout=120).execute()
-    finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
     return {name: cell.outputs for name, cell in zip(CELLS, notebook.cells, strict=True)}
 
 
