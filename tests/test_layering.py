@@ -4,7 +4,8 @@ Every module under src/gradlab is parsed (nothing is imported); each ``gradlab.*
 at module level or inside a function, is an edge from its package to the imported one. The
 order is the architecture's (lowest first). Packages on one row are peers and import neither
 each other nor anything above them. `io` sits below `training`, whose checkpoints and resume
-save and load models.
+save and load models. `display` (how results show in Jupyter) needs no other package, so
+every package may use it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 import gradlab
 
 ORDER = [
+    ("display",),
     ("engine",),
     ("nn",),
     ("losses", "optim"),

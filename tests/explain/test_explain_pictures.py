@@ -1,5 +1,6 @@
 """Pictures: the computational graph as Graphviz DOT (and SVG/PNG), the network with matplotlib."""
 
+import os
 import shutil
 import struct
 
@@ -47,6 +48,24 @@ def test_dot_of_a_trace_names_layers(trace):
 def test_render_svg(tmp_path, trace):
     path = gl.glassbox.render_graph(trace.to_dot(), tmp_path / "graph.svg")
     assert path.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_render_writes_what_dot_prints_and_nothing_when_it_fails(tmp_path, monkeypatch, trace):
+    # A stand-in for Graphviz's dot, first on PATH: it prints its format and the lines it read.
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    program = bin_folder / "dot"
+    program.write_text('#!/bin/sh\nn=$(wc -l)\necho "$1 $n"\n')
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_folder}:{os.environ['PATH']}")
+    source = trace.to_dot()
+    (tmp_path / "out").mkdir()
+    path = gl.glassbox.render_graph(source, tmp_path / "out" / "graph.png")
+    assert path.read_text() == f"-Tpng {source.count(chr(10))}\n"
+    program.write_text("#!/bin/sh\necho 'syntax error in line 1' >&2\nexit 1\n")
+    with pytest.raises(RuntimeError, match="dot failed: syntax error in line 1"):
+        gl.glassbox.render_graph(source, tmp_path / "out" / "other.svg")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["graph.png"]
 
 
 def test_render_without_graphviz_says_what_to_install(tmp_path, monkeypatch, trace):

@@ -1,7 +1,8 @@
 """The computational graph as Graphviz DOT: each node with its op, value and gradient.
 
 `to_dot` needs nothing but gradlab; `render_graph` calls Graphviz's ``dot`` program, when it is
-installed, to make an SVG or PNG.
+installed, to make an SVG or PNG, and so does Jupyter, through `DotSource._repr_svg_`, when it
+shows the DOT text as a cell's value.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +42,34 @@ def _nested(array: np.ndarray, decimals: int | None) -> str:
     return "[" + ", ".join(_nested(row, decimals) for row in array) + "]"
 
 
-def to_dot(root: Tensor, decimals: int | None = 4, labels: Mapping[int, str] | None = None) -> str:
+class DotSource(str):
+    """Graphviz DOT text: a `str` in every way, which a notebook draws as SVG when Graphviz's
+    ``dot`` program is installed (and shows as the text otherwise).
+
+    Examples
+    --------
+    >>> source = DotSource("digraph { a -> b }")
+    >>> source.upper()
+    'DIGRAPH { A -> B }'
+    """
+
+    __slots__ = ()
+
+    def _repr_svg_(self) -> str | None:
+        if shutil.which("dot") is None:
+            return None
+        try:
+            return _render(self, "svg").decode()
+        except RuntimeError:
+            return None  # Jupyter then shows the text, in which the mistake can be read
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def to_dot(
+    root: Tensor, decimals: int | None = 4, labels: Mapping[int, str] | None = None
+) -> DotSource:
     """Graphviz DOT source of the graph that computed ``root``.
 
     Every tensor is a node labelled with its name (``tensor.name``, or ``labels[id(tensor)]``),
@@ -59,7 +88,8 @@ def to_dot(root: Tensor, decimals: int | None = 4, labels: Mapping[int, str] | N
 
     Returns
     -------
-    str
+    DotSource
+        The DOT text (a `str`), drawn as SVG when a notebook shows it and Graphviz is installed.
 
     Examples
     --------
@@ -101,7 +131,7 @@ def to_dot(root: Tensor, decimals: int | None = 4, labels: Mapping[int, str] | N
         for parent in t.parents:
             lines.append(f"  {ids[id(parent)]} -> {ids[id(t)]};")
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return DotSource("\n".join(lines) + "\n")
 
 
 def render_graph(source: str, path: str | os.PathLike[str], format: str | None = None) -> Path:
@@ -118,6 +148,14 @@ def render_graph(source: str, path: str | os.PathLike[str], format: str | None =
     fmt = (format or target.suffix.lstrip(".") or "svg").lower()
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"format must be 'svg', 'png' or 'pdf'; got {fmt!r}.")
+    from gradlab.io.atomic import write_atomic
+
+    write_atomic(target, _render(source, fmt))
+    return target
+
+
+def _render(source: str, fmt: str) -> bytes:
+    """``source`` drawn by Graphviz's ``dot`` in format ``fmt``."""
     dot = shutil.which("dot")
     if dot is None:
         raise RuntimeError(
@@ -125,15 +163,9 @@ def render_graph(source: str, path: str | os.PathLike[str], format: str | None =
             "Graphviz (apt install graphviz, brew install graphviz, conda install graphviz) "
             "or save the DOT text from to_dot() and render it elsewhere."
         )
-    from gradlab.io.atomic import atomic_path
-
-    with atomic_path(target) as temporary:
-        result = subprocess.run(
-            [dot, f"-T{fmt}", "-o", temporary],
-            input=source.encode(),
-            capture_output=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
-    return target
+    result = subprocess.run(
+        [dot, f"-T{fmt}"], input=source.encode(), capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout

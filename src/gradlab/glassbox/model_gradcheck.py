@@ -33,7 +33,11 @@ class GradientRow:
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """The table of `check_gradients`, with the worst row marked when printed."""
+    """The table of `check_gradients`, with the worst row marked when printed.
+
+    ``repr`` is one line (count, verdict, worst entry); a notebook shows the table as HTML with
+    the worst row highlighted (the first 40 rows and the worst of a larger model).
+    """
 
     rows: list[GradientRow]
     eps: float
@@ -41,7 +45,10 @@ class GradientCheck:
     @property
     def worst(self) -> GradientRow:
         """The row with the largest relative error."""
-        return max(self.rows, key=lambda r: r.relative)
+        return self.rows[self._worst_index()]
+
+    def _worst_index(self) -> int:
+        return max(range(len(self.rows)), key=lambda k: self.rows[k].relative)
 
     def passed(self, atol: float = 1e-6, rtol: float = 1e-4) -> bool:
         """True when every row agrees: error <= atol + rtol·|autograd|."""
@@ -60,30 +67,70 @@ class GradientCheck:
             ) from None
         return pandas.DataFrame(self.to_records())
 
-    def __str__(self) -> str:
-        worst = self.worst
+    def _table(self) -> tuple[list[str], list[list[str]]]:
+        """The header and one row of cells per entry, as `__str__` and the HTML show them."""
         has_symbolic = any(r.symbolic is not None for r in self.rows)
         header = ["parameter", "autograd", f"finite diff (eps={self.eps:g})"]
         header += ["symbolic"] if has_symbolic else []
-        header += ["|error|", ""]
-        table = [header]
+        header.append("|error|")
+        table = []
         for r in self.rows:
             row = [r.name, f"{r.autograd:.10g}", f"{r.finite_difference:.10g}"]
             if has_symbolic:
                 row.append("" if r.symbolic is None else f"{r.symbolic:.10g}")
-            row += [f"{r.error:.2e}", "◀ worst" if r is worst else ""]
+            row.append(f"{r.error:.2e}")
             table.append(row)
-        widths = [max(len(t[k]) for t in table) for k in range(len(header))]
+        return header, table
+
+    def _verdict(self) -> str:
+        worst = self.worst
+        verdict = "all agree" if self.passed() else "DISAGREEMENT"
+        return (
+            f"{len(self.rows)} parameters; {verdict}; worst {worst.name} "
+            f"(|error| {worst.error:.2e})."
+        )
+
+    def __str__(self) -> str:
+        header, rows = self._table()
+        worst = self._worst_index()
+        table = [[*header, ""]] + [
+            [*row, "◀ worst" if k == worst else ""] for k, row in enumerate(rows)
+        ]
+        widths = [max(len(t[k]) for t in table) for k in range(len(header) + 1)]
         lines = [
             "  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip() for t in table
         ]
         lines.insert(1, "  ".join("-" * w for w in widths[:-1]))
-        verdict = "all agree" if self.passed() else "DISAGREEMENT"
-        lines.append(
-            f"{len(self.rows)} parameters; {verdict}; worst {worst.name} "
-            f"(|error| {worst.error:.2e})."
-        )
+        lines.append(self._verdict())
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<GradientCheck: {self._verdict()[:-1]}, eps={self.eps:g}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the table, as print() gives it.
+        printer.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self, max_rows: int = 40) -> str:
+        """The table as HTML, the worst row highlighted; beyond ``max_rows`` entries the first
+        ones, then the worst."""
+        from gradlab.display import html_table
+
+        header, rows = self._table()
+        worst = self._worst_index()
+        shown: list[int | None] = list(range(min(len(rows), max_rows)))
+        if len(rows) > max_rows:
+            shown += [None] + ([worst] if worst >= max_rows else [])
+        footer = self._verdict()
+        if len(rows) > max_rows:
+            footer += f" {len(rows) - max_rows} rows left out; print() or to_frame() has all."
+        return html_table(
+            header,
+            [None if k is None else rows[k] for k in shown],
+            caption=f"Gradient check: autograd vs finite differences (eps={self.eps:g})",
+            footer=footer,
+            marked=shown.index(worst) if worst in shown else None,
+        )
 
 
 def check_gradients(

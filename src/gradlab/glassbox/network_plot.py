@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 def _matplotlib() -> Any:
     try:
         import matplotlib
-        from matplotlib.figure import Figure
+
+        from gradlab.display.figure import NotebookFigure
     except ImportError:
         raise ImportError(
             'plot_network needs matplotlib; install it with pip install "gradlab[plot]".'
         ) from None
-    return matplotlib, Figure
+    return matplotlib, NotebookFigure
 
 
 Box = tuple[float, float, float, float]  # (left, bottom, right, top) in display pixels
@@ -103,7 +104,8 @@ def plot_network(
     trace : Trace
         From `gradlab.glassbox` on a `Sequential` / `MLP`.
     ax : matplotlib Axes, optional
-        Where to draw; by default a new Figure (not attached to pyplot) is made.
+        Where to draw; by default a new Figure (not attached to pyplot) is made, which a
+        notebook shows as a picture without ``%matplotlib inline``.
     decimals : int or None, default 3
         Decimals of the numbers written on the picture.
     figsize : (width, height) in inches, optional
@@ -114,14 +116,16 @@ def plot_network(
     Returns
     -------
     matplotlib.figure.Figure
+        ``ax.figure`` when ``ax`` is given; else a new `gradlab.display.figure.NotebookFigure`
+        (a Figure with ``_repr_png_``, so Jupyter displays it as a cell's value).
 
     Examples
     --------
     >>> import gradlab as gl
     >>> model = gl.nn.MLP(2, [2], 1, rng=0)
     >>> fig = gl.explain(model, [1.0, 0.0], [1.0]).plot_network()
-    >>> len(fig.axes)
-    1
+    >>> len(fig.axes), fig._repr_png_()[1:4]
+    (1, b'PNG')
     """
     matplotlib, Figure = _matplotlib()
     view = trace.network

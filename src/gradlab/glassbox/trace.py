@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from gradlab.glassbox.graph_dot import DotSource
+
 #: Section keys in the order a step is explained, with their titles.
 SECTIONS = {
     "parameters": "Parameters",
@@ -177,6 +179,12 @@ class CheckReport:
             f"but its written formula gives {self.worst_step.written()!r} "
             f"(relative difference {self.worst_difference:.1e} > {self.tolerance:.0e})."
         )
+
+    def __repr__(self) -> str:
+        return f"<CheckReport: {self}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
 
 
 @dataclass
@@ -352,8 +360,9 @@ class Trace:
             ) from None
         return pandas.DataFrame(self.to_records(decimals))
 
-    def to_dot(self, decimals: int | None = 4) -> str:
-        """The computational graph of this step in Graphviz DOT (op, value, gradient per node)."""
+    def to_dot(self, decimals: int | None = 4) -> DotSource:
+        """The computational graph of this step in Graphviz DOT (op, value, gradient per node);
+        a notebook draws it as SVG when Graphviz is installed."""
         from gradlab.glassbox.graph_dot import to_dot
 
         if self.graph is None:
@@ -362,7 +371,11 @@ class Trace:
 
     def plot_network(self, ax: Axes | None = None, decimals: int | None = 3) -> Figure:
         """Draw the network: neurons with values and deltas, edges coloured and sized by
-        weight (needs ``pip install "gradlab[plot]"``)."""
+        weight (needs ``pip install "gradlab[plot]"``).
+
+        A new figure is a `gradlab.display.figure.NotebookFigure`: Jupyter shows it as a
+        picture without ``%matplotlib inline``.
+        """
         from gradlab.glassbox.network_plot import plot_network
 
         return plot_network(self, ax=ax, decimals=decimals)

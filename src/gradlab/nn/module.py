@@ -312,6 +312,12 @@ class Module:
         """Extra lines for `info` about this module's own numbers (Linear lists its neurons)."""
         return []
 
+    def _repr_html_(self) -> str:
+        # Jupyter shows a model as its `summary` table; repr() stays the nested text.
+        from gradlab.nn.summary import summary_html
+
+        return summary_html(self)
+
     def __repr__(self) -> str:
         lines = [
             f"({name}): " + repr(child).replace("\n", "\n  ")

@@ -46,6 +46,28 @@ def summary_text(model: Module) -> str:
     >>> print(summary_text(gl.nn.Linear(2, 1, rng=0)).splitlines()[4])
      linear (Linear)             (None, 1)                 3
     """
+    table = summary_rows(model)
+    widths = [max(28, *(len(row[0]) + 2 for row in table)), 26, 10]
+    widths[1] = max(widths[1], *(len(row[1]) + 2 for row in table))
+    width = sum(widths) + 1
+    rows = [
+        (" " + "".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip()
+        for row in table
+    ]
+    lines = [f'Model: "{type(model).__name__}"', "_" * width, rows[0], "=" * width, *rows[1:]]
+    lines += ["=" * width, *summary_totals(model), "_" * width]
+    return "\n".join(lines)
+
+
+def summary_rows(model: Module) -> list[tuple[str, str, str]]:
+    """The header (Layer (type), Output Shape, Param #) and one row per layer of `summary_text`.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> summary_rows(gl.nn.Linear(2, 1, rng=0))[1]
+    ('linear (Linear)', '(None, 1)', '3')
+    """
     shape: Shape | None = None
     table = [("Layer (type)", "Output Shape", "Param #")]
     for name, child in _rows(model):
@@ -56,27 +78,35 @@ def summary_text(model: Module) -> str:
             f"{child.num_parameters():,}",
         )
         table.append(row)
-    widths = [max(28, *(len(row[0]) + 2 for row in table)), 26, 10]
-    widths[1] = max(widths[1], *(len(row[1]) + 2 for row in table))
-    width = sum(widths) + 1
-    rows = [
-        (" " + "".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip()
-        for row in table
-    ]
-    lines = [f'Model: "{type(model).__name__}"', "_" * width, rows[0], "=" * width, *rows[1:]]
+    return table
+
+
+def summary_totals(model: Module) -> list[str]:
+    """The total, trainable and non-trainable parameter counts and sizes, one line each."""
     parameters = list(model.parameters())
     total = sum(p.size for p in parameters)
     trainable = sum(p.size for p in parameters if p.requires_grad)
     size = sum(p.data.nbytes for p in parameters)
     trainable_size = sum(p.data.nbytes for p in parameters if p.requires_grad)
-    lines += [
-        "=" * width,
+    return [
         f"Total params: {total:,} ({_bytes(size)})",
         f"Trainable params: {trainable:,} ({_bytes(trainable_size)})",
         f"Non-trainable params: {total - trainable:,} ({_bytes(size - trainable_size)})",
-        "_" * width,
     ]
-    return "\n".join(lines)
+
+
+def summary_html(model: Module) -> str:
+    """`summary_text` as an HTML table, what Jupyter shows for a model (``_repr_html_``)."""
+    from gradlab.display import html_table
+
+    header, *rows = summary_rows(model)
+    return html_table(
+        header,
+        rows,
+        caption=f'Model: "{type(model).__name__}"',
+        footer="; ".join(summary_totals(model)),
+        text_columns=2,
+    )
 
 
 def _array(values: np.ndarray, indent: str) -> str:

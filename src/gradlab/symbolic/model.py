@@ -97,6 +97,20 @@ class SymbolicModel:
             return array.reshape(-1)[0]
         return self._sp.Matrix(np.atleast_2d(array).tolist())
 
+    # ----------------------------------------------------------------------- display
+    #: Beyond this many characters of LaTeX a notebook shows the one-line repr instead.
+    LATEX_LIMIT = 4000
+
+    def __repr__(self) -> str:
+        what = "output" if self.loss is None else "loss"
+        return f"<SymbolicModel: the {what} in {len(self.symbols)} parameter symbols>"
+
+    def _repr_latex_(self) -> str | None:
+        """The loss (or output) as a displayed formula, when it is short enough to read."""
+        name, expression = ("L", self.loss) if self.loss is not None else ("\\hat{y}", self.output)
+        text = self.latex(expression)
+        return None if len(text) > self.LATEX_LIMIT else f"$$ {name} = {text} $$"
+
     # ----------------------------------------------------------------------- queries
     @property
     def objective(self) -> Any:

@@ -53,6 +53,23 @@ class TabularModel:
             f"inputs={len(prep.input_names)}, outputs={prep.n_outputs})"
         )
 
+    def _repr_html_(self) -> str:
+        """The scores of `report` as a table (Jupyter shows it as the cell's value)."""
+        from gradlab.display import html_table
+        from gradlab.tabular.report import loss_label, score_rows
+
+        prep = self.preprocessing
+        caption = f"TabularModel: {prep.target!r} ({prep.task}) from {len(prep.input_names)} inputs"
+        if "scores" not in self.metadata.get("training", {}):
+            return html_table([], [], caption=caption)
+        header, *rows = score_rows(self.metadata)
+        return html_table(
+            ["part", *header[1:]],
+            rows,
+            caption=caption,
+            footer=f"loss: {loss_label(self.metadata)}; report() has the rest.",
+        )
+
     @property
     def task(self) -> str:
         """``"classification"`` or ``"regression"``."""

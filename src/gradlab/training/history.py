@@ -29,6 +29,9 @@ class History:
         The settings of the run: ``epochs``, ``steps`` (batches per epoch), ``samples``,
         ``batch_size``, ``verbose``.
 
+    ``repr`` gives the epoch count and the last values; a notebook shows a table of the
+    epochs (the first and last 10 of a long run) under why training stopped.
+
     Examples
     --------
     >>> from gradlab.training import History
@@ -95,7 +98,30 @@ class History:
         ax.legend()
         return ax
 
+    def _repr_html_(self) -> str:
+        """A table of the curves, one row per epoch (the first and last 10 of a long run),
+        under a line saying why training stopped."""
+        from gradlab.display import elided, html_table
+
+        names = list(self.history)
+        rows: list[list[str] | None] = []
+        for k in elided(len(self.epoch), 10, 10):
+            if k is None:
+                rows.append(None)
+                continue
+            values = [self.history[name] for name in names]
+            rows.append([str(self.epoch[k] + 1)] + [_cell(v, k) for v in values])
+        caption = f"History: {len(self.epoch)} epoch{'s' if len(self.epoch) != 1 else ''}"
+        if self.stop_reason:
+            caption += f", stopped by {self.stop_reason}"
+        return html_table(["epoch", *names], rows, caption=caption, footer=self.stop_message)
+
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
         reason = f", stop_reason={self.stop_reason!r}" if self.stop_reason else ""
         return f"History(epochs={len(self.epoch)}{', ' if last else ''}{last}{reason})"
+
+
+def _cell(values: list[float], index: int) -> str:
+    # `fit` records every curve every epoch; a History filled by hand may have shorter lists.
+    return f"{values[index]:.6g}" if index < len(values) else ""
