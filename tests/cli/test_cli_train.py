@@ -220,3 +220,17 @@ def test_values_near_the_float64_maximum_train_without_overflow(
     feature = read_metadata(tmp_path / "gradlab-model")["preprocessing"]["features"][0]
     # statistics.pstdev works in exact fractions: an oracle that cannot overflow.
     assert feature["std"] == pytest.approx(statistics.pstdev([float(v) for v in big]))
+
+
+def test_the_loss_picture_marks_the_epoch_that_was_kept(tmp_path: Path) -> None:
+    from gradlab.cli.plots import loss_figure
+
+    history = {"loss": [1.0, 0.6, 0.4, 0.3, 0.25], "val_loss": [1.1, 0.7, 0.65, 0.8, 0.9]}
+    kept = int(np.argmin(history["val_loss"])) + 1  # the oracle: the lowest validation loss
+    axes = loss_figure(history, "MSE", kept).axes[0]
+    vertical = [line for line in axes.lines if list(line.get_xdata()) == [kept, kept]]
+    assert len(vertical) == 1
+    ring = [line for line in axes.lines if line.get_label() == f"kept: epoch {kept}"]
+    assert [list(ring[0].get_xdata()), list(ring[0].get_ydata())] == [[3], [0.65]]
+    unmarked = loss_figure(history, "MSE").axes[0].lines
+    assert not any(str(line.get_label()).startswith("kept") for line in unmarked)

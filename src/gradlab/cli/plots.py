@@ -35,8 +35,10 @@ def _save(figure: Any, path: Path) -> None:
     figure.savefig(path, dpi=DPI, format="png")
 
 
-def plot_loss(history: dict[str, list[float]], path: Path, loss_name: str) -> None:
-    """Training and validation loss per epoch.
+def plot_loss(
+    history: dict[str, list[float]], path: Path, loss_name: str, kept_epoch: int | None = None
+) -> None:
+    """Training and validation loss per epoch, with the epoch whose weights were kept.
 
     Parameters
     ----------
@@ -46,25 +48,42 @@ def plot_loss(history: dict[str, list[float]], path: Path, loss_name: str) -> No
         The PNG to write.
     loss_name : str
         The y-axis label, e.g. ``"cross-entropy"``.
+    kept_epoch : int, optional
+        The 1-based epoch early stopping restored: a dashed vertical line, and a ring on its
+        validation loss.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> plot_loss({"loss": [1.0, 0.5]}, pathlib.Path(tempfile.mkdtemp()) / "loss.png", "MSE")
     """
+    _save(loss_figure(history, loss_name, kept_epoch), path)
+
+
+def loss_figure(
+    history: dict[str, list[float]], loss_name: str, kept_epoch: int | None = None
+) -> Any:
+    """The figure `plot_loss` writes."""
     figure = _figure()
     axes = figure.add_subplot()
     epochs = np.arange(1, len(history["loss"]) + 1)
     axes.plot(epochs, history["loss"], marker=".", label="training")
     if history.get("val_loss"):
         axes.plot(epochs, history["val_loss"], marker=".", label="validation")
+    if kept_epoch is not None and 1 <= kept_epoch <= epochs.size:
+        axes.axvline(kept_epoch, color="0.4", linestyle="--", linewidth=1)
+        curve = history.get("val_loss") or history["loss"]
+        axes.plot(
+            [kept_epoch], [curve[kept_epoch - 1]], "o", markersize=10, markerfacecolor="none",
+            markeredgecolor="black", label=f"kept: epoch {kept_epoch}",
+        )  # fmt: skip
     axes.set_xlabel("epoch")
     axes.set_ylabel(loss_name)
     axes.set_title("Loss per epoch")
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
-    _save(figure, path)
+    return figure
 
 
 def plot_confusion(matrix: np.ndarray, classes: Sequence[str], path: Path, title: str) -> None:

@@ -348,7 +348,10 @@ def _pictures(staging: Path, model: TabularModel, data: TrainingData) -> list[st
     title = f"{evaluation.part} rows ({evaluation.y_true.size})"
     drawings: dict[str, Callable[[Path], None]] = {
         "loss.png": lambda path: plots.plot_loss(
-            metadata["training"]["history"], path, loss_label(metadata)
+            metadata["training"]["history"],
+            path,
+            loss_label(metadata),
+            metadata["training"].get("best_epoch"),
         )
     }
     if evaluation.confusion is not None:
