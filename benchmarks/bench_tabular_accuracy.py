@@ -7,14 +7,14 @@ OneHotEncoder(handle_unknown="ignore") for text (dates as their year), then
 MLPClassifier(hidden_layer_sizes=(64,), max_iter=1000), scikit-learn's defaults otherwise.
 gradlab gets the raw table (text, dates, empty cells and all) through ``gl.tabular.fit`` and
 through the command (``gradlab train`` then ``gradlab predict`` on the held-out rows); all
-three are scored on the same held-out rows. The figure is the median accuracy over
-``--seeds`` splits.
+three are scored on the same held-out rows. The figures are the mean and the median accuracy
+over ``--seeds`` splits (5 by default: on wine's 45 held-out rows one row is 0.022).
 
 Tables: palmerpenguins (species, sex), scikit-learn's wine and breast cancer, vega_datasets'
 cars (Origin) and statsmodels' anes96 (vote). Needs ``pip install palmerpenguins
 vega_datasets statsmodels``.
 
-    python benchmarks/bench_tabular_accuracy.py [--seeds 3]
+    python benchmarks/bench_tabular_accuracy.py [--seeds 5]
 """
 
 from __future__ import annotations
@@ -144,9 +144,10 @@ def command_accuracy(train: pd.DataFrame, test: pd.DataFrame, target: str, seed:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'table':14} {'target':10} {'pipeline':>9} {'gl.tabular':>11} {'command':>8}")
+    print("mean (median) accuracy on the held-out rows")
+    print(f"{'table':14} {'target':10} {'pipeline':>14} {'gl.tabular':>14} {'command':>14}")
     for name, load, target in TABLES:
         frame = load()
         frame = frame[frame[target].notna()].reset_index(drop=True)
@@ -158,10 +159,13 @@ def main() -> None:
             scores["pipeline"].append(pipeline_accuracy(train, test, target, seed))
             scores["api"].append(api_accuracy(train, test, target, seed))
             scores["command"].append(command_accuracy(train, test, target, seed))
-        median = {k: statistics.median(v) for k, v in scores.items()}
+        shown = {
+            k: f"{statistics.mean(v):.3f} ({statistics.median(v):.3f})" for k, v in scores.items()
+        }
         print(
-            f"{name:14} {target:10} {median['pipeline']:9.3f} {median['api']:11.3f} "
-            f"{median['command']:8.3f}"
+            f"{name:14} {target:10} {shown['pipeline']:>14} {shown['api']:>14} "
+            f"{shown['command']:>14}",
+            flush=True,
         )
 
 
