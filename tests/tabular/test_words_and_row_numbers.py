@@ -83,3 +83,19 @@ def test_whole_numbers_that_do_not_count_rows_stay() -> None:
     frame = _cars().assign(year=np.arange(1900, 2020), shuffled=rng.permutation(120) + 1)
     model = gl.tabular.fit(frame, target="Origin", epochs=1, validation_split=0)
     assert {"year", "shuffled"} <= set(model.input_names)
+
+
+@pytest.mark.parametrize("name", ["id", "ID", "user_id", "PassengerId", "customerID"])
+def test_a_column_named_as_an_id_of_distinct_whole_numbers_is_left_out(name: str) -> None:
+    rng = np.random.default_rng(5)
+    frame = _cars().assign(**{name: rng.permutation(100_000)[:120]})
+    model = gl.tabular.fit(frame, target="Origin", epochs=1, validation_split=0)
+    assert name not in model.input_names
+
+
+@pytest.mark.parametrize("name", ["idea", "valid", "grid", "width"])
+def test_names_that_merely_end_in_id_stay(name: str) -> None:
+    rng = np.random.default_rng(5)
+    frame = _cars().assign(**{name: rng.permutation(100_000)[:120]})
+    model = gl.tabular.fit(frame, target="Origin", epochs=1, validation_split=0)
+    assert name in model.input_names

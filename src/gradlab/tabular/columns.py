@@ -3,6 +3,7 @@ text columns of nearly all-different values read as words."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,11 +88,11 @@ def feature_columns(
             kept.append(name)
             continue
         if _numeric(table, name):
-            enough = len(table.frame) >= MIN_ROWS_FOR_IDENTIFIERS
-            if enough and row_numbers(read_cells(table, name).text):
+            why = _numbering(table, name)
+            if why:
                 notes.append(
-                    f"column {name!r} left out: it numbers the rows (whole numbers counting up "
-                    f"by one), which says nothing about them ({option('numeric', name)} keeps it)"
+                    f"column {name!r} left out: {why}, which says nothing about them "
+                    f"({option('numeric', name)} keeps it)"
                 )
             else:
                 kept.append(name)
@@ -120,6 +121,41 @@ def feature_columns(
             f"({option('categorical', name)} keeps it)"
         )
     return FeatureColumns(kept, words)
+
+
+def _numbering(table: CsvTable, name: str) -> str:
+    """Why a numeric column only numbers the rows ("" when it does not)."""
+    if len(table.frame) < MIN_ROWS_FOR_IDENTIFIERS:
+        return ""
+    text = read_cells(table, name).text
+    if row_numbers(text):
+        return "it numbers the rows (whole numbers counting up by one)"
+    if ID_NAME.search(name) and distinct_whole_numbers(text):
+        return "it is named as an id and holds a different whole number in every row"
+    return ""
+
+
+#: ``id``, ``user_id``, ``PassengerId``, ``customerID``: a name that says "identifier".
+ID_NAME = re.compile(r"(?:^|[_\s.-])[iI][dD]$|[a-z](?:Id|ID)$|^[iI][dD]$")
+
+
+def distinct_whole_numbers(text: np.ndarray) -> bool:
+    """Whether every cell holds a whole number that no other cell holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distinct_whole_numbers(np.array(["17", "4", "9"]))
+    True
+    >>> distinct_whole_numbers(np.array(["1", "1"]))
+    False
+    """
+    try:
+        values = np.array([float(cell) for cell in text])
+    except ValueError:
+        return False
+    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+    return whole and np.unique(values).size == values.size
 
 
 def row_numbers(text: np.ndarray) -> bool:
