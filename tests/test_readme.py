@@ -76,9 +76,20 @@ def environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "MPLBACKEND": "Agg", "COLUMNS": "100"}
 
 
+#: A guard against a hang, not a measure of speed: on a machine loaded by other work the
+#: README's blocks together have taken over two minutes.
+HANG_SECONDS = 600
+
+
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, env=environment(), capture_output=True, text=True, timeout=120, check=False
+        args,
+        cwd=cwd,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=HANG_SECONDS,
+        check=False,
     )
 
 
