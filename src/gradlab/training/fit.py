@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 
 from gradlab import losses, optim
-from gradlab.engine import Tensor, no_grad
+from gradlab.engine import Tensor
 from gradlab.nn.rng import as_generator
 from gradlab.training import metrics as metric_registry
 from gradlab.training.callbacks import Callback
 from gradlab.training.checkpoint import RunCheckpoint, fingerprint
-from gradlab.training.data import Batches, check_X, check_y, split_off_validation
 from gradlab.training.divergence import GROWTH_FACTOR
+from gradlab.training.fit_data import training_data
 from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
@@ -27,7 +27,7 @@ from gradlab.training.progress import resolve_verbose
 def fit(
     model: Any,
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     loss: str | Callable[..., Tensor] = "mse",
     optimizer: Any = "sgd",
@@ -165,9 +165,13 @@ def fit(
             "'sum'."
         )
     class_indices = isinstance(loss_fn, losses.CrossEntropy)
-    X_arr, y_arr, validation = _training_data(
-        model, X, y, dtype, class_indices, validation_data, validation_split
-    )
+    generator = as_generator(rng)
+    data = training_data(
+        model, X, y, dtype, class_indices,
+        validation_data=validation_data, validation_split=validation_split,
+        batch_size=batch_size, shuffle=shuffle, generator=generator, epochs=int(epochs),
+    )  # fmt: skip
+    batches, validation = data.batches, data.validation
 
     if isinstance(optimizer, str | type):
         optimizer = optim.get(optimizer, parameters, lr=lr)
@@ -186,13 +190,11 @@ def fit(
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"metric names must be distinct and not 'loss'; got {names}.")
 
-    generator = as_generator(rng)
-    k = X_arr.shape[0] if batch_size is None else int(batch_size)
-    batches = Batches(X_arr, y_arr, k, shuffle, generator)
+    k = batches.n if batch_size is None else int(batch_size)
     run_checkpoint = None
     if checkpoint is not None:
         identity = fingerprint(
-            [X_arr, y_arr, *(() if validation is None else _arrays(validation))],
+            [*data.identity, *(() if validation is None else _arrays(validation))],
             model=[[name, list(p.shape), str(p.dtype)] for name, p in model.named_parameters()],
             loss=f"{type(loss_fn).__name__}({getattr(loss_fn, 'reduction', '')})",
             optimizer=type(optimizer).__name__,
@@ -266,42 +268,6 @@ def _check_factor(factor: Any) -> None:
         )
 
 
-def _training_data(
-    model: Any,
-    X: Any,
-    y: Any,
-    dtype: np.dtype[Any],
-    class_indices: bool,
-    validation_data: Any,
-    validation_split: float,
-) -> tuple[np.ndarray, np.ndarray, tuple[Tensor, Any] | None]:
-    """X and y checked and shaped for the model, and the validation batch if any."""
-    X_arr = check_X(X, dtype)
-    y_arr = check_y(y, X_arr.shape[0], dtype, class_indices)
-    n_outputs = _probe_outputs(model, X_arr)
-    y_arr = _fit_targets(y_arr, n_outputs, class_indices, "y")
-    if validation_data is None:
-        if not validation_split:
-            return X_arr, y_arr, None
-        X_arr, X_val, y_arr, y_val = split_off_validation(X_arr, y_arr, validation_split)
-        return X_arr, y_arr, _as_batch(X_val, y_val)
-    if validation_split:
-        raise ValueError(
-            "pass validation_data or validation_split, not both; validation_data already "
-            "says which samples validate."
-        )
-    X_val, y_val = _unpack_validation(validation_data)
-    X_val = check_X(X_val, dtype, name="X_val")
-    if X_val.shape[1] != X_arr.shape[1]:
-        raise ValueError(
-            f"X_val has {X_val.shape[1]} features, but X has {X_arr.shape[1]}; both must "
-            "have the same columns."
-        )
-    y_val = check_y(y_val, X_val.shape[0], dtype, class_indices, name="y_val")
-    y_val = _fit_targets(y_val, n_outputs, class_indices, "y_val")
-    return X_arr, y_arr, _as_batch(X_val, y_val)
-
-
 def _trainable(model: Any) -> list[Any]:
     if not callable(model) or not hasattr(model, "parameters"):
         raise TypeError(f"model must be a gradlab.nn.Module; got {type(model).__name__}.")
@@ -320,66 +286,6 @@ def _trainable(model: Any) -> list[Any]:
                 f"parameter {name!r} holds NaN or inf before training; initialise it again."
             )
     return parameters
-
-
-def _probe_outputs(model: Any, X: np.ndarray) -> int:
-    """The model's number of outputs, from one sample; a model that rejects X says so here."""
-    try:
-        with no_grad():
-            out = model(Tensor(X[:1]))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"the model cannot take X of shape {X.shape}: {error}") from None
-    shape = getattr(out, "shape", None)
-    if not isinstance(out, Tensor) or shape is None or len(shape) != 2:
-        raise ValueError(
-            f"the model must map X of shape (n, {X.shape[1]}) to a Tensor of shape "
-            f"(n, n_outputs); for one sample it returned {type(out).__name__} of shape {shape}."
-        )
-    return int(shape[1])
-
-
-def _fit_targets(y: np.ndarray, n_outputs: int, class_indices: bool, name: str) -> np.ndarray:
-    """``y`` shaped for the model's outputs, or an error naming the mismatch."""
-    if class_indices and y.ndim == 1:
-        if y.dtype.kind == "f" and np.array_equal(y, np.round(y)):
-            y = y.astype(np.intp)
-        if y.dtype.kind != "i":
-            raise ValueError(
-                f"cross_entropy needs {name} as integer class indices (n,) or one-hot rows "
-                f"(n, {n_outputs}); got floats of shape {y.shape}."
-            )
-        low, high = int(y.min()), int(y.max())
-        if low < 0 or high >= n_outputs:
-            raise ValueError(
-                f"{name} holds class labels from {low} to {high}, but the model has "
-                f"{n_outputs} outputs; labels must be 0..{n_outputs - 1}."
-            )
-        return y
-    if y.ndim == 1:
-        if n_outputs != 1:
-            raise ValueError(
-                f"{name} is a vector but the model has {n_outputs} outputs; pass {name} of "
-                f"shape (n, {n_outputs}) (e.g. one-hot rows), or use loss='cross_entropy' "
-                "with class indices."
-            )
-        return y.reshape(-1, 1)
-    if y.shape[1] != n_outputs:
-        raise ValueError(
-            f"{name} has {y.shape[1]} columns but the model has {n_outputs} outputs; pass "
-            f"{name} of shape (n, {n_outputs}), or build the model with {y.shape[1]} outputs."
-        )
-    return y
-
-
-def _as_batch(X: np.ndarray, y: np.ndarray) -> tuple[Tensor, Any]:
-    # Integer class indices stay arrays: the cross-entropy op reads them as indices.
-    return Tensor(X), Tensor(y) if y.dtype.kind == "f" else y
-
-
-def _unpack_validation(validation_data: Any) -> tuple[Any, Any]:
-    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-        raise ValueError("validation_data must be a pair (X_val, y_val).")
-    return validation_data[0], validation_data[1]
 
 
 def _check_optimizer(optimizer: Any, parameters: list[Any]) -> None:
