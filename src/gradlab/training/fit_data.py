@@ -63,7 +63,7 @@ def training_data(
     [4, 4, 4]
     """
     if y is None:
-        if not is_batch_source(X):
+        if not (isinstance(X, list | tuple) or is_batch_source(X)):
             raise ValueError(
                 "y is required, unless X gives (X_batch, y_batch) pairs: a function returning "
                 f"an iterator, or a re-iterable object; got X of type {type(X).__name__}."
