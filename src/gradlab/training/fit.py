@@ -14,6 +14,7 @@ from gradlab import losses, optim
 from gradlab.engine import Tensor
 from gradlab.nn.rng import as_generator
 from gradlab.training import metrics as metric_registry
+from gradlab.training import parallel
 from gradlab.training.callbacks import Callback
 from gradlab.training.checkpoint import RunCheckpoint, fingerprint
 from gradlab.training.divergence import GROWTH_FACTOR
@@ -172,6 +173,7 @@ def fit(
         batch_size=batch_size, shuffle=shuffle, generator=generator, epochs=int(epochs),
     )  # fmt: skip
     batches, validation = data.batches, data.validation
+    plan = parallel.current()
 
     if isinstance(optimizer, str | type):
         optimizer = optim.get(optimizer, parameters, lr=lr)
@@ -203,11 +205,11 @@ def fit(
             divergence_factor=divergence_factor, metrics=names,
         )  # fmt: skip
         run_checkpoint = RunCheckpoint(checkpoint, generator, identity, checkpoint_interval)
-    trainer = Trainer(
+    trainer = (Trainer if plan is None else plan.trainer)(
         model,
         loss_fn,
         optimizer,
-        batches,
+        batches if plan is None else plan.batches(batches),
         epochs=int(epochs),
         validation=validation,
         metrics=resolved,
