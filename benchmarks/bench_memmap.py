@@ -89,8 +89,18 @@ def child(kind: str, path: Path) -> None:
     if kind in ("fit32", "fit64"):
         dtype = np.float32 if kind == "fit32" else np.float64
         model = gl.nn.MLP(D, [256, 128], K, activation="relu", dtype=dtype, rng=0)
-        gl.fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.05, epochs=1,
-               batch_size=BATCH, rng=1, verbose=0)  # fmt: skip
+        gl.fit(
+            model,
+            X,
+            y,
+            loss="cross_entropy",
+            optimizer="sgd",
+            lr=0.05,
+            epochs=1,
+            batch_size=BATCH,
+            rng=1,
+            verbose=0,
+        )
     else:
         import warnings
 
@@ -106,8 +116,16 @@ def child(kind: str, path: Path) -> None:
     done.set()
     sampler.join()
     peak[0] = max(peak[0], _anonymous_bytes())
-    print(json.dumps({"seconds": seconds, "rss": _peak_rss_bytes(), "private": peak[0],
-                      "private_before": before}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rss": _peak_rss_bytes(),
+                "private": peak[0],
+                "private_before": before,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -127,11 +145,15 @@ def main() -> None:
     try:
         start = time.perf_counter()
         write_data(path, rows)
-        print(f"X: {rows} x {D} float32 = {path.stat().st_size / GIB:.2f} GiB "
-              f"(written in {time.perf_counter() - start:.0f} s); one epoch, batch {BATCH}, "
-              "784-256-128-10 ReLU")  # fmt: skip
-        print(f"  {'contestant':<38} {'seconds':>8} {'peak RSS':>12} {'peak private':>13} "
-              f"{'(of which training)':>20}")  # fmt: skip
+        print(
+            f"X: {rows} x {D} float32 = {path.stat().st_size / GIB:.2f} GiB "
+            f"(written in {time.perf_counter() - start:.0f} s); one epoch, batch {BATCH}, "
+            "784-256-128-10 ReLU"
+        )
+        print(
+            f"  {'contestant':<38} {'seconds':>8} {'peak RSS':>12} {'peak private':>13} "
+            f"{'(of which training)':>20}"
+        )
         for name, kind in CONTESTANTS.items():
             if (kind == "sklearn" and not args.sklearn) or args.only not in (None, kind):
                 continue
@@ -143,9 +165,11 @@ def main() -> None:
                 env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")},
             ).stdout
             figures = json.loads(out.strip().splitlines()[-1])
-            print(f"  {name:<38} {figures['seconds']:8.1f} {figures['rss'] / GIB:8.2f} GiB "
-                  f"{figures['private'] / GIB:9.3f} GiB "
-                  f"{(figures['private'] - figures['private_before']) / GIB:16.3f} GiB")  # fmt: skip
+            print(
+                f"  {name:<38} {figures['seconds']:8.1f} {figures['rss'] / GIB:8.2f} GiB "
+                f"{figures['private'] / GIB:9.3f} GiB "
+                f"{(figures['private'] - figures['private_before']) / GIB:16.3f} GiB"
+            )
     finally:
         for file in folder.iterdir():
             file.unlink()

@@ -105,7 +105,8 @@ class CollectiveSum(Communicator):
         super().__init__(rank, world)
         import ray.util.collective as collective
 
-        collective.init_collective_group(world, rank, backend="gloo", group_name=group)
+        backend: Any = "gloo"
+        collective.init_collective_group(world, rank, backend=backend, group_name=group)
         self.group = group
 
     def _sum(self, buffer: np.ndarray) -> np.ndarray:

@@ -101,38 +101,54 @@ def fit(
     fit_options["verbose"] = 2 if verbose else 0
     callbacks = list(fit_options.get("callbacks", ()))
     hooks = any(_overrides(c, h) for c in callbacks for h in ("on_batch_begin", "on_batch_end"))
-    if not ray.is_initialized():
-        ray.init(include_dashboard=False)
-    if communication == "auto":
-        communication = "collective" if collective_available() else "object_store"
-    actor = None
-    if communication == "object_store":
-        actor = ray.remote(num_cpus=0)(SumActor).remote(num_workers)
-    group = f"gradlab-{uuid.uuid4().hex[:12]}"
-    remote = ray.remote(num_cpus=cpus_per_worker)(Worker)
-    workers = [
-        remote.remote(rank, num_workers, threads_per_worker, communication, actor, group)
-        for rank in range(num_workers)
-    ]
+    team = Team(num_workers, communication, threads_per_worker, cpus_per_worker)
     try:
         job = ray.put((model, fit_options))
         data = [ray.put(MemmapFile(v) if _is_file(v) else v) for v in (X, y)]
-        results = _gather(ray, [w.fit.remote(job, data[0], data[1], hooks) for w in workers])
+        results = _gather(ray, [w.fit.remote(job, *data, hooks) for w in team.workers])
     finally:
-        for worker in workers:
-            ray.kill(worker)
-        if actor is not None:
-            ray.kill(actor)
+        team.stop()
     first = results[0]
     model.load_state_dict(first["weights"])
     history: History = first["history"]
     history.params["communication"] = {
-        "method": communication,
+        "method": team.communication,
         "workers": num_workers,
         **first["communication"],
         "blas_threads": first["blas_threads"],
     }
     return history
+
+
+class Team:
+    """``num_workers`` `Worker` actors and the means to sum across them (started by Ray).
+
+    Starts Ray on this machine when it is not running. `stop` ends every actor.
+    """
+
+    def __init__(self, num_workers: int, communication: str, threads: int, cpus: float) -> None:
+        ray = self.ray = _ray()
+        if not ray.is_initialized():
+            ray.init(include_dashboard=False)
+        if communication == "auto":
+            communication = "collective" if collective_available() else "object_store"
+        self.communication = communication
+        self.actor = None
+        if communication == "object_store":
+            self.actor = ray.remote(num_cpus=0)(SumActor).remote(num_workers)
+        group = f"gradlab-{uuid.uuid4().hex[:12]}"
+        remote = ray.remote(num_cpus=cpus)(Worker)
+        self.workers = [
+            remote.remote(rank, num_workers, threads, communication, self.actor, group)
+            for rank in range(num_workers)
+        ]
+
+    def stop(self) -> None:
+        """Kill the actors (a worker waiting for a failed one's gradient waits no more)."""
+        for worker in self.workers:
+            self.ray.kill(worker)
+        if self.actor is not None:
+            self.ray.kill(self.actor)
 
 
 def _gather(ray: Any, refs: list[Any]) -> list[Any]:

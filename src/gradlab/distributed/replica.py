@@ -54,7 +54,7 @@ class ShardOf(Batches):
         self.shuffle = batches.shuffle
 
     @property
-    def steps(self) -> int:  # type: ignore[override]
+    def steps(self) -> int:
         return self.inner.steps
 
     def epoch(self) -> Iterator[Batch]:
@@ -201,7 +201,8 @@ class WorkerPlan:
         validation = kwargs.get("validation")
         if isinstance(validation, tuple):
             # The held-out data are whole on every worker: their metrics are not shares.
-            kwargs["validation"] = HeldOut(*validation, args[1], metrics)
+            X_val, y_val = validation
+            kwargs["validation"] = HeldOut(X_val, y_val, args[1], metrics)
         kwargs["metrics"] = [(n, ShardMetric(m, self.built)) for n, m in metrics]
         checkpoint = kwargs.get("checkpoint")
         if checkpoint is not None and self.communicator.rank > 0:

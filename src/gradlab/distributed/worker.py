@@ -22,7 +22,8 @@ class MemmapFile:
         self.order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
 
     def open(self) -> np.memmap:
-        return np.memmap(self.filename, self.dtype, "r", self.offset, self.shape, order=self.order)
+        order: Any = self.order
+        return np.memmap(self.filename, self.dtype, "r", self.offset, self.shape, order)
 
 
 class Worker:
@@ -62,6 +63,18 @@ class Worker:
         from threadpoolctl import threadpool_info
 
         return [int(info["num_threads"]) for info in threadpool_info()]
+
+    def time_sums(self, size: int, dtype: str, rounds: int) -> list[float]:
+        """Seconds of each of ``rounds`` sums of a buffer of ``size`` values (a benchmark)."""
+        import time
+
+        buffer = np.ones(size, dtype=dtype)
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            self.communicator.allreduce(buffer)
+            times.append(time.perf_counter() - start)
+        return times
 
     def fit(
         self, job: tuple[Any, dict[str, Any]], X: Any, y: Any, batch_hooks: bool

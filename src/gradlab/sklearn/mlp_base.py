@@ -392,7 +392,7 @@ class BaseMLP(BaseEstimator):
         incremental: bool,
     ) -> Trainer:
         """One run of gradlab's loop with scikit-learn's objective, order and rules."""
-        dtype = self.model_.dtype
+        dtype = np.dtype(self.model_.dtype)
         n = len(data.targets)
         batches = estimator_batches(
             data.X,
