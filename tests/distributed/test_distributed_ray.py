@@ -112,3 +112,9 @@ def test_arguments_are_checked_before_any_worker_starts():
         distributed.fit(_model(), X, y, backend="mpi")
     with pytest.raises(ValueError, match="communication must be one of"):
         distributed.fit(_model(), X, y, communication="carrier pigeon")
+
+
+def test_without_ray_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ImportError, match=r'pip install "gradlab\[ray\]"'):
+        distributed.fit(_model(), *_data())

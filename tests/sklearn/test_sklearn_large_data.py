@@ -68,7 +68,7 @@ def test_a_memmap_is_not_upcast_into_memory(tmp_path):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_dask_array_fits_as_the_array_in_memory_without_shuffling():
-    X, y = _data()
+    X, _ = _data()
     target = X[:, 0] - 2 * X[:, 2]
     options = {**OPTIONS, "shuffle": False}
     oracle = MLPRegressor(**options).fit(X.astype(np.float64), target)

@@ -60,10 +60,18 @@ def fit(
     ----------
     model : gradlab.nn.Module
         Maps X of shape (n, n_features) to predictions of shape (n, n_outputs).
-    X : array_like of shape (n_samples, n_features)
-    y : array_like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets. A vector is made a column when the model has one output; with
-        ``loss="cross_entropy"`` integer labels stay class indices 0..k-1.
+    X : array_like of shape (n_samples, n_features), np.memmap, Dask array, or batches
+        An array in memory is converted once, wholesale. An ``np.memmap`` stays on disk: each
+        batch gathers its rows and converts them to the model's dtype (memory holds a batch,
+        not X). A Dask array is read one row chunk at a time (with ``shuffle``, the chunks
+        and the rows within each in a random order). With y omitted, X gives ``(X_batch,
+        y_batch)`` pairs: a callable returning a fresh iterator each epoch, or a re-iterable
+        object (a list, a class with ``__iter__``); a one-shot generator serves
+        ``epochs=1`` only. Its batches are taken as they come (``batch_size`` and
+        ``shuffle`` do not apply; ``validation_split`` needs ``validation_data`` instead).
+    y : array_like of shape (n_samples,) or (n_samples, n_outputs), optional
+        Targets (None when X gives batches). A vector is made a column when the model has
+        one output; with ``loss="cross_entropy"`` integer labels stay class indices 0..k-1.
     loss : str or callable, default "mse"
         A name of `gradlab.losses.get` ("mse", "sse", "half_sse", "bce", "bce_with_logits",
         "cross_entropy", "hinge", "mae", "huber") or a loss object; it must reduce to one
