@@ -63,9 +63,10 @@ def test_a_grid_search_on_loky_with_one_blas_thread_per_task(sequential):
 def test_a_grid_search_on_a_dask_local_cluster(sequential):
     distributed = pytest.importorskip("dask.distributed", reason="needs gradlab[dask]")
     with (
-        # In-process workers (inproc:// transport): no port is opened at all.
+        # An in-process worker (inproc:// transport, no port opened) with one thread: two
+        # fits in threads of one process are not safe (gradlab's grad mode is per process).
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster),
     ):  # fmt: skip
