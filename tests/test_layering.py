@@ -30,7 +30,7 @@ ORDER = [
     ("checking",),
     ("sklearn",),
     ("tabular",),
-    ("cli",),
+    ("distributed", "cli"),
 ]
 LEVEL = {package: level for level, row in enumerate(ORDER) for package in row}
 ROOT = Path(gradlab.__file__).parent

@@ -117,3 +117,23 @@ def test_class_weights_need_classes() -> None:
     model = gl.nn.MLP(3, [4], 1, rng=0)
     with pytest.raises(ValueError, match="class_weight needs class labels"):
         gl.fit(model, X, np.linspace(0, 1, 12) + 0.5, epochs=1, verbose=0, class_weight="balanced")
+
+
+def test_weights_on_a_memmap_equal_weights_in_memory(tmp_path) -> None:
+    X, labels, w = _data()
+    mapped = np.memmap(tmp_path / "X.dat", dtype=np.float64, mode="w+", shape=X.shape)
+    mapped[:] = X
+    a = gl.nn.MLP(3, [4], 3, rng=0)
+    b = gl.nn.MLP(3, [4], 3, rng=0)
+    common = {"loss": "cross_entropy", "lr": 0.1, "epochs": 2, "verbose": 0, "batch_size": 5}
+    gl.fit(a, mapped, labels, sample_weight=w, validation_split=0.25, rng=1, **common)
+    gl.fit(b, X, labels, sample_weight=w, validation_split=0.25, rng=1, **common)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_array_equal(pa.data, pb.data)
+
+
+def test_weights_need_arrays() -> None:
+    X, labels, w = _data()
+    model = gl.nn.MLP(3, [4], 3, rng=0)
+    with pytest.raises(ValueError, match="sample_weight and class_weight need X and y as arrays"):
+        gl.fit(model, [(X, labels)], loss="cross_entropy", sample_weight=w, verbose=0)

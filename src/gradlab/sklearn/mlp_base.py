@@ -24,6 +24,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 import gradlab as gl
 from gradlab.sklearn.flat_parameters import FlatParameters, PackedOptimizer
+from gradlab.sklearn.large_data import estimator_batches, is_out_of_core, validate_out_of_core
 from gradlab.sklearn.objective import MLPObjective
 from gradlab.sklearn.parameters import (
     BOOLEAN,
@@ -51,10 +52,10 @@ from gradlab.sklearn.validation import (
     validation_split,
 )
 from gradlab.training import DivergenceError, Trainer
-from gradlab.training.data import Batches
 from gradlab.training.penalty import L2Penalty
 from gradlab.training.progress import IterationLines
 from gradlab.training.stopping import Plateau
+from gradlab.training.streams import is_dask
 from gradlab.training.validation import Score
 
 
@@ -94,14 +95,17 @@ RULES = {
 class TrainingSet(NamedTuple):
     """The samples one fit trains on: inputs, the loss's targets, sample weights or None."""
 
-    X: NDArray[Any]
+    X: Any
     targets: NDArray[Any]
     sample_weight: NDArray[Any] | None
+    rows: NDArray[np.intp] | None = None
 
-    def take(self, index: NDArray[np.intp]) -> TrainingSet:
-        """The samples at ``index``."""
+    def take(self, index: NDArray[np.intp], gather: bool = True) -> TrainingSet:
+        """The samples at ``index``: copied, or (``gather=False``) as rows of the same X."""
         weights = None if self.sample_weight is None else self.sample_weight[index]
-        return TrainingSet(self.X[index], self.targets[index], weights)
+        if gather:
+            return TrainingSet(np.asarray(self.X[index]), self.targets[index], weights)
+        return TrainingSet(self.X, self.targets[index], weights, index)
 
 
 class BaseMLP(BaseEstimator):
@@ -204,15 +208,18 @@ class BaseMLP(BaseEstimator):
         validate_params(self, self._rules)
         dtype = np.dtype(self.dtype)
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
-        Xv, yv = validate_data(
-            self,
-            X,
-            y,
-            multi_output=True,
-            dtype=dtype,
-            y_numeric=not is_classifier(self),
-            reset=first_pass,
-        )
+        if is_out_of_core(X):
+            Xv, yv = validate_out_of_core(self, X, y, dtype, not is_classifier(self), first_pass)
+        else:
+            Xv, yv = validate_data(
+                self,
+                X,
+                y,
+                multi_output=True,
+                dtype=dtype,
+                y_numeric=not is_classifier(self),
+                reset=first_pass,
+            )
         if yv.ndim == 2 and yv.shape[1] == 1:
             yv = column_or_1d(yv, warn=True)
         targets = self._encode_targets(yv, first_pass, incremental)
@@ -363,11 +370,19 @@ class BaseMLP(BaseEstimator):
         """The training part of ``data``, and the score of ``early_stopping`` on the rest."""
         # Stratified for one output only (binary), as scikit-learn does.
         stratify = labels if is_classifier(self) and self.n_outputs_ == 1 else None
+        if is_dask(data.X):
+            raise ValueError(
+                "early_stopping=True needs X in memory or in an np.memmap; with a Dask array, "
+                "hold out a validation set yourself and score it between partial_fit calls."
+            )
         train, val = validation_split(len(labels), self.validation_fraction, rng, stratify)
         held_out = data.take(val)
         X_val, labels_val, weights_val = held_out.X, labels[val], held_out.sample_weight
+        if X_val.dtype != self.model_.dtype:
+            X_val = X_val.astype(self.model_.dtype)
         score = Score("val_score", lambda: self._validation_score(X_val, labels_val, weights_val))
-        return data.take(train), score
+        # X out of core stays where it is: its batches gather the training rows.
+        return data.take(train, gather=not is_out_of_core(data.X)), score
 
     def _trainer(
         self,
@@ -377,15 +392,17 @@ class BaseMLP(BaseEstimator):
         incremental: bool,
     ) -> Trainer:
         """One run of gradlab's loop with scikit-learn's objective, order and rules."""
-        X = data.X
-        batches = Batches(
-            X,
-            self._dense_targets(data.targets, X.dtype),
-            self._batch_size(len(X)),
-            shuffle=False,
-            rng=None,
-            sample_weight=data.sample_weight,
-            order=Reshuffle(rng) if self.shuffle else None,
+        dtype = np.dtype(self.model_.dtype)
+        n = len(data.targets)
+        batches = estimator_batches(
+            data.X,
+            self._dense_targets(data.targets, dtype),
+            self._batch_size(n),
+            Reshuffle(rng) if self.shuffle else None,
+            rng,
+            data.sample_weight,
+            dtype,
+            data.rows,
         )
         weights = [layer.weight for layer in self._linear_layers()]
         return Trainer(

@@ -11,24 +11,24 @@ from typing import Any
 import numpy as np
 
 from gradlab import losses, optim
-from gradlab.engine import Tensor, no_grad
+from gradlab.engine import Tensor
 from gradlab.nn.rng import as_generator
 from gradlab.training import metrics as metric_registry
+from gradlab.training import parallel
 from gradlab.training.callbacks import Callback
 from gradlab.training.checkpoint import RunCheckpoint, fingerprint
-from gradlab.training.data import Batches, check_X, check_y, split_off_validation
 from gradlab.training.divergence import GROWTH_FACTOR
+from gradlab.training.fit_data import training_data
 from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
 from gradlab.training.progress import resolve_verbose
-from gradlab.training.weights import training_weights
 
 
 def fit(
     model: Any,
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     loss: str | Callable[..., Tensor] = "mse",
     optimizer: Any = "sgd",
@@ -62,10 +62,18 @@ def fit(
     ----------
     model : gradlab.nn.Module
         Maps X of shape (n, n_features) to predictions of shape (n, n_outputs).
-    X : array_like of shape (n_samples, n_features)
-    y : array_like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets. A vector is made a column when the model has one output; with
-        ``loss="cross_entropy"`` integer labels stay class indices 0..k-1.
+    X : array_like of shape (n_samples, n_features), np.memmap, Dask array, or batches
+        An array in memory is converted once, wholesale. An ``np.memmap`` stays on disk: each
+        batch gathers its rows and converts them to the model's dtype (memory holds a batch,
+        not X). A Dask array is read one row chunk at a time (with ``shuffle``, the chunks
+        and the rows within each in a random order). With y omitted, X gives ``(X_batch,
+        y_batch)`` pairs: a callable returning a fresh iterator each epoch, or a re-iterable
+        object (a list, a class with ``__iter__``); a one-shot generator serves
+        ``epochs=1`` only. Its batches are taken as they come (``batch_size`` and
+        ``shuffle`` do not apply; ``validation_split`` needs ``validation_data`` instead).
+    y : array_like of shape (n_samples,) or (n_samples, n_outputs), optional
+        Targets (None when X gives batches). A vector is made a column when the model has
+        one output; with ``loss="cross_entropy"`` integer labels stay class indices 0..k-1.
     loss : str or callable, default "mse"
         A name of `gradlab.losses.get` ("mse", "sse", "half_sse", "bce", "bce_with_logits",
         "cross_entropy", "hinge", "mae", "huber") or a loss object; it must reduce to one
@@ -177,13 +185,15 @@ def fit(
             "'sum'."
         )
     class_indices = isinstance(loss_fn, losses.CrossEntropy)
-    n_all = len(X) if hasattr(X, "__len__") else None
-    X_arr, y_arr, validation = _training_data(
-        model, X, y, dtype, class_indices, validation_data, validation_split
-    )
-    weights = training_weights(
-        sample_weight, class_weight, y_arr, n_all or len(y_arr), class_indices, dtype
-    )
+    generator = as_generator(rng)
+    data = training_data(
+        model, X, y, dtype, class_indices,
+        validation_data=validation_data, validation_split=validation_split,
+        batch_size=batch_size, shuffle=shuffle, generator=generator, epochs=int(epochs),
+        sample_weight=sample_weight, class_weight=class_weight,
+    )  # fmt: skip
+    batches, validation = data.batches, data.validation
+    plan = parallel.current()
 
     if isinstance(optimizer, str | type):
         optimizer = optim.get(optimizer, parameters, lr=lr)
@@ -202,18 +212,11 @@ def fit(
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"metric names must be distinct and not 'loss'; got {names}.")
 
-    generator = as_generator(rng)
-    k = X_arr.shape[0] if batch_size is None else int(batch_size)
-    batches = Batches(X_arr, y_arr, k, shuffle, generator, sample_weight=weights)
+    k = batches.n if batch_size is None else int(batch_size)
     run_checkpoint = None
     if checkpoint is not None:
         identity = fingerprint(
-            [
-                X_arr,
-                y_arr,
-                *(() if weights is None else [weights]),
-                *(() if validation is None else _arrays(validation)),
-            ],
+            [*data.identity, *(() if validation is None else _arrays(validation))],
             model=[[name, list(p.shape), str(p.dtype)] for name, p in model.named_parameters()],
             loss=f"{type(loss_fn).__name__}({getattr(loss_fn, 'reduction', '')})",
             optimizer=type(optimizer).__name__,
@@ -222,11 +225,11 @@ def fit(
             divergence_factor=divergence_factor, metrics=names,
         )  # fmt: skip
         run_checkpoint = RunCheckpoint(checkpoint, generator, identity, checkpoint_interval)
-    trainer = Trainer(
+    trainer = (Trainer if plan is None else plan.trainer)(
         model,
         loss_fn,
         optimizer,
-        batches,
+        batches if plan is None else plan.batches(batches),
         epochs=int(epochs),
         validation=validation,
         metrics=resolved,
@@ -287,42 +290,6 @@ def _check_factor(factor: Any) -> None:
         )
 
 
-def _training_data(
-    model: Any,
-    X: Any,
-    y: Any,
-    dtype: np.dtype[Any],
-    class_indices: bool,
-    validation_data: Any,
-    validation_split: float,
-) -> tuple[np.ndarray, np.ndarray, tuple[Tensor, Any] | None]:
-    """X and y checked and shaped for the model, and the validation batch if any."""
-    X_arr = check_X(X, dtype)
-    y_arr = check_y(y, X_arr.shape[0], dtype, class_indices)
-    n_outputs = _probe_outputs(model, X_arr)
-    y_arr = _fit_targets(y_arr, n_outputs, class_indices, "y")
-    if validation_data is None:
-        if not validation_split:
-            return X_arr, y_arr, None
-        X_arr, X_val, y_arr, y_val = split_off_validation(X_arr, y_arr, validation_split)
-        return X_arr, y_arr, _as_batch(X_val, y_val)
-    if validation_split:
-        raise ValueError(
-            "pass validation_data or validation_split, not both; validation_data already "
-            "says which samples validate."
-        )
-    X_val, y_val = _unpack_validation(validation_data)
-    X_val = check_X(X_val, dtype, name="X_val")
-    if X_val.shape[1] != X_arr.shape[1]:
-        raise ValueError(
-            f"X_val has {X_val.shape[1]} features, but X has {X_arr.shape[1]}; both must "
-            "have the same columns."
-        )
-    y_val = check_y(y_val, X_val.shape[0], dtype, class_indices, name="y_val")
-    y_val = _fit_targets(y_val, n_outputs, class_indices, "y_val")
-    return X_arr, y_arr, _as_batch(X_val, y_val)
-
-
 def _trainable(model: Any) -> list[Any]:
     if not callable(model) or not hasattr(model, "parameters"):
         raise TypeError(f"model must be a gradlab.nn.Module; got {type(model).__name__}.")
@@ -341,66 +308,6 @@ def _trainable(model: Any) -> list[Any]:
                 f"parameter {name!r} holds NaN or inf before training; initialise it again."
             )
     return parameters
-
-
-def _probe_outputs(model: Any, X: np.ndarray) -> int:
-    """The model's number of outputs, from one sample; a model that rejects X says so here."""
-    try:
-        with no_grad():
-            out = model(Tensor(X[:1]))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"the model cannot take X of shape {X.shape}: {error}") from None
-    shape = getattr(out, "shape", None)
-    if not isinstance(out, Tensor) or shape is None or len(shape) != 2:
-        raise ValueError(
-            f"the model must map X of shape (n, {X.shape[1]}) to a Tensor of shape "
-            f"(n, n_outputs); for one sample it returned {type(out).__name__} of shape {shape}."
-        )
-    return int(shape[1])
-
-
-def _fit_targets(y: np.ndarray, n_outputs: int, class_indices: bool, name: str) -> np.ndarray:
-    """``y`` shaped for the model's outputs, or an error naming the mismatch."""
-    if class_indices and y.ndim == 1:
-        if y.dtype.kind == "f" and np.array_equal(y, np.round(y)):
-            y = y.astype(np.intp)
-        if y.dtype.kind != "i":
-            raise ValueError(
-                f"cross_entropy needs {name} as integer class indices (n,) or one-hot rows "
-                f"(n, {n_outputs}); got floats of shape {y.shape}."
-            )
-        low, high = int(y.min()), int(y.max())
-        if low < 0 or high >= n_outputs:
-            raise ValueError(
-                f"{name} holds class labels from {low} to {high}, but the model has "
-                f"{n_outputs} outputs; labels must be 0..{n_outputs - 1}."
-            )
-        return y
-    if y.ndim == 1:
-        if n_outputs != 1:
-            raise ValueError(
-                f"{name} is a vector but the model has {n_outputs} outputs; pass {name} of "
-                f"shape (n, {n_outputs}) (e.g. one-hot rows), or use loss='cross_entropy' "
-                "with class indices."
-            )
-        return y.reshape(-1, 1)
-    if y.shape[1] != n_outputs:
-        raise ValueError(
-            f"{name} has {y.shape[1]} columns but the model has {n_outputs} outputs; pass "
-            f"{name} of shape (n, {n_outputs}), or build the model with {y.shape[1]} outputs."
-        )
-    return y
-
-
-def _as_batch(X: np.ndarray, y: np.ndarray) -> tuple[Tensor, Any]:
-    # Integer class indices stay arrays: the cross-entropy op reads them as indices.
-    return Tensor(X), Tensor(y) if y.dtype.kind == "f" else y
-
-
-def _unpack_validation(validation_data: Any) -> tuple[Any, Any]:
-    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-        raise ValueError("validation_data must be a pair (X_val, y_val).")
-    return validation_data[0], validation_data[1]
 
 
 def _check_optimizer(optimizer: Any, parameters: list[Any]) -> None:
