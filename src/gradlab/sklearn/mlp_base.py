@@ -33,6 +33,7 @@ from gradlab.sklearn.parameters import (
     Interval,
     IntSequence,
     LiveOptions,
+    NoneValue,
     Options,
     RandomStateLike,
     validate_params,
@@ -55,6 +56,7 @@ from gradlab.training.data import Batches
 from gradlab.training.penalty import L2Penalty
 from gradlab.training.progress import IterationLines
 from gradlab.training.stopping import Plateau
+from gradlab.training.threads import blas_threads
 from gradlab.training.validation import Score
 
 
@@ -88,6 +90,7 @@ RULES = {
     "epsilon": (Interval(0, None, "neither"),),
     "n_iter_no_change": (Interval(1, None, integer=True), Infinity()),
     "dtype": (FloatDtype(),),
+    "threads": (Interval(1, None, integer=True), NoneValue()),
 }
 
 
@@ -142,6 +145,7 @@ class BaseMLP(BaseEstimator):
         epsilon: float = 1e-8,
         n_iter_no_change: int | float = 10,
         dtype: Any = np.float64,
+        threads: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -166,6 +170,7 @@ class BaseMLP(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.dtype = dtype
+        self.threads = threads
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -332,8 +337,10 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping:
             data, validation = self._hold_out(data, labels, rng)
         trainer = self._trainer(data, validation, rng, incremental)
+        shapes = [p.shape for p in self.model_.parameters()]
         try:
-            trainer.run()
+            with blas_threads(self.threads, shapes, trainer.batches.batch_size):
+                trainer.run()
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
         except DivergenceError as error:

@@ -124,8 +124,11 @@ def train(
     callbacks: Sequence[Any] = (),
     verbose: int = 0,
     checkpoint: str | Path | None = None,
+    threads: int | None = None,
 ) -> tuple[Any, Any, float]:
     """Build the network and fit it on the run's training rows.
+
+    ``threads`` is `gradlab.fit`'s: BLAS threads, None for the automatic choice.
 
     With ``early_stopping`` in the settings (the default when there are validation rows),
     training stops after ``patience`` epochs without a lower validation loss and the weights of
@@ -180,6 +183,7 @@ def train(
         verbose=verbose,
         checkpoint=checkpoint,
         checkpoint_interval=CHECKPOINT_SECONDS,
+        threads=threads,
     )
     return network, history, time.perf_counter() - begun
 

@@ -22,6 +22,7 @@ from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
 from gradlab.training.progress import resolve_verbose
+from gradlab.training.threads import blas_threads, check_threads
 
 
 def fit(
@@ -47,6 +48,7 @@ def fit(
     divergence_factor: float | None = GROWTH_FACTOR,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_interval: float = 0.0,
+    threads: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -116,6 +118,12 @@ def fit(
     checkpoint_interval : float, default 0.0
         Write the checkpoint at most once per this many seconds (and after the last epoch):
         each write is flushed to disk, which costs milliseconds; 0 writes every epoch.
+    threads : None or int, default None
+        BLAS threads during training. None chooses: one thread when the largest matrix
+        product of a step (2 x batch x fan_in x fan_out flops) is below
+        `gradlab.training.threads.MIN_FLOPS_FOR_THREADS`, where threads cost more than they
+        save, else every core (never above a limit already set, e.g. by
+        ``OPENBLAS_NUM_THREADS``). The results agree to rounding whatever the count.
 
     Returns
     -------
@@ -156,6 +164,7 @@ def fit(
             f"checkpoint_interval must be a number of seconds >= 0; got {checkpoint_interval!r}."
         )
     resolve_verbose(verbose, sys.stdout)
+    check_threads(threads)
     parameters = _trainable(model)
     dtype = parameters[0].dtype
     loss_fn = losses.get(loss)
@@ -217,7 +226,8 @@ def fit(
         divergence_factor=divergence_factor,
         checkpoint=run_checkpoint,
     )
-    return trainer.run()
+    with blas_threads(threads, [p.shape for p in parameters], min(k, len(X_arr))):
+        return trainer.run()
 
 
 def _is_int(value: Any) -> bool:
