@@ -193,6 +193,8 @@ def peak_rss_bytes(module: str, name: str, quick: bool) -> int | None:
 
 def print_memory(module: str, names: list[str], quick: bool, base: str) -> None:
     """Peak resident memory of each contestant, one process each, and its ratio to ``base``."""
+    # PyTorch on 2 threads holds what it holds on 1, and under load takes many times as long.
+    names = [name for name in names if name != "pytorch 2 threads"]
     peaks = {name: peak_rss_bytes(module, name, quick) for name in names}
     print("  peak memory added by one run (resident, a fresh process per contestant):")
     reference = peaks.get(base)
