@@ -1,26 +1,37 @@
-"""Digits: a 64-128-10 ReLU network trained with Adam, four ways side by side in one run.
+"""Digits: a 64-128-10 ReLU network trained with Adam, side by side in one run.
 
 scikit-learn's bundled ``load_digits`` scaled to [0, 1], a 75/25 split (random_state 0),
-softmax cross-entropy, Adam lr 1e-3, batch 64, 20 epochs, float32. Contestants: gradlab
-(``gl.fit``), the same math handwritten in NumPy, PyTorch (CPU), and scikit-learn's
-MLPClassifier. Median of several interleaved repeats; ratios and test accuracies printed.
+softmax cross-entropy, Adam lr 1e-3, batch 64, 20 epochs (5 with --quick), float32.
+Contestants: gradlab (``gl.fit``), the same math handwritten in NumPy (the base), PyTorch
+eager on 1 and 2 threads, JAX with one ``jax.jit``-compiled training step (Adam written out,
+as in the NumPy loop), and scikit-learn's MLPClassifier (float64). Median of several
+interleaved repeats; ratios and test accuracies printed.
 
-    python benchmarks/bench_digits.py [--repeats 5]
+    python benchmarks/bench_digits.py [--repeats 5] [--quick] [--no-memory]
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import warnings
+from typing import Any
 
 import numpy as np
-from common import interleaved_medians, print_table
+from common import (
+    add_torch_and_jax,
+    arguments,
+    blas_threads,
+    gradlab_threads,
+    interleaved_medians,
+    jax_modules,
+    print_memory,
+    report,
+)
 
 import gradlab as gl
 
 EPOCHS, BATCH, LR, HIDDEN = 20, 64, 1e-3, 128
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+BASE = "numpy (handwritten)"
 
 
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -130,6 +141,54 @@ def run_torch(data: tuple[np.ndarray, ...]) -> float:
         return accuracy(model(X_test).numpy(), y_test.numpy())
 
 
+_STEP: list[Any] = []
+
+
+def _jax_step() -> Any:
+    jax, jnp = jax_modules()
+
+    def loss(params: Any, x: Any, y: Any) -> Any:
+        w1, b1, w2, b2 = params
+        z = jnp.maximum(x @ w1 + b1, 0) @ w2 + b2
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(z), y[:, None], axis=1))
+
+    def step(params: Any, moments: Any, t: Any, x: Any, y: Any) -> Any:
+        grads = jax.grad(loss)(params, x, y)
+        size = LR / (1 - BETA1**t)
+        root_correction = jnp.sqrt(1 - BETA2**t)
+        new_params, new_moments = [], []
+        for p, g, (m, v) in zip(params, grads, moments, strict=True):
+            m = BETA1 * m + (1 - BETA1) * g
+            v = BETA2 * v + (1 - BETA2) * g * g
+            new_params.append(p - size * m / (jnp.sqrt(v) / root_correction + EPS))
+            new_moments.append((m, v))
+        return tuple(new_params), tuple(new_moments)
+
+    return jax.jit(step)
+
+
+def run_jax(data: tuple[np.ndarray, ...]) -> float:
+    if not _STEP:
+        _STEP.append(_jax_step())
+    _, jnp = jax_modules()
+    X_train, X_test, y_train, y_test = data
+    p = initial_weights()
+    params = tuple(jnp.asarray(p[k]) for k in ("0.weight", "0.bias", "2.weight", "2.bias"))
+    moments = tuple((jnp.zeros_like(w), jnp.zeros_like(w)) for w in params)
+    rng = np.random.default_rng(1)
+    n, t = len(X_train), 0
+    for _ in range(EPOCHS):
+        order = rng.permutation(n)
+        for start in range(0, n, BATCH):
+            index = order[start : start + BATCH]
+            t += 1
+            params, moments = _STEP[0](
+                params, moments, np.float32(t), X_train[index], y_train[index]
+            )
+    w1, b1, w2, b2 = (np.asarray(w) for w in params)
+    return accuracy(np.maximum(X_test @ w1 + b1, 0) @ w2 + b2, y_test)
+
+
 def run_sklearn(data: tuple[np.ndarray, ...]) -> float:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -153,31 +212,35 @@ def run_sklearn(data: tuple[np.ndarray, ...]) -> float:
     return float(clf.score(X_test, y_test))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+def runners(quick: bool = False) -> dict[str, Any]:
+    global EPOCHS
+    if quick:
+        EPOCHS = 5
     data = load()
-    runners = {
-        "gradlab": lambda: run_gradlab(data),
-        "numpy (handwritten)": lambda: run_numpy(data),
+    found: dict[str, Any] = {
+        "gradlab (gl.fit)": lambda: run_gradlab(data),
+        BASE: lambda: run_numpy(data),
     }
-    if importlib.util.find_spec("torch"):
-        runners["pytorch"] = lambda: run_torch(data)
-    else:
-        print("PyTorch is not installed: its row is skipped (pip install torch==2.13.0).")
-    runners["scikit-learn"] = lambda: run_sklearn(data)
-    medians, accuracies = interleaved_medians(runners, args.repeats)
-    print_table(
-        f"digits 64-128-10 ReLU, Adam, batch {BATCH}, {EPOCHS} epochs, float32, "
-        f"median of {args.repeats}",
+    add_torch_and_jax(found, lambda: run_torch(data), lambda: run_jax(data))
+    found["scikit-learn"] = lambda: run_sklearn(data)
+    return found
+
+
+def main() -> None:
+    args = arguments(__doc__, repeats=5)
+    found = runners(args.quick)
+    threads = gradlab_threads([(64, HIDDEN), (HIDDEN, 10)], BATCH)
+    with blas_threads(threads):  # gradlab's automatic choice, for every NumPy contestant
+        medians, accuracies = interleaved_medians(found, args.repeats)
+    report(
+        f"digits 64-128-10 ReLU, Adam, batch {BATCH}, {EPOCHS} epochs, float32, NumPy BLAS on "
+        f"{threads} thread(s), median of {args.repeats} interleaved runs",
         medians,
-        "numpy (handwritten)",
+        BASE,
         {name: f"test accuracy {acc:.4f}" for name, acc in accuracies.items()},
     )
-    for other in ("pytorch", "scikit-learn"):
-        if other in medians:
-            print(f"  gradlab is {medians[other] / medians['gradlab']:.2f}x faster than {other}")
+    if not args.no_memory:
+        print_memory("bench_digits", list(found), args.quick, BASE)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,41 @@
 """Wide: one epoch of SGD on 60 000 x 784 float32 through 784-256-128-10 ReLU, side by side.
 
-Contestants: gradlab (``gl.fit``), the same math handwritten in NumPy, PyTorch (CPU). The GEMM
-floor is 6 x samples x weights (forward, and two products backward, of 2 flops each) divided
-by the float32 matmul rate measured in the same run. Peak memory (tracemalloc, which sees NumPy's
-allocations) of gradlab and of the handwritten loop is measured in separate runs so that
-tracing does not slow the timed ones.
+MNIST's shape with synthetic data (Gaussian inputs labelled by a random linear teacher: MNIST is
+not needed offline), batch 128, lr 0.05; --quick trains on the first 12 800 samples.
+Contestants: gradlab (``gl.fit``), the same math handwritten in NumPy (the base), PyTorch
+eager on 1 and 2 threads, JAX with one ``jax.jit``-compiled training step.
 
-    python benchmarks/bench_wide.py [--repeats 3]
+The GEMM floor is the time of the matrix products a step really computes, timed alone on the
+same shapes for every batch of the epoch: three forward, three weight gradients, and the input
+gradients of the second and third layers only (nobody needs the gradient of the data). The
+FLOP count is theirs: 2 x samples x (2 x weights + 256 x 128 + 128 x 10).
+
+    python benchmarks/bench_wide.py [--repeats 3] [--quick] [--no-memory]
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import time
+from typing import Any
 
 import numpy as np
-from common import interleaved_medians, peak_memory_bytes, print_table
+from common import (
+    add_torch_and_jax,
+    arguments,
+    blas_threads,
+    gradlab_threads,
+    interleaved_medians,
+    jax_modules,
+    print_memory,
+    report,
+)
 
 import gradlab as gl
 
 N, D, H1, H2, K = 60_000, 784, 256, 128, 10
 BATCH, LR = 128, 0.05
+BASE = "numpy (handwritten)"
+SHAPES = [(D, H1), (H1, H2), (H2, K)]
 
 
 def make_data() -> tuple[np.ndarray, np.ndarray]:
@@ -66,6 +80,7 @@ def run_gradlab(X: np.ndarray, y: np.ndarray) -> float:
 def run_numpy(X: np.ndarray, y: np.ndarray) -> float:
     p = initial_weights()
     w1, b1, w2, b2, w3, b3 = (p[k] for k in sorted(p, key=lambda k: (int(k[0]), k[2:] == "bias")))
+    N = len(X)
     order = np.random.default_rng(2).permutation(N)
     total = 0.0
     for start in range(0, N, BATCH):
@@ -110,6 +125,7 @@ def run_torch(X: np.ndarray, y: np.ndarray) -> float:
             model[i].bias.copy_(torch.from_numpy(p[f"{i}.bias"]))
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
+    N = len(X)
     order = torch.from_numpy(np.random.default_rng(2).permutation(N))
     total = 0.0
     for start in range(0, N, BATCH):
@@ -122,54 +138,96 @@ def run_torch(X: np.ndarray, y: np.ndarray) -> float:
     return total / N
 
 
-def matmul_flops_per_second() -> float:
-    """The float32 GEMM rate on this layer's shapes (forward and both backward products)."""
+_STEP: list[Any] = []
+
+
+def _jax_step() -> Any:
+    jax, jnp = jax_modules()
+
+    def loss(params: Any, x: Any, t: Any) -> Any:
+        w1, b1, w2, b2, w3, b3 = params
+        a1 = jnp.maximum(x @ w1 + b1, 0)
+        z = jnp.maximum(a1 @ w2 + b2, 0) @ w3 + b3
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(z), t[:, None], axis=1))
+
+    def step(params: Any, x: Any, t: Any) -> Any:
+        value, grads = jax.value_and_grad(loss)(params, x, t)
+        return tuple(p - LR * g for p, g in zip(params, grads, strict=True)), value
+
+    return jax.jit(step)
+
+
+def run_jax(X: np.ndarray, y: np.ndarray) -> float:
+    if not _STEP:
+        _STEP.append(_jax_step())
+    _, jnp = jax_modules()
+    p = initial_weights()
+    params = tuple(jnp.asarray(p[f"{i}.{kind}"]) for i in (0, 2, 4) for kind in ("weight", "bias"))
+    n = len(X)
+    order = np.random.default_rng(2).permutation(n)
+    losses = []
+    for start in range(0, n, BATCH):
+        index = order[start : start + BATCH]
+        params, value = _STEP[0](params, X[index], y[index])
+        losses.append(value * len(index))
+    return float(sum(float(v) for v in losses)) / n
+
+
+def gemm_floor_seconds(n: int) -> float:
+    """The epoch's matrix products alone, on its shapes: a lower bound for any NumPy loop."""
     rng = np.random.default_rng(3)
-    a = rng.standard_normal((BATCH, D), dtype=np.float32)
-    w = rng.standard_normal((D, H1), dtype=np.float32)
-    g = rng.standard_normal((BATCH, H1), dtype=np.float32)
-    repeats = 200
+    w = [rng.standard_normal(shape, dtype=np.float32) for shape in SHAPES]
+    x = rng.standard_normal((BATCH, D), dtype=np.float32)
+    a1 = rng.standard_normal((BATCH, H1), dtype=np.float32)
+    a2 = rng.standard_normal((BATCH, H2), dtype=np.float32)
+    dz = rng.standard_normal((BATCH, K), dtype=np.float32)
     start = time.perf_counter()
-    for _ in range(repeats):
-        a @ w
-        a.T @ g
-        g @ w.T
-    seconds = time.perf_counter() - start
-    return 3 * 2 * BATCH * D * H1 * repeats / seconds
+    for _ in range(-(-n // BATCH)):
+        x @ w[0], a1 @ w[1], a2 @ w[2]  # forward
+        dz @ w[2].T, a2 @ w[1].T  # input gradients of layers 3 and 2 (a2, a1 stand in)
+        x.T @ a1, a1.T @ a2, a2.T @ dz  # weight gradients
+    return time.perf_counter() - start
+
+
+def flops(n: int) -> int:
+    """Flops of the products a step computes: forward, weight gradients, two input gradients."""
+    weights = sum(rows * cols for rows, cols in SHAPES)
+    return 2 * n * (2 * weights + H1 * H2 + H2 * K)
+
+
+def runners(quick: bool = False) -> dict[str, Any]:
+    X, y = make_data()
+    if quick:
+        X, y = X[:12_800], y[:12_800]
+    found: dict[str, Any] = {
+        "gradlab (gl.fit)": lambda: run_gradlab(X, y),
+        BASE: lambda: run_numpy(X, y),
+    }
+    add_torch_and_jax(found, lambda: run_torch(X, y), lambda: run_jax(X, y))
+    found["GEMM floor"] = lambda: gemm_floor_seconds(len(X))
+    return found
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    X, y = make_data()
-    runners = {
-        "gradlab": lambda: run_gradlab(X, y),
-        "numpy (handwritten)": lambda: run_numpy(X, y),
-    }
-    if importlib.util.find_spec("torch"):
-        runners["pytorch"] = lambda: run_torch(X, y)
-    else:
-        print("PyTorch is not installed: its row is skipped (pip install torch==2.13.0).")
-    medians, losses = interleaved_medians(runners, args.repeats)
-    weights = D * H1 + H1 * H2 + H2 * K
-    floor = 6 * N * weights / matmul_flops_per_second()
-    medians["GEMM floor"] = floor
-    print_table(
-        f"wide {N}x{D} float32 -> {H1} -> {H2} -> {K} ReLU, SGD batch {BATCH}, one epoch, "
-        f"median of {args.repeats}",
+    args = arguments(__doc__, repeats=3)
+    found = runners(args.quick)
+    n = 12_800 if args.quick else N
+    threads = gradlab_threads(SHAPES, BATCH)
+    with blas_threads(threads):  # gradlab's automatic choice, for every NumPy contestant
+        medians, losses = interleaved_medians(found, args.repeats)
+    rate = flops(n) / medians["GEMM floor"] / 1e9
+    extra = {name: f"mean train loss {loss:.4f}" for name, loss in losses.items()}
+    extra["GEMM floor"] = f"{flops(n) / 1e9:.1f} GFLOP at {rate:.1f} GFLOP/s"
+    report(
+        f"wide {n}x{D} float32 -> {H1} -> {H2} -> {K} ReLU, SGD batch {BATCH}, one epoch, "
+        f"NumPy BLAS on {threads} thread(s), median of {args.repeats} interleaved runs",
         medians,
-        "numpy (handwritten)",
-        {name: f"mean train loss {loss:.4f}" for name, loss in losses.items()},
+        BASE,
+        extra,
     )
-    if "pytorch" in medians:
-        print(f"  gradlab is {medians['pytorch'] / medians['gradlab']:.2f}x faster than pytorch")
-    peak_gradlab = peak_memory_bytes(lambda: run_gradlab(X, y))
-    peak_numpy = peak_memory_bytes(lambda: run_numpy(X, y))
-    print(
-        f"  peak memory beyond the data: gradlab {peak_gradlab / 2**20:.1f} MiB, handwritten "
-        f"{peak_numpy / 2**20:.1f} MiB ({peak_gradlab / peak_numpy:.2f}x)"
-    )
+    if not args.no_memory:
+        names = [name for name in found if name != "GEMM floor"]
+        print_memory("bench_wide", names, args.quick, BASE)
 
 
 if __name__ == "__main__":

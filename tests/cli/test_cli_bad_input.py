@@ -127,6 +127,11 @@ IN_PROCESS_CASES = {
         ["d.csv", "--epochs", "0"],
         ["argument --epochs: must be at least 1"],
     ),
+    "a bad thread count": (
+        {"d.csv": "a,b,y\n" + GOOD_ROWS},
+        ["d.csv", "--threads", "0"],
+        ["argument --threads: must be at least 1"],
+    ),
     "a diverging learning rate": (
         {"d.csv": "a,b,y\n" + GOOD_ROWS},
         ["d.csv", "--optimizer", "sgd", "--lr", "1e30", "--epochs", "5"],

@@ -156,6 +156,14 @@ def add_parser(subparsers: Any) -> None:
         help="train every epoch and keep the last weights",
     )
     parser.add_argument(
+        "--threads",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="BLAS threads while training (default: automatic, one for small matrices, every "
+        "core for large ones)",
+    )
+    parser.add_argument(
         "--out",
         default=DEFAULT_OUT,
         metavar="DIR",
@@ -193,7 +201,7 @@ def _run(args: argparse.Namespace) -> int:
     _describe(run)
     checkpoint = RunFile(out)
     with staged_folder(out) as staging:
-        network, history, seconds = _train(run, checkpoint)
+        network, history, seconds = _train(run, checkpoint, args.threads)
         command = _command(args, run)
         model = fitting.finish(run, network, history, seconds, data_name, command)
         written = _write(staging, model, run)
@@ -276,7 +284,7 @@ def _describe(run: Run) -> None:
     )
 
 
-def _train(run: Run, checkpoint: RunFile) -> tuple[Any, Any, float]:
+def _train(run: Run, checkpoint: RunFile, threads: int | None) -> tuple[Any, Any, float]:
     import gradlab as gl
     from gradlab.cli.progress import epoch_lines
     from gradlab.tabular import fitting
@@ -290,6 +298,7 @@ def _train(run: Run, checkpoint: RunFile) -> tuple[Any, Any, float]:
             callbacks=callbacks,
             verbose=1 if on_terminal else 0,
             checkpoint=checkpoint.path,
+            threads=threads,
         )
 
     try:

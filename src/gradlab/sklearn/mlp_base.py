@@ -34,6 +34,7 @@ from gradlab.sklearn.parameters import (
     Interval,
     IntSequence,
     LiveOptions,
+    NoneValue,
     Options,
     RandomStateLike,
     validate_params,
@@ -56,6 +57,7 @@ from gradlab.training.penalty import L2Penalty
 from gradlab.training.progress import IterationLines
 from gradlab.training.stopping import Plateau
 from gradlab.training.streams import is_dask
+from gradlab.training.threads import blas_threads
 from gradlab.training.validation import Score
 
 
@@ -89,6 +91,7 @@ RULES = {
     "epsilon": (Interval(0, None, "neither"),),
     "n_iter_no_change": (Interval(1, None, integer=True), Infinity()),
     "dtype": (FloatDtype(),),
+    "threads": (Interval(1, None, integer=True), NoneValue()),
 }
 
 
@@ -146,6 +149,7 @@ class BaseMLP(BaseEstimator):
         epsilon: float = 1e-8,
         n_iter_no_change: int | float = 10,
         dtype: Any = np.float64,
+        threads: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -170,6 +174,7 @@ class BaseMLP(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.dtype = dtype
+        self.threads = threads
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -339,8 +344,10 @@ class BaseMLP(BaseEstimator):
         if self.early_stopping:
             data, validation = self._hold_out(data, labels, rng)
         trainer = self._trainer(data, validation, rng, incremental)
+        shapes = [p.shape for p in self.model_.parameters()]
         try:
-            trainer.run()
+            with blas_threads(self.threads, shapes, trainer.batches.batch_size):
+                trainer.run()
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
         except DivergenceError as error:

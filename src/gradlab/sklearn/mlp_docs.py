@@ -60,6 +60,10 @@ PARAMETERS = """
         Patience of the ``tol`` rule.
     dtype : numpy.float64 or numpy.float32, default=numpy.float64
         The dtype of the network and of the computations; float32 stays float32 end to end.
+    threads : int or None, default=None
+        BLAS threads while fitting. None chooses one thread when the largest matrix product
+        of a step (2 x batch x fan_in x fan_out flops) is below
+        ``gradlab.training.threads.MIN_FLOPS_FOR_THREADS``, else every core.
 """
 
 ATTRIBUTES = """

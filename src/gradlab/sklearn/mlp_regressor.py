@@ -82,6 +82,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon: float = 1e-8,
         n_iter_no_change: int | float = 10,
         dtype: Any = np.float64,
+        threads: int | None = None,
     ) -> None:
         super().__init__(
             hidden_layer_sizes,
@@ -107,6 +108,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             dtype=dtype,
+            threads=threads,
         )
         self.loss = loss
 

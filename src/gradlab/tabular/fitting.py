@@ -143,8 +143,11 @@ def train(
     callbacks: Sequence[Any] = (),
     verbose: int = 0,
     checkpoint: str | Path | None = None,
+    threads: int | None = None,
 ) -> tuple[Any, Any, float]:
     """Build the network and fit it on the run's training rows.
+
+    ``threads`` is `gradlab.fit`'s: BLAS threads, None for the automatic choice.
 
     With ``early_stopping`` in the settings (the default when there are validation rows),
     training stops after ``patience`` epochs without a lower validation loss and the weights of
@@ -201,6 +204,7 @@ def train(
         checkpoint_interval=CHECKPOINT_SECONDS,
         sample_weight=None if run.weights is None else run.weights[data.train],
         class_weight=settings.get("class_weight"),
+        threads=threads,
     )
     return network, history, time.perf_counter() - begun
 

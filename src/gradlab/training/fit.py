@@ -23,6 +23,7 @@ from gradlab.training.history import History
 from gradlab.training.loop import Trainer
 from gradlab.training.metrics import Metric
 from gradlab.training.progress import resolve_verbose
+from gradlab.training.threads import blas_threads, check_threads
 
 
 def fit(
@@ -50,6 +51,7 @@ def fit(
     checkpoint_interval: float = 0.0,
     sample_weight: Any = None,
     class_weight: str | dict[int, float] | None = None,
+    threads: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -136,6 +138,12 @@ def fit(
     class_weight : "balanced" or dict, optional
         A weight per class multiplying ``sample_weight``: ``{class index: weight}``, or
         "balanced", n / (k n_c) for class c of n_c samples among n and k classes.
+    threads : None or int, default None
+        BLAS threads during training. None chooses: one thread when the largest matrix
+        product of a step (2 x batch x fan_in x fan_out flops) is below
+        `gradlab.training.threads.MIN_FLOPS_FOR_THREADS`, where threads cost more than they
+        save, else every core (never above a limit already set, e.g. by
+        ``OPENBLAS_NUM_THREADS``). The results agree to rounding whatever the count.
 
     Returns
     -------
@@ -176,6 +184,7 @@ def fit(
             f"checkpoint_interval must be a number of seconds >= 0; got {checkpoint_interval!r}."
         )
     resolve_verbose(verbose, sys.stdout)
+    check_threads(threads)
     parameters = _trainable(model)
     dtype = parameters[0].dtype
     loss_fn = losses.get(loss)
@@ -241,7 +250,8 @@ def fit(
         divergence_factor=divergence_factor,
         checkpoint=run_checkpoint,
     )
-    return trainer.run()
+    with blas_threads(threads, [p.shape for p in parameters], min(k, batches.n)):
+        return trainer.run()
 
 
 def _is_int(value: Any) -> bool:
