@@ -53,8 +53,9 @@ class ShardOf(Batches):
         self.n, self.batch_size = batches.n, batches.batch_size
         self.shuffle = batches.shuffle
 
+    # Read through, not copied: a stream learns its number of batches in its first epoch.
     @property
-    def steps(self) -> int:
+    def steps(self) -> int:  # type: ignore[override]
         return self.inner.steps
 
     def epoch(self) -> Iterator[Batch]:
@@ -132,11 +133,7 @@ class DataParallelTrainer(Trainer):
         value = 0.0
         if n:
             output = self.model(xb)
-            loss = self.loss(output, yb) if wb is None else self.loss(output, yb, wb)
-            if isinstance(loss, tuple):
-                loss, value = loss
-            else:
-                value = float(loss.data)
+            loss, value = self._loss(output, yb, wb)
             if math.isfinite(value):
                 loss.backward()
         buffer = self._pack(weight, value)

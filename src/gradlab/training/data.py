@@ -189,6 +189,28 @@ def split_off_validation(
     return X[:split_at], X[split_at:], y[:split_at], y[split_at:]
 
 
+def schedule(
+    n: int,
+    batch_size: int,
+    shuffle: bool,
+    rng: np.random.Generator | None,
+    order: Callable[[int], np.ndarray] | None,
+) -> tuple[int, int, int, Callable[[int], np.ndarray] | None]:
+    """n, the batch size, the number of batches, and what orders each epoch (None: in order).
+
+    Examples
+    --------
+    >>> schedule(10, 4, False, None, None)
+    (10, 4, 3, None)
+    """
+    batch_size = min(batch_size, n)
+    steps = -(-n // batch_size)
+    if order is None and shuffle and steps > 1:
+        assert rng is not None
+        order = rng.permutation
+    return n, batch_size, steps, order
+
+
 class Batches:
     """The batches of one training set, in order or reshuffled every epoch.
 
@@ -226,14 +248,12 @@ class Batches:
         sample_weight: np.ndarray | None = None,
         order: Callable[[int], np.ndarray] | None = None,
     ) -> None:
-        self.n = X.shape[0]
-        self.batch_size = min(batch_size, self.n)
-        self.steps = -(-self.n // self.batch_size)
-        if order is None and shuffle and self.steps > 1:
-            assert rng is not None
-            order = rng.permutation
-        self.shuffle = order is not None
-        self.X, self.y, self.sample_weight, self._order = X, y, sample_weight, order
+        self.n, self.batch_size, steps, self._order = schedule(
+            X.shape[0], batch_size, shuffle, rng, order
+        )
+        self.steps = steps
+        self.shuffle = self._order is not None
+        self.X, self.y, self.sample_weight = X, y, sample_weight
         self._fixed = None if self.shuffle else self._cut(np.arange(self.n), slices=True)
 
     def _cut(self, order: np.ndarray, slices: bool = False) -> list[Batch]:

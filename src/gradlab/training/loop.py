@@ -259,11 +259,7 @@ class Trainer:
         if total == 0:
             return None, 0.0  # no weight: nothing to learn from
         output = self.model(xb)
-        loss = self.loss(output, yb) if wb is None else self.loss(output, yb, wb)
-        if isinstance(loss, tuple):
-            loss, value = loss
-        else:
-            value = float(loss.data)
+        loss, value = self._loss(output, yb, wb)
         if self.penalty is not None:
             value += self.penalty.value(total)
         if not math.isfinite(value):
@@ -274,6 +270,13 @@ class Trainer:
             self.penalty.add_gradient(total)
         self.optimizer.step()
         return output, value
+
+    def _loss(self, output: Tensor, yb: Any, wb: np.ndarray | None) -> tuple[Tensor, float]:
+        """The batch's loss to differentiate, and the value to record for it."""
+        loss = self.loss(output, yb) if wb is None else self.loss(output, yb, wb)
+        if isinstance(loss, tuple):
+            return loss
+        return loss, float(loss.data)
 
     def _validate(self) -> dict[str, float]:
         assert self.validation is not None

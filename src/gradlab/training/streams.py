@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
-from gradlab.training.data import Batch, Batches, _check_finite
+from gradlab.training.data import Batch, Batches, _check_finite, schedule
 
 #: Checks one batch's raw (X, y) and returns them as the loss takes them.
 Prepare = Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]
@@ -110,14 +110,11 @@ class LazyBatches(Batches):
         rows: np.ndarray | None = None,
     ) -> None:
         self.rows = rows
-        self.n = X.shape[0] if rows is None else len(rows)
-        self.batch_size = min(batch_size, self.n)
-        self.steps = -(-self.n // self.batch_size)
-        if order is None and shuffle and self.steps > 1:
-            assert rng is not None
-            order = rng.permutation
-        self.shuffle = order is not None
-        self.X, self.y, self.sample_weight, self._order = X, y, sample_weight, order
+        n = X.shape[0] if rows is None else len(rows)
+        self.n, self.batch_size, steps, self._order = schedule(n, batch_size, shuffle, rng, order)
+        self.steps = steps
+        self.shuffle = self._order is not None
+        self.X, self.y, self.sample_weight = X, y, sample_weight
         self.dtype = dtype
         self._fixed = None
 
