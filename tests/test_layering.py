@@ -28,6 +28,7 @@ ORDER = [
     ("checking",),
     ("sklearn",),
     ("tabular",),
+    ("playground",),
     ("cli",),
 ]
 LEVEL = {package: level for level, row in enumerate(ORDER) for package in row}
