@@ -21,7 +21,7 @@ def client():
     from gradlab.playground.app import create_app
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")  # starlette asks for httpx2, not yet on PyPI mirrors
         from starlette.testclient import TestClient
 
         with TestClient(create_app(), base_url=BASE) as test_client:

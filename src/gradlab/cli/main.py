@@ -17,7 +17,7 @@ import gradlab
 from gradlab.cli.wall_clock import command_start
 from gradlab.tabular.errors import DataError
 
-SUBCOMMANDS = ("train", "predict", "info", "explain")
+SUBCOMMANDS = ("train", "predict", "info", "explain", "playground")
 
 
 class UsageError(DataError):

@@ -28,6 +28,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+def _check_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(
+                f"cannot listen on {host}:{port} ({error.strerror}); choose another --port"
+            ) from None
+
+
 class PlaygroundServer:
     """A running playground: its ``url``; `stop` ends it.
 
@@ -49,6 +59,8 @@ class PlaygroundServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.port = port or free_port(host)
+        if port:
+            _check_free(host, port)
         uvicorn = _uvicorn()
         config = uvicorn.Config(
             create_app(host), host=host, port=self.port, log_level="warning", lifespan="off"

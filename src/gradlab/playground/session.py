@@ -24,7 +24,7 @@ from gradlab.training.penalty import L2Penalty
 
 #: Networks up to this many parameters have every formula of the step written out.
 MAX_EXPLAINED_PARAMETERS = 64
-MAX_EXPLAINED_SAMPLES = 8
+MAX_EXPLAINED_SAMPLES = 10
 
 
 class Session:
