@@ -54,6 +54,8 @@ class Session:
         self.model = self._build()
         self.initial = [p.data.copy() for p in self.model.parameters()]
         self.names = self._names()
+        #: Every parameter entry's label by key, filled in by the first view.
+        self.labels: dict[str, str] | None = None
         self.reset()
 
     # ------------------------------------------------------------------ building

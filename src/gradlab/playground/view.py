@@ -19,13 +19,15 @@ from gradlab.nn import Linear
 from gradlab.playground.session import Session
 
 NEURON_GRID = 16
-OUTPUT_GRID = 48
+OUTPUT_GRID = 32
 
 
-def _bytes(values: np.ndarray) -> str:
-    """Values in [-1, 1] (clipped) as base64 of one byte each, 0 for -1 and 255 for +1."""
+def _bytes(values: np.ndarray) -> list[str]:
+    """Each column of values in [-1, 1] (clipped) as base64 of one byte per value, 0 for -1
+    and 255 for +1."""
     scaled = np.rint((np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * 127.5)
-    return base64.b64encode(scaled.astype(np.uint8).tobytes()).decode("ascii")
+    columns = np.ascontiguousarray(scaled.astype(np.uint8).T)
+    return [base64.b64encode(column.tobytes()).decode("ascii") for column in columns]
 
 
 def _grid(extent: tuple[float, float, float, float], size: int) -> np.ndarray:
@@ -56,14 +58,19 @@ def _scale(values: np.ndarray, extent: tuple[float, float, float, float]) -> np.
 
 
 def maps(session: Session) -> dict[str, Any] | None:
-    """Heat maps of every neuron and of the output, for data with two inputs."""
+    """Heat maps of every neuron and of the output, for data with two inputs: one forward
+    pass over the output's grid, the neurons' maps every other point of it."""
     extent = session.data.extent
     if extent is None:
         return None
-    layers = _layer_outputs(session, _grid(extent, NEURON_GRID))
-    neurons = [[_bytes(_scale(layers[0], extent)[:, j]) for j in range(2)]]
-    neurons += [[_bytes(a[:, j]) for j in range(a.shape[1])] for a in layers[1:]]
-    output = _layer_outputs(session, _grid(extent, OUTPUT_GRID))[-1]
+    layers = _layer_outputs(session, _grid(extent, OUTPUT_GRID))
+    step = OUTPUT_GRID // NEURON_GRID
+    keep = np.zeros((OUTPUT_GRID, OUTPUT_GRID), dtype=bool)
+    keep[::step, ::step] = True
+    every = keep.ravel()
+    neurons = [_bytes(_scale(layers[0][every], extent))]
+    neurons += [_bytes(a[every]) for a in layers[1:]]
+    output = layers[-1]
     if output.shape[1] > 1:
         kind, values = "class", output.argmax(axis=1) / max(output.shape[1] - 1, 1) * 2 - 1
     else:
@@ -73,7 +80,7 @@ def maps(session: Session) -> dict[str, Any] | None:
         "neuron_grid": NEURON_GRID,
         "output_grid": OUTPUT_GRID,
         "neurons": neurons,
-        "output": _bytes(values),
+        "output": _bytes(values[:, None])[0],
         "output_kind": kind,
     }
 
@@ -107,7 +114,10 @@ def points(session: Session) -> dict[str, Any] | None:
 
 def network(session: Session) -> dict[str, Any]:
     """Layers, activations, weights, gradients and every parameter's label."""
-    labels = {e.key: e.label.text for e in parameter_entries(session.model, session.names)}
+    if session.labels is None:
+        entries = parameter_entries(session.model, session.names)
+        session.labels = {e.key: e.label.text for e in entries}
+    labels = session.labels
     layers = []
     k = 0
     for module in session.model:

@@ -190,23 +190,38 @@ async function step(count, explain) {
   show(await post("api/step", { session: sessionId, steps: count, explain }));
 }
 
+// Play asks for the next step as soon as the last answer is in, and draws the newest answer
+// once per animation frame, so that drawing and computing overlap.
+let pending = null;
+let framesDrawn = 0;
+
+function drawWhenReady() {
+  requestAnimationFrame(() => {
+    if (pending) { show(pending); pending = null; framesDrawn += 1; document.body.dataset.frames = framesDrawn; }
+    if (playing) drawWhenReady();
+  });
+}
+
 async function play() {
   playing = true;
   $("play").textContent = "Pause";
+  drawWhenReady();
   while (playing) {
     try {
-      await step(1, false);
+      const answer = await post("api/step", { session: sessionId, steps: 1, explain: false });
+      if (pending) { history.train.push(pending.loss.train); history.test.push(pending.loss.test); }
+      if (playing) pending = answer; else show(answer);
     } catch (error) {
       stopPlaying();
       message(error.message);
       return;
     }
-    await new Promise((resolve) => requestAnimationFrame(resolve));
   }
 }
 
 function stopPlaying() {
   playing = false;
+  if (pending) { show(pending); pending = null; }
   $("play").textContent = "Play";
   updateLink();
 }
@@ -258,7 +273,9 @@ const GAP_Y = 60;
 
 function neuronPosition(layer, index) { return [10 + layer * GAP_X, 10 + index * GAP_Y]; }
 
-function drawNetwork() {
+let built = null;  // the diagram's elements, rebuilt only when the layers change
+
+function buildNetwork() {
   const net = view.network;
   const box = $("network");
   box.innerHTML = "";
@@ -272,6 +289,7 @@ function drawNetwork() {
   svg.setAttribute("width", width);
   svg.setAttribute("height", height);
   box.appendChild(svg);
+  const edges = [];
   net.layers.forEach((layer, l) => {
     layer.weight.forEach((row, i) => row.forEach((w, j) => {
       const [x0, y0] = neuronPosition(l, i);
@@ -279,20 +297,17 @@ function drawNetwork() {
       const path = document.createElementNS(svgNS, "path");
       const mid = (x0 + 40 + x1) / 2;
       path.setAttribute("d", `M${x0 + 40},${y0 + 20} C${mid},${y0 + 20} ${mid},${y1 + 20} ${x1},${y1 + 20}`);
-      const [r, g, b] = colour(Math.tanh(w));
-      path.setAttribute("stroke", `rgb(${r},${g},${b})`);
-      path.setAttribute("stroke-width", Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))));
       const key = `${layer.prefix}weight[${i},${j}]`;
       path.dataset.key = key;
       path.dataset.label = net.labels[key] || key;
-      if (selected && selected.kind === "weight" && selected.key === key) path.classList.add("selected");
       const title = document.createElementNS(svgNS, "title");
-      title.textContent = `${path.dataset.label} = ${w}`;
       path.appendChild(title);
       path.addEventListener("click", () => select({ kind: "weight", key, layer: l + 1, neuron: j, from: i }));
       svg.appendChild(path);
+      edges.push({ path, title, l, i, j });
     }));
   });
+  const cells = [];
   net.sizes.forEach((size, l) => {
     for (let j = 0; j < size; j++) {
       const [x, y] = neuronPosition(l, j);
@@ -302,9 +317,9 @@ function drawNetwork() {
       cell.style.top = y + "px";
       cell.dataset.layer = l;
       cell.dataset.neuron = j;
+      let canvas = null;
       if (view.maps) {
-        const canvas = document.createElement("canvas");
-        paintMap(canvas, view.maps.neurons[l][j], view.maps.neuron_grid);
+        canvas = document.createElement("canvas");
         cell.appendChild(canvas);
       } else {
         const name = document.createElement("div");
@@ -316,11 +331,30 @@ function drawNetwork() {
       act.className = "act";
       act.textContent = l === 0 ? net.inputs[j] : net.activations[l - 1];
       cell.appendChild(act);
-      if (selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j) cell.classList.add("selected");
       if (l > 0) cell.addEventListener("click", () => select({ kind: "neuron", layer: l, neuron: j }));
       box.appendChild(cell);
+      cells.push({ cell, canvas, l, j });
     }
   });
+  built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]), edges, cells };
+}
+
+function drawNetwork() {
+  const net = view.network;
+  const key = JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]);
+  if (!built || built.key !== key || !document.contains(built.cells[0].cell)) buildNetwork();
+  for (const { path, title, l, i, j } of built.edges) {
+    const w = net.layers[l].weight[i][j];
+    const [r, g, b] = colour(Math.tanh(w));
+    path.setAttribute("stroke", `rgb(${r},${g},${b})`);
+    path.setAttribute("stroke-width", Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))));
+    path.classList.toggle("selected", !!selected && selected.kind === "weight" && selected.key === path.dataset.key);
+    title.textContent = `${path.dataset.label} = ${w}`;
+  }
+  for (const { cell, canvas, l, j } of built.cells) {
+    if (canvas) paintMap(canvas, view.maps.neurons[l][j], view.maps.neuron_grid);
+    cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
+  }
 }
 
 function drawOutput() {
