@@ -13,8 +13,8 @@ frames per second or more in the page (the browser's drawing is measured by eye,
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import statistics
 import time
 
@@ -131,8 +131,7 @@ def main() -> None:
     else:
         print(f"  page in chromium, Play for 3 s: {fps[0]:5.1f} frames drawn/s (target >= 20), "
               f"{fps[1]:5.1f} steps/s")  # fmt: skip
-    print("  (load average of this machine now: {:.1f} on {} cores)".format(
-        os.getloadavg()[0], os.cpu_count()))  # fmt: skip
+    print(f"  (load average of this machine now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
 
 
 if __name__ == "__main__":
