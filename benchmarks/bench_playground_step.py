@@ -131,7 +131,8 @@ def main() -> None:
     else:
         print(f"  page in chromium, Play for 3 s: {fps[0]:5.1f} frames drawn/s (target >= 20), "
               f"{fps[1]:5.1f} steps/s")  # fmt: skip
-    print(f"  (load average of this machine now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"  (load average of this machine now: {load:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
