@@ -660,6 +660,12 @@ async function main() {
     try { state = decodeState(match[1]); } catch (e) { message("the link's settings cannot be read; starting afresh"); }
   }
   await guarded(() => start(state));
+  // A link pasted into this tab changes only the hash: start from its settings.
+  window.addEventListener("hashchange", () => {
+    const pasted = location.hash.match(/^#s=(.+)$/);
+    if (!pasted) return;
+    guarded(() => start(decodeState(pasted[1])));
+  });
   document.body.dataset.ready = "yes";
 }
 
