@@ -63,9 +63,16 @@ def _relu_2_2_1() -> list[Layer]:
     return [([[1, 0.5], [1, -0.5]], [0.5, 0], "relu"), ([[1], [1]], [0.5], "relu")]
 
 
+#: The SymPy tutorial's seven weights; w0 is the bias every neuron uses twice.
+SHARED_BIAS_2_2_1 = {"w0": 0.1, "w13": 0.2, "w14": 0.8, "w23": 0.6, "w24": 0.4, "w35": 0.1,
+                     "w45": 0.5}  # fmt: skip
+
+
 def _sigmoid_2_2_1() -> list[Layer]:
-    # The shared bias w0 = 0.1 enters each neuron twice: here one bias 2·w0 per neuron.
-    w13, w14, w23, w24, w35, w45, w0 = 0.2, 0.8, 0.6, 0.4, 0.1, 0.5, 0.1
+    # The shared bias w0 enters each neuron twice: here one bias 2·w0 per neuron.
+    w = SHARED_BIAS_2_2_1
+    w13, w14, w23, w24, w35, w45, w0 = (w[k] for k in ("w13", "w14", "w23", "w24", "w35",
+                                                       "w45", "w0"))  # fmt: skip
     return [
         ([[w13, w14], [w23, w24]], [2 * w0, 2 * w0], "sigmoid"),
         ([[w35], [w45]], [2 * w0], "sigmoid"),
