@@ -22,9 +22,11 @@ MAX_SESSIONS = 16
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
-def _starlette() -> Any:
+def require_server_packages() -> None:
+    """ImportError naming the extra when Starlette or uvicorn is missing."""
     try:
         import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
     except ImportError:
         raise ImportError(
             "the playground needs Starlette and uvicorn; install them with "
@@ -140,7 +142,7 @@ def create_app(host: str = "127.0.0.1") -> Any:
     >>> [route.path for route in app.routes][:3]
     ['/', '/api/options', '/api/session']
     """
-    _starlette()
+    require_server_packages()
     from starlette.applications import Starlette
     from starlette.responses import FileResponse, Response
     from starlette.routing import Mount, Route

@@ -5,20 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
 
-from gradlab.playground.app import create_app
-
-
-def _uvicorn() -> Any:
-    try:
-        import uvicorn
-    except ImportError:
-        raise ImportError(
-            "the playground needs Starlette and uvicorn; install them with "
-            'pip install "gradlab[playground]"'
-        ) from None
-    return uvicorn
+from gradlab.playground.app import create_app, require_server_packages
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -61,7 +49,9 @@ class PlaygroundServer:
         self.port = port or free_port(host)
         if port:
             _check_free(host, port)
-        uvicorn = _uvicorn()
+        require_server_packages()
+        import uvicorn
+
         config = uvicorn.Config(
             create_app(host), host=host, port=self.port, log_level="warning", lifespan="off"
         )

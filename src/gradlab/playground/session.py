@@ -89,9 +89,9 @@ class Session:
         for k, layer in enumerate(weights if fits else []):
             if not isinstance(layer, dict):
                 raise SettingsError(f"weights of layer {k + 1} must be {{weight, bias}}")
-            w = _matrix(layer.get("weight"), f"layer {k + 1} weight")
+            w = _array(layer.get("weight"), f"layer {k + 1} weight", 2)
             b = layer.get("bias")
-            b = None if b is None else _vector(b, f"layer {k + 1} bias")
+            b = None if b is None else _array(b, f"layer {k + 1} bias", 1)
             fits = fits and w.shape == (sizes[k], sizes[k + 1])
             fits = fits and (b is None or b.shape == (sizes[k + 1],))
         if not fits:
@@ -240,21 +240,13 @@ def _or_nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-def _matrix(value: Any, key: str) -> np.ndarray:
+def _array(value: Any, key: str, ndim: int) -> np.ndarray:
+    """``value`` as a float array of ``ndim`` dimensions, all finite, or SettingsError."""
+    what = "a table of numbers" if ndim == 2 else "a list of numbers"
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise SettingsError(f"{key} must be a table of numbers") from None
-    if array.ndim != 2 or not np.isfinite(array).all():
-        raise SettingsError(f"{key} must be a table of finite numbers")
-    return array
-
-
-def _vector(value: Any, key: str) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{key} must be a list of numbers") from None
-    if array.ndim != 1 or not np.isfinite(array).all():
-        raise SettingsError(f"{key} must be a list of finite numbers")
+        raise SettingsError(f"{key} must be {what}") from None
+    if array.ndim != ndim or not np.isfinite(array).all():
+        raise SettingsError(f"{key} must be {what}, all finite")
     return array
