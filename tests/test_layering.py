@@ -30,6 +30,7 @@ ORDER = [
     ("checking",),
     ("sklearn",),
     ("tabular",),
+    ("playground",),
     ("distributed", "cli"),
 ]
 LEVEL = {package: level for level, row in enumerate(ORDER) for package in row}

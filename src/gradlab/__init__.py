@@ -101,6 +101,7 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "playground",  # loaded lazily by __getattr__; callable: gl.playground() starts it
     "predict",
     "register_activation",
     "relu",
@@ -128,6 +129,6 @@ def __getattr__(name: str) -> Any:
     # glass box's function; the package it lives in is `glassbox`.
     if name == "explain":
         return importlib.import_module("gradlab.glassbox").explain
-    if name in ("glassbox", "symbolic", "tabular"):
+    if name in ("glassbox", "symbolic", "tabular", "playground"):
         return importlib.import_module(f"gradlab.{name}")
     raise AttributeError(f"module 'gradlab' has no attribute {name!r}")

@@ -24,7 +24,7 @@ def test_version_through_python_dash_m_gradlab(tmp_path: Path) -> None:
     assert result.stdout.strip() == f"gradlab {gl.__version__}"
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "info", "explain"])
+@pytest.mark.parametrize("command", ["train", "predict", "info", "explain", "playground"])
 def test_every_subcommand_has_help_with_an_example(
     command: str,
     tmp_path: Path,

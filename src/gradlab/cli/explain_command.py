@@ -50,32 +50,38 @@ examples:
   gradlab explain net.toml --plot network.png --dot graph.dot
 """
 
+
+def worked_example(name: str) -> dict[str, Any]:
+    """A worked example of `gradlab.playground.worked_examples` as the settings of a file."""
+    from gradlab.playground.worked_examples import EXAMPLES
+
+    example = EXAMPLES[name]
+    layers = []
+    for k, (weight, bias, activation) in enumerate(example.layers()):
+        layer: dict[str, Any] = {"weight": weight, "bias": bias, "activation": activation}
+        for option, suffix in (
+            ("weight_names", "weight"),
+            ("bias_names", "bias"),
+            ("neurons", "neurons"),
+        ):
+            if f"{2 * k}.{suffix}" in example.names:
+                layer[option] = example.names[f"{2 * k}.{suffix}"]
+        layers.append(layer)
+    one = len(example.X) == 1
+    config: dict[str, Any] = {
+        "input": example.X[0] if one else example.X,
+        "target": example.y[0] if one else example.y,
+        "loss": example.loss,
+        "lr": example.lr,
+        "layers": layers,
+    }
+    if "inputs" in example.names:
+        config["input_names"] = example.names["inputs"]
+    return config
+
+
 #: The 2-2-1 ReLU network worked by hand: one sample, squared error, lr 0.01.
-RELU_2_2_1: dict[str, Any] = {
-    "input": [1, 0],
-    "target": [2],
-    "loss": "mse",
-    "lr": 0.01,
-    "input_names": ["x1", "x2"],
-    "layers": [
-        {
-            "weight": [[1, 0.5], [1, -0.5]],
-            "bias": [0.5, 0],
-            "activation": "relu",
-            "weight_names": [["w1", "w2"], ["w3", "w4"]],
-            "bias_names": ["bias1", "bias2"],
-            "neurons": ["1", "2"],
-        },
-        {
-            "weight": [[1], [1]],
-            "bias": [0.5],
-            "activation": "relu",
-            "weight_names": [["w5"], ["w6"]],
-            "bias_names": ["bias3"],
-            "neurons": ["3"],
-        },
-    ],
-}
+RELU_2_2_1: dict[str, Any] = worked_example("relu_2_2_1")
 
 _TOP_KEYS = {
     "input",

@@ -18,7 +18,7 @@ from gradlab.cli.wall_clock import command_start
 from gradlab.tabular.errors import DataError
 from gradlab.tabular.spelling import as_command
 
-SUBCOMMANDS = ("train", "predict", "info", "explain")
+SUBCOMMANDS = ("train", "predict", "info", "explain", "playground")
 
 
 class UsageError(DataError):

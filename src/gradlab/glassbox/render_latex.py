@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from gradlab.glassbox.formula import format_number, latex_number
 
 if TYPE_CHECKING:
-    from gradlab.glassbox.trace import Trace
+    from gradlab.glassbox.trace import Step, Trace
 
 
 def _escape(text: str) -> str:
@@ -35,6 +36,18 @@ def _escape(text: str) -> str:
     )
 
 
+def step_latex(step: Step, fmt: Callable[[float], str]) -> tuple[str, str]:
+    """A row's relation (``=`` or ``\\leftarrow``) and its right-hand side in LaTeX: the
+    formula with names, with numbers, and the value, each written once."""
+    relation = r"\leftarrow" if step.relation == "←" else "="
+    parts = [p for p in (step.symbolic("latex"), step.numbers(fmt, "latex")) if p]
+    value = latex_number(fmt(step.value))
+    if not parts or parts[-1] != value:
+        parts.append(value)
+    unique = [p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1]]
+    return relation, " = ".join(unique)
+
+
 def render_latex(trace: Trace, decimals: int | None) -> str:
     """The whole trace as LaTeX."""
     fmt = partial(format_number, decimals=decimals)
@@ -57,14 +70,9 @@ def render_latex(trace: Trace, decimals: int | None) -> str:
         lines += [f"\\subparagraph{{{_escape(title)}}}", r"\begin{align*}"]
         rows = []
         for step in steps:
-            relation = r"\leftarrow" if step.relation == "←" else "="
-            parts = [p for p in (step.symbolic("latex"), step.numbers(fmt, "latex")) if p]
-            value = latex_number(fmt(step.value))
-            if not parts or parts[-1] != value:
-                parts.append(value)
-            unique = [p for k, p in enumerate(parts) if k == 0 or p != parts[k - 1]]
+            relation, equation = step_latex(step, fmt)
             note = f" && \\text{{{_escape(step.note)}}}" if step.note else ""
-            rows.append(f"{step.name('latex')} &{relation} " + " = ".join(unique) + note)
+            rows.append(f"{step.name('latex')} &{relation} {equation}{note}")
         lines.append(" \\\\\n".join(rows))
         lines += [r"\end{align*}", ""]
     report = trace.check()

@@ -350,6 +350,24 @@ class Trace:
 
         return records(self, self._decimals(decimals))
 
+    def to_json(self, decimals: int | None = None) -> dict[str, Any]:
+        """JSON-ready data: title, loss, check, and the rows in titled blocks, each row its
+        record (`to_records`) and its LaTeX (name, relation, right-hand side), as the
+        playground's page shows them; non-finite numbers become text.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> model = gl.nn.Sequential(gl.nn.Linear.from_values([[1.0], [1.0]], [0.5]))
+        >>> data = gl.explain(model, [1.0, 0.0], [2.0]).to_json()
+        >>> row = data["blocks"][-1]["rows"][0]
+        >>> row["parameter"], row["value"], row["latex"]["relation"]
+        ('0.weight[0,0]', 1.01, '\\\\leftarrow')
+        """
+        from gradlab.glassbox.render_json import render_json
+
+        return render_json(self, self._decimals(decimals))
+
     def to_frame(self, decimals: int | None = None) -> pandas.DataFrame:
         """`to_records` as a pandas DataFrame (needs ``pip install "gradlab[data]"``)."""
         try:
