@@ -130,6 +130,8 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         self.data = as_float_array(data, dtype)
+        if _tape[0] is not None:
+            _tape[0].leaves.append(self)
         if requires_grad and isinstance(data, np.ndarray | Tensor):
             # A trainable leaf owns its values: updates in place must not reach the caller's array.
             self.data = self.data.copy()
@@ -447,10 +449,14 @@ def node(
                 out._parents = parents
                 out._backward = backward
                 out._seq = next(_sequence)
+                if _tape[0] is not None:
+                    _tape[0].nodes.append(out)
                 return out
     out.requires_grad = False
     out._parents = ()
     out._backward = None
+    if _tape[0] is not None:
+        _tape[0].nodes.append(out)
     return out
 
 
@@ -537,6 +543,10 @@ def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
         for parent, g in zip(t._parents, grads, strict=True)
     ]
 
+
+# The capture in progress (`gradlab.engine.capture`): it sees every node and every leaf made
+# while a training step is recorded. None otherwise, which costs the hot path one test.
+_tape: list[Any] = [None]
 
 # Every recorded result gets a larger number than its inputs, so visiting the largest number
 # first is a reverse topological order: backward needs no recursion and no separate sort.
