@@ -33,7 +33,7 @@ from gradlab.engine.activation_op import recorded_activation
 from gradlab.engine.kernels import KERNELS, Kernel, _structure, owned
 from gradlab.engine.grad_mode import _enabled
 from gradlab.engine.loss_op import recorded_loss
-from gradlab.engine.tensor import Array, Tensor, _tape
+from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
 
 class _Tape:
     __slots__ = ("leaves", "nodes")
@@ -61,20 +61,30 @@ def _activation_kernels(t: Tensor) -> list[Kernel] | None:
     return [(_assign, (out, op.forward, z, params))]
 
 
-def _replay_loss(t: Tensor, function: Callable[..., Tensor], kwargs: dict[str, Any]) -> None:
-    fresh = function(t._parents[0], t.attrs["target"], **kwargs)  # type: ignore[index]
+def _replay_loss(
+    t: Tensor, function: Callable[..., Tensor], target: Any, kwargs: dict[str, Any]
+) -> None:
+    fresh = function(t._parents[0], target, **kwargs)
     t.data, t._backward, t.attrs = fresh.data, fresh._backward, fresh.attrs
 
 
-def _loss_kernels(t: Tensor, inputs: list[Array]) -> list[Kernel] | None:
+def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
+    """The fused loss called again: its backward keeps arrays of its own call."""
     op = recorded_loss(t.op)
     if op is None or op.function is None or len(t._parents) != 1 or not t.attrs:
         return None
     target = t.attrs.get("target")
-    if not any(target is a or getattr(target, "base", None) is a for a in inputs):
+    for leaf in inputs:
+        array = leaf.data if isinstance(leaf, Tensor) else leaf
+        if target is array:
+            target = leaf  # the input itself: the loss reads a Tensor's array without a copy
+            break
+        if getattr(target, "base", None) is array:
+            break
+    else:
         return None  # a target made inside the step would be frozen
     kwargs = {k: v for k, v in t.attrs.items() if k != "target"}
-    return [(_replay_loss, (t, op.function, kwargs))]
+    return [(_replay_loss, (t, op.function, target, kwargs))]
 
 
 class _Program:
@@ -145,7 +155,9 @@ def _check_leaves(
     return None
 
 
-def _build(tape: _Tape, inputs: list[Array], result: Any) -> tuple[list[Kernel], list[Any]] | str:
+def _build(
+    tape: _Tape, inputs: list[Array], leaves_in: list[Any], result: Any
+) -> tuple[list[Kernel], list[Any]] | str:
     """The kernels and guarded leaves of a captured step, or why it cannot be replayed."""
     recorded = {id(t) for t in tape.nodes}
     made = {id(t) for t in tape.leaves}
@@ -162,7 +174,7 @@ def _build(tape: _Tape, inputs: list[Array], result: Any) -> tuple[list[Kernel],
         if builder is not None:
             built = builder(t)
         elif recorded_loss(t.op) is not None:
-            built = None if id(t) in consumed else _loss_kernels(t, inputs)
+            built = None if id(t) in consumed else _loss_kernels(t, leaves_in)
         else:
             built = _activation_kernels(t)
         if built is None:
@@ -217,13 +229,16 @@ class CompiledStep:
         finally:
             _tape[0] = None
         buffers = [array for _, array in private]
-        built = _build(tape, buffers, result)
+        built = _build(tape, buffers, [leaf for leaf, _ in private], result)
         if isinstance(built, str):
             self.reasons[key] = built
             self._programs[key] = (version, built)
         else:
             self.reasons.pop(key, None)
             self._programs[key] = _Program(buffers, built[0], built[1], result)
+            root = _flat(result)[0]
+            if isinstance(root, Tensor) and root._backward is not None:
+                root._plan = backward_order(root)
         return result
 
 

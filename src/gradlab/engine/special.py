@@ -125,9 +125,12 @@ class _NumpyMath:
 
     def __getattr__(self, name: str) -> Callable[[Array], Array]:
         try:
-            return SPECIALS[name].numpy
+            function = SPECIALS[name].numpy
         except KeyError:
             raise AttributeError(f"no special function {name!r} (see SPECIALS)") from None
+        # Kept as an attribute: a backward looks it up every step, and __getattr__ is slow.
+        setattr(self, name, function)
+        return function
 
 
 #: Pass as ``f`` to compute a formula with NumPy arrays.

@@ -47,6 +47,7 @@ def fit(
     divergence_factor: float | None = GROWTH_FACTOR,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_interval: float = 0.0,
+    replay: bool = True,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -116,6 +117,11 @@ def fit(
     checkpoint_interval : float, default 0.0
         Write the checkpoint at most once per this many seconds (and after the last epoch):
         each write is flushed to disk, which costs milliseconds; 0 writes every epoch.
+    replay : bool, default True
+        Capture the forward pass and loss of each batch shape once and replay them
+        (`gradlab.compile_step`): the same training bit for bit, with less Python per step.
+        It applies to gradlab's own layers and losses, without batch callbacks; anything else
+        (and ``replay=False``) runs the dynamic engine.
 
     Returns
     -------
@@ -216,6 +222,7 @@ def fit(
         step_tol=None if step_tol is None else float(step_tol),
         divergence_factor=divergence_factor,
         checkpoint=run_checkpoint,
+        replay=bool(replay),
     )
     return trainer.run()
 
