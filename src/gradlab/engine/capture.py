@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import recorded_activation
-from gradlab.engine.kernels import KERNELS, Kernel, _structure, owned
 from gradlab.engine.grad_mode import _enabled
+from gradlab.engine.kernels import KERNELS, Kernel, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
 from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
+
 
 class _Tape:
     __slots__ = ("leaves", "nodes")
@@ -132,7 +133,13 @@ def _private(x: Any) -> tuple[Any, Array]:
         array = np.array(x, order="C")
         return array, array
     t = Tensor.__new__(Tensor)
-    t.data, t.grad, t.requires_grad, t.name, t.op = np.array(x.data, order="C"), None, False, x.name, "leaf"
+    t.data, t.grad, t.requires_grad, t.name, t.op = (
+        np.array(x.data, order="C"),
+        None,
+        False,
+        x.name,
+        "leaf",
+    )
     t.attrs, t._parents, t._backward = None, (), None
     return t, t.data
 
@@ -201,7 +208,7 @@ class CompiledStep:
         self.captures = 0
         self.reasons: dict[Any, str] = {}
         self._programs: dict[Any, _Program | tuple[int, str]] = {}
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __call__(self, *inputs: Any) -> Any:
         if not (self.enabled and _enabled[0]) or _tape[0] is not None:

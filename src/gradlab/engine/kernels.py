@@ -47,5 +47,3 @@ def owned(array: Array) -> bool:
         and array.flags.writeable
         and array.flags.c_contiguous
     )
-
-

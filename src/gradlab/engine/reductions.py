@@ -96,7 +96,9 @@ def _reduction_kernels(reduce: Any) -> Any:
         if not isinstance(t.data, np.ndarray) or not owned(t.data):
             return None
         attrs = t.attrs or {}
-        kernel = functools.partial(reduce, axis=attrs["axes"], keepdims=attrs["keepdims"], out=t.data)
+        kernel = functools.partial(
+            reduce, axis=attrs["axes"], keepdims=attrs["keepdims"], out=t.data
+        )
         return [(kernel, (t._parents[0].data,))]
 
     return build

@@ -155,11 +155,11 @@ class StateSnapshot:
             restored = {}
             for key, value in kept.items():
                 if isinstance(value, np.ndarray):
-                    target = current.get(key)
-                    if not isinstance(target, np.ndarray) or target.shape != value.shape:
-                        target = np.empty_like(value)
-                    np.copyto(target, value)
-                    restored[key] = target
+                    own = current.get(key)
+                    if not isinstance(own, np.ndarray) or own.shape != value.shape:
+                        own = np.empty_like(value)
+                    np.copyto(own, value)
+                    restored[key] = own
                 else:
                     restored[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
             state[p] = restored
