@@ -152,7 +152,7 @@ class StateSnapshot:
         state = {}
         for p, kept in self._saved.items():
             current = self.optimizer.state.get(p, {})
-            restored = {}
+            restored: dict[str, Any] = {}
             for key, value in kept.items():
                 if isinstance(value, np.ndarray):
                     own = current.get(key)
