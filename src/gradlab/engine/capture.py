@@ -113,7 +113,7 @@ class _Program:
 
     def run(self, inputs: tuple[Any, ...]) -> Any:
         for buffer, x in zip(self.buffers, inputs, strict=True):
-            np.copyto(buffer, x if type(x) is np.ndarray else x.data)
+            buffer[...] = x if type(x) is np.ndarray else x.data
         for function, arguments in self.kernels:
             function(*arguments)
         return self.result
@@ -213,7 +213,7 @@ class CompiledStep:
     def __call__(self, *inputs: Any) -> Any:
         if not (self.enabled and _enabled[0]) or _tape[0] is not None:
             return self.fn(*inputs)
-        key = tuple(_signature(x) for x in inputs)
+        key = tuple([_signature(x) for x in inputs])
         if None in key:
             return self.fn(*inputs)
         program = self._programs.get(key)

@@ -55,6 +55,7 @@ class WeightSnapshot:
             ]
             for flat in self._flat
         ]
+        self._mask = np.empty(int(offsets[-1]), bool)
         self._current = 0
         for view, p in zip(self._views[0], self.parameters, strict=True):
             np.copyto(view, p.data)
@@ -69,8 +70,11 @@ class WeightSnapshot:
         """
         spare = 1 - self._current
         for view, p in zip(self._views[spare], self.parameters, strict=True):
-            np.copyto(view, p.data)
-        if not np.isfinite(self._flat[spare]).all():
+            view[...] = p.data
+        # One pass into a kept mask, reduced by the ufunc itself (np.all's wrappers cost
+        # more than the check on small networks, whose epoch may be one step).
+        finite = np.isfinite(self._flat[spare], out=self._mask)
+        if not np.logical_and.reduce(finite):
             return False
         self._current = spare
         return True
