@@ -91,16 +91,16 @@ def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
 class _Program:
     """One captured signature: input buffers, guarded leaves, kernels, results."""
 
-    __slots__ = ("buffers", "kernels", "leaves", "result", "version")
+    __slots__ = ("buffers", "kernels", "labels", "leaves", "result", "version")
 
     def __init__(
         self,
         buffers: list[Array],
-        kernels: list[Kernel],
-        leaves: list[tuple[Tensor, Array, bool]],
+        built: tuple[list[Kernel], list[tuple[Tensor, Array, bool]], list[str]],
         result: Any,
     ) -> None:
-        self.buffers, self.kernels, self.leaves, self.result = buffers, kernels, leaves, result
+        self.buffers, self.result = buffers, result
+        self.kernels, self.leaves, self.labels = built
         self.version = _structure[0]
 
     def fits(self) -> bool:
@@ -117,6 +117,11 @@ class _Program:
         for function, arguments in self.kernels:
             function(*arguments)
         return self.result
+
+
+def _name(function: Any) -> str:
+    inner = getattr(function, "func", function)  # a functools.partial
+    return str(getattr(inner, "__name__", type(inner).__name__)).lstrip("_")
 
 
 def _signature(x: Any) -> tuple[Any, ...] | None:
@@ -164,13 +169,15 @@ def _check_leaves(
 
 def _build(
     tape: _Tape, inputs: list[Array], leaves_in: list[Any], result: Any
-) -> tuple[list[Kernel], list[Any]] | str:
-    """The kernels and guarded leaves of a captured step, or why it cannot be replayed."""
+) -> tuple[list[Kernel], list[Any], list[str]] | str:
+    """The kernels, guarded leaves and kernel labels of a captured step, or why it cannot be
+    replayed."""
     recorded = {id(t) for t in tape.nodes}
     made = {id(t) for t in tape.leaves}
     consumed = {id(p) for t in tape.nodes for p in t._parents}
     leaves: dict[int, Any] = {}
     kernels: list[Kernel] = []
+    labels: list[str] = []
     for t in tape.nodes:
         if t._backward is None:
             return f"op {t.op!r} was computed without a recorded input"
@@ -186,11 +193,12 @@ def _build(
             built = _activation_kernels(t)
         if built is None:
             return f"op {t.op!r} has no replay kernel for this node"
+        labels.extend(f"{t.op}: {_name(function)}" for function, _ in built)
         kernels.extend(built)
     for r in _flat(result):
         if not isinstance(r, Tensor) or not (id(r) in recorded or any(r.data is a for a in inputs)):
             return "the step returns something other than tensors it computed"
-    return kernels, list(leaves.values())
+    return kernels, list(leaves.values()), labels
 
 
 class CompiledStep:
@@ -198,7 +206,8 @@ class CompiledStep:
 
     Made by `compile_step`; call it as the function it wraps. ``replays`` counts the calls
     that replayed, ``captures`` those that ran the dynamic engine to record, and ``reasons``
-    says, per signature, why a capture could not be replayed.
+    says, per signature, why a capture could not be replayed; `programs` lists the kernels
+    each replay runs (what the glass box can show of a replayed step).
     """
 
     def __init__(self, fn: Callable[..., Any], enabled: bool = True) -> None:
@@ -209,6 +218,24 @@ class CompiledStep:
         self.reasons: dict[Any, str] = {}
         self._programs: dict[Any, _Program | tuple[int, str]] = {}
         functools.update_wrapper(self, fn)
+
+    def programs(self) -> dict[Any, list[str] | str]:
+        """Per captured signature (the inputs' shapes and dtypes), the kernels a replay runs,
+        as ``"op: function"`` in order, or why that capture is not replayed.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> w = gl.Tensor([[1.0]], requires_grad=True)
+        >>> step = gl.compile_step(lambda x: (x @ w).relu().sum())
+        >>> _ = step(gl.Tensor([[2.0]]))
+        >>> list(step.programs().values())
+        [['matmul: dot', 'relu: <lambda>', 'sum: sum']]
+        """
+        return {
+            key: program.labels if type(program) is _Program else program[1]  # type: ignore[index]
+            for key, program in self._programs.items()
+        }
 
     def __call__(self, *inputs: Any) -> Any:
         if not (self.enabled and _enabled[0]) or _tape[0] is not None:
@@ -242,7 +269,7 @@ class CompiledStep:
             self._programs[key] = (version, built)
         else:
             self.reasons.pop(key, None)
-            self._programs[key] = _Program(buffers, built[0], built[1], result)
+            self._programs[key] = _Program(buffers, built, result)
             root = _flat(result)[0]
             if isinstance(root, Tensor) and root._backward is not None:
                 root._plan = backward_order(root)
