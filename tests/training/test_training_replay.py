@@ -136,6 +136,12 @@ def test_a_model_changed_mid_training_trains_as_the_dynamic_engine(replays: list
     assert replays[0] > 0
 
 
+def test_validation_each_epoch_keeps_the_capture(replays: list[int]) -> None:
+    model, X, y = _problem(10, "mse", np.float64)
+    gl.fit(model, X[:4], y[:4], validation_data=(X[4:], y[4:]), epochs=6, verbose=0)
+    assert replays[0] == 5  # one capture, then every step replayed
+
+
 class _KeepOutputs(gl.training.Callback):
     """A batch hook that could keep a batch's tensors: the run must stay dynamic."""
 

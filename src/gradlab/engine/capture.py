@@ -17,8 +17,9 @@ engine function again (its backward keeps per-call arrays).
 A call falls back to the dynamic engine, transparently, when anything could make the replay
 differ: another shape or dtype (each signature gets its own capture), a parameter whose array
 was replaced or whose ``requires_grad`` changed, a module assigned or removed anywhere
-(`structure_changed`), gradients off (``no_grad``), an op without a kernel, a tensor made inside
-the function (a constant or a random mask would be frozen), or a result that is not a tensor.
+(`structure_changed`) or switched between train and eval mode, gradients off (``no_grad``),
+an op without a kernel, a tensor made inside the function (a constant or a random mask would
+be frozen), or a result that is not a tensor.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 
 from gradlab.engine.activation_op import recorded_activation
 from gradlab.engine.grad_mode import _enabled
-from gradlab.engine.kernels import KERNELS, Kernel, _structure, owned
+from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
 from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
 
@@ -91,7 +92,7 @@ def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
 class _Program:
     """One captured signature: input buffers, guarded leaves, kernels, results."""
 
-    __slots__ = ("buffers", "kernels", "labels", "leaves", "result", "version")
+    __slots__ = ("buffers", "kernels", "labels", "leaves", "mode", "result", "version")
 
     def __init__(
         self,
@@ -102,9 +103,10 @@ class _Program:
         self.buffers, self.result = buffers, result
         self.kernels, self.leaves, self.labels = built
         self.version = _structure[0]
+        self.mode = _modes[0]
 
-    def fits(self) -> bool:
-        if self.version != _structure[0]:
+    def fits(self, watch_mode: bool) -> bool:
+        if self.version != _structure[0] or (watch_mode and self.mode != _modes[0]):
             return False
         for leaf, data, grad in self.leaves:
             if leaf.data is not data or leaf.requires_grad is not grad:
@@ -210,9 +212,12 @@ class CompiledStep:
     each replay runs (what the glass box can show of a replayed step).
     """
 
-    def __init__(self, fn: Callable[..., Any], enabled: bool = True) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], enabled: bool = True, watch_mode: bool = True
+    ) -> None:
         self.fn = fn
         self.enabled = enabled
+        self.watch_mode = watch_mode
         self.replays = 0
         self.captures = 0
         self.reasons: dict[Any, str] = {}
@@ -245,7 +250,7 @@ class CompiledStep:
             return self.fn(*inputs)
         program = self._programs.get(key)
         if type(program) is _Program:
-            if program.fits():
+            if program.fits(self.watch_mode):
                 self.replays += 1
                 return program.run(inputs)
         elif program is not None and program[0] == _structure[0]:  # type: ignore[index]
@@ -276,7 +281,9 @@ class CompiledStep:
         return result
 
 
-def compile_step(fn: Callable[..., Any], *, enabled: bool = True) -> CompiledStep:
+def compile_step(
+    fn: Callable[..., Any], *, enabled: bool = True, watch_mode: bool = True
+) -> CompiledStep:
     """Wrap ``fn``, a function of tensors that builds a loss, to capture its graph once and
     replay it.
 
@@ -300,6 +307,9 @@ def compile_step(fn: Callable[..., Any], *, enabled: bool = True) -> CompiledSte
         a tuple of Tensors (e.g. the loss and the model's output).
     enabled : bool, default True
         False always runs ``fn`` dynamically (to compare).
+    watch_mode : bool, default True
+        Capture again after any module switches between ``train()`` and ``eval()`` (for
+        modules whose forward depends on it); False when none does.
 
     Returns
     -------
@@ -320,4 +330,4 @@ def compile_step(fn: Callable[..., Any], *, enabled: bool = True) -> CompiledSte
     >>> step.captures, step.replays
     (1, 2)
     """
-    return CompiledStep(fn, enabled)
+    return CompiledStep(fn, enabled, watch_mode)

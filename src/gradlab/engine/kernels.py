@@ -21,9 +21,10 @@ KernelBuilder = Callable[[Any], "list[Kernel] | None"]
 #: Op name -> the builder of its replay kernels (None where a recorded node cannot be replayed).
 KERNELS: dict[str, KernelBuilder] = {}
 
-# Bumped whenever a module gains, loses or replaces a parameter or a submodule, or changes
-# mode: every capture taken before is then stale.
+# Bumped whenever a module gains, loses or replaces a parameter or a submodule: every capture
+# taken before is then stale. `_modes` is bumped when a module switches train/eval mode.
 _structure = [0]
+_modes = [0]
 
 
 def register_kernel(op: str, builder: KernelBuilder) -> KernelBuilder:
@@ -37,6 +38,11 @@ def register_kernel(op: str, builder: KernelBuilder) -> KernelBuilder:
 def structure_changed() -> None:
     """Make every capture stale (called by `gradlab.nn.Module` when its structure changes)."""
     _structure[0] += 1
+
+
+def mode_changed() -> None:
+    """Make captures that watch modules' train/eval mode stale (called by `Module.train`)."""
+    _modes[0] += 1
 
 
 def owned(array: Array) -> bool:

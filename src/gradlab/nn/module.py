@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
-from gradlab.engine.kernels import structure_changed
+from gradlab.engine.kernels import mode_changed, structure_changed
 from gradlab.engine.tensor import as_float_array
 
 #: An array's shape as a layer reports it, None for any number of samples.
@@ -152,7 +152,7 @@ class Module:
         """Set training mode (for layers that behave differently in training) and return self."""
         for _, module in self.named_modules():
             if module.training != mode:
-                structure_changed()
+                mode_changed()
             object.__setattr__(module, "training", mode)
         return self
 

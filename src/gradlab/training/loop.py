@@ -172,7 +172,10 @@ class Trainer:
             self.growth = GrowthRule(self._params[0].dtype, divergence_factor)
         self._optimizer_state: StateSnapshot | dict[str, Any] | None = None
         self._optimizer_state = self._optimizer_checkpoint()
-        self.replay = compile_step(self._forward, enabled=replay and self._replayable())
+        # gradlab's own layers ignore train/eval, which validation switches every epoch.
+        self.replay = compile_step(
+            self._forward, enabled=replay and self._replayable(), watch_mode=False
+        )
 
     def _replayable(self) -> bool:
         """Whether each step may be replayed: gradlab's layers (no Python of the user's inside
