@@ -10,6 +10,7 @@ takes a whole model; the star import of this package therefore leaves `gradcheck
 from gradlab.engine import activations
 from gradlab.engine.activations import *  # noqa: F403 - each activation declared there once
 from gradlab.engine.arithmetic import add, div, matmul, mul, neg, power, sub
+from gradlab.engine.capture import CompiledStep, compile_step
 from gradlab.engine.elementwise import abs as abs  # builtin-named: importable, not in __all__
 from gradlab.engine.elementwise import astype, clip, exp, log, maximum, minimum, sqrt, where
 from gradlab.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -33,6 +34,7 @@ from gradlab.engine.shaping import concatenate, getitem, reshape, stack, transpo
 from gradlab.engine.tensor import Tensor, node, unbroadcast
 
 __all__ = [
+    "CompiledStep",
     "GradcheckError",
     "LossOp",
     "Tensor",
@@ -42,6 +44,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "clip",
+    "compile_step",
     "concatenate",
     "div",
     "enable_grad",

@@ -59,6 +59,9 @@ class ActivationOp:
         For a vector activation: ``vjp(g, z, a, **params) -> g · ∂a/∂z``.
     hidden : bool
         Whether it is offered as a hidden-layer activation (its gradient carries information).
+    writes_out : bool
+        True when ``forward(z, out=buffer, **params)`` writes a into ``buffer`` with the same
+        operations as ``forward(z)`` (a replayed training step then allocates nothing for it).
 
     Examples
     --------
@@ -91,6 +94,7 @@ class ActivationOp:
     written: bool = True
     vjp: Callable[..., Array] | None = None
     hidden: bool = True
+    writes_out: bool = False
 
     def __post_init__(self) -> None:
         if self.derivative is None and self.vjp is None:

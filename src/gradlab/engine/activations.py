@@ -79,7 +79,8 @@ STEP = ActivationOp(
 
 RELU = ActivationOp(
     name="relu", class_name="ReLU",
-    forward=lambda z: np.maximum(z, 0), derivative=lambda f, z, a: z > 0, written=False,
+    forward=lambda z, out=None: np.maximum(z, 0, out=out), writes_out=True,
+    derivative=lambda f, z, a: z > 0, written=False,
     sympy=lambda sp, z: sp.Piecewise((z, z > 0), (0, True)),
     text="relu", latex=r"\operatorname{relu}",
     formula="max(z, 0)", derivative_formula="1 where z > 0, else 0 (0 at z = 0)",
@@ -101,7 +102,7 @@ SIGMOID = ActivationOp(
     # 1 / (1 + e^-z) = e^(z - ln(1 + e^z)); logaddexp never overflows, and the cancellation for
     # large z costs at most |z| ulps in the exponent (relative 1e-14 at z = 30). The derivative
     # takes 1 - σ(z) as σ(-z): the subtraction would lose every digit once σ(z) rounds to 1.
-    forward=sigmoid_array, derivative=lambda f, z, a: a * f.sigmoid(-z),
+    forward=sigmoid_array, writes_out=True, derivative=lambda f, z, a: a * f.sigmoid(-z),
     sympy=lambda sp, z: 1 / (1 + sp.exp(-z)), text="σ", latex=r"\sigma",
     formula="σ(z) = 1 / (1 + e^-z)",
     derivative_formula="σ(z)·(1 - σ(z)) = a·σ(-z), since 1 - σ(z) = σ(-z)",
@@ -110,14 +111,15 @@ SIGMOID = ActivationOp(
 TANH = ActivationOp(
     name="tanh", class_name="Tanh",
     # sech(z)² rather than 1 - a²: the subtraction loses every digit once tanh(z) rounds to ±1.
-    forward=np.tanh, derivative=lambda f, z, a: f.sech(z) ** 2,
+    forward=np.tanh, writes_out=True, derivative=lambda f, z, a: f.sech(z) ** 2,
     sympy=lambda sp, z: sp.tanh(z), text="tanh", latex=r"\tanh",
     formula="tanh(z)", derivative_formula="1 - tanh(z)² = sech(z)²",
 )  # fmt: skip
 
 SOFTPLUS = ActivationOp(
     name="softplus", class_name="Softplus",
-    forward=lambda z: np.logaddexp(z, ZERO[z.dtype]), derivative=lambda f, z, a: f.sigmoid(z),
+    forward=lambda z, out=None: np.logaddexp(z, ZERO[z.dtype], out=out), writes_out=True,
+    derivative=lambda f, z, a: f.sigmoid(z),
     sympy=lambda sp, z: sp.log(1 + sp.exp(z)),
     text="softplus", latex=r"\operatorname{softplus}",
     formula="ln(1 + e^z), computed as logaddexp(z, 0)", derivative_formula="σ(z)",

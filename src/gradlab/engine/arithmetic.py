@@ -7,10 +7,12 @@ other operand's dtype instead: np.float64 subclasses float, but NumPy promotes f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from gradlab.engine.kernels import Kernel, owned, register_kernel
 from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
 _NUMBER = (int, float)
@@ -159,3 +161,39 @@ def matmul(a: Operand, b: Operand) -> Tensor:
         return ga, gb
 
     return node(out, (a, b), backward_general, "matmul")
+
+
+# ------------------------------------------------------------------------ replay kernels
+# Each op above as the same ufunc writing into the node's own array (see engine.capture).
+def _ufunc_kernels(ufunc: np.ufunc) -> Callable[[Tensor], list[Kernel] | None]:
+    def build(t: Tensor) -> list[Kernel] | None:
+        if not owned(t.data):
+            return None
+        operands = [p.data for p in t._parents]
+        attrs = t.attrs or {}
+        if "constant" in attrs:
+            operands.insert(0 if attrs.get("left") else 1, attrs["constant"])
+        return [(ufunc, (*operands, t.data))]
+
+    return build
+
+
+def _square_kernels(t: Tensor) -> list[Kernel] | None:
+    if (t.attrs or {}).get("constant") != 2 or len(t._parents) != 1 or not owned(t.data):
+        return None
+    base = t._parents[0].data
+    return [(np.multiply, (base, base, t.data))]
+
+
+def _matmul_kernels(t: Tensor) -> list[Kernel] | None:
+    a, b = (p.data for p in t._parents)
+    if a.ndim != 2 or b.ndim != 2 or not owned(t.data):
+        return None
+    return [(np.dot, (a, b, t.data))]
+
+
+for _op, _ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply)):
+    register_kernel(_op, _ufunc_kernels(_ufunc))
+register_kernel("neg", _ufunc_kernels(np.negative))
+register_kernel("pow", _square_kernels)
+register_kernel("matmul", _matmul_kernels)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.engine.kernels import Kernel, owned, register_kernel
 from gradlab.engine.tensor import Array, Tensor, node
 
 
@@ -77,6 +78,22 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
 
     return node(out, parents, backward, "linear")
+
+
+def _replay_kernels(t: Tensor) -> list[Kernel] | None:
+    """The forward above into ``t.data``: the same product (a matrix batch only), then the
+    bias added in place."""
+    x, weight = t._parents[0].data, t._parents[1].data
+    out = t.data
+    if x.ndim != 2 or not owned(out):
+        return None
+    kernels: list[Kernel] = [(np.dot, (x, weight, out))]
+    if len(t._parents) == 3:
+        kernels.append((np.add, (out, t._parents[2].data, out)))
+    return kernels
+
+
+register_kernel("linear", _replay_kernels)
 
 
 def as_input(x: Any, dtype: np.dtype[Any]) -> Tensor:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 
+from gradlab.engine.kernels import Kernel, owned, register_kernel
 from gradlab.engine.tensor import Array, Axis, Tensor, node
 
 
@@ -83,3 +87,22 @@ def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Smallest entry over ``axis``. The gradient goes to the minimum, split equally on ties."""
     return _extreme(x, axis, keepdims, np.minimum, "min")
+
+
+def _reduction_kernels(reduce: Any) -> Any:
+    """``sum`` or ``mean`` above into the node's own array (see engine.capture)."""
+
+    def build(t: Tensor) -> list[Kernel] | None:
+        if not isinstance(t.data, np.ndarray) or not owned(t.data):
+            return None
+        attrs = t.attrs or {}
+        kernel = functools.partial(
+            reduce, axis=attrs["axes"], keepdims=attrs["keepdims"], out=t.data
+        )
+        return [(kernel, (t._parents[0].data,))]
+
+    return build
+
+
+register_kernel("sum", _reduction_kernels(np.sum))
+register_kernel("mean", _reduction_kernels(np.mean))

@@ -24,9 +24,17 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def sigmoid_array(x: Array) -> Array:
-    """1 / (1 + e^-x) computed as e^(x - ln(1 + e^x)); finite for any x, no overflow."""
-    return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
+def sigmoid_array(x: Array, out: Array | None = None) -> Array:
+    """1 / (1 + e^-x) computed as e^(x - ln(1 + e^x)); finite for any x, no overflow.
+
+    ``out``, an array of x's shape and dtype that is not x, receives the result (the same
+    three operations, no temporary): the form a replayed training step uses.
+    """
+    if out is None:
+        return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
+    np.logaddexp(x, ZERO[x.dtype], out=out)
+    np.subtract(x, out, out=out)
+    return np.exp(out, out=out)
 
 
 _math_erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -117,9 +125,12 @@ class _NumpyMath:
 
     def __getattr__(self, name: str) -> Callable[[Array], Array]:
         try:
-            return SPECIALS[name].numpy
+            function = SPECIALS[name].numpy
         except KeyError:
             raise AttributeError(f"no special function {name!r} (see SPECIALS)") from None
+        # Kept as an attribute: a backward looks it up every step, and __getattr__ is slow.
+        setattr(self, name, function)
+        return function
 
 
 #: Pass as ``f`` to compute a formula with NumPy arrays.

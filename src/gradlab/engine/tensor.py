@@ -101,6 +101,7 @@ class Tensor:
         "__weakref__",
         "_backward",
         "_parents",
+        "_plan",
         "_seq",
         "attrs",
         "data",
@@ -121,6 +122,7 @@ class Tensor:
     _parents: tuple[Tensor, ...]
     _backward: Backward | None
     _seq: int
+    _plan: list[Tensor]
 
     def __init__(
         self,
@@ -130,6 +132,8 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         self.data = as_float_array(data, dtype)
+        if _tape[0] is not None:
+            _tape[0].leaves.append(self)
         if requires_grad and isinstance(data, np.ndarray | Tensor):
             # A trainable leaf owns its values: updates in place must not reach the caller's array.
             self.data = self.data.copy()
@@ -243,6 +247,16 @@ class Tensor:
         if self._backward is None:  # a leaf: the seed is its whole gradient
             _accumulate(self, seed)
             return
+        plan = getattr(self, "_plan", None)
+        if plan is not None:
+            # A replayed step (engine.capture): the walk below, in the order it would take.
+            for t in plan:
+                t.grad = None
+            self.grad = seed
+            _send(self, None, None)
+            for t in plan:
+                _send(t, None, None)
+            return
         self.grad = seed
         # Recorded tensors are visited latest first, so each is visited after every tensor
         # that uses it (their sequence numbers are larger); a tensor's previous gradient is
@@ -251,38 +265,7 @@ class Tensor:
         heap = [(-self._seq, self)]
         reached = {self}
         while heap:
-            t = heappop(heap)[1]
-            g = t.grad
-            parents = t._parents
-            grads = t._backward(g) if g is not None else (None,) * len(parents)  # type: ignore[misc]
-            # Indexing, because zip costs more than the rest of this loop for one parent.
-            i = -1
-            for parent in parents:
-                i += 1
-                pg = grads[i]
-                if parent._backward is not None:
-                    if parent not in reached:
-                        reached.add(parent)
-                        parent.grad = None
-                        heappush(heap, (-parent._seq, parent))
-                elif not parent.requires_grad:
-                    continue
-                if pg is None:
-                    continue
-                # The common case, inlined: a first gradient already in its input's shape and
-                # dtype, for an intermediate or, for a leaf, as a fresh array of its own (not
-                # the upstream gradient that an add passes through to every input).
-                data = parent.data
-                if (
-                    parent.grad is None
-                    and type(pg) is np.ndarray
-                    and pg.shape == data.shape
-                    and pg.dtype is data.dtype
-                    and (parent._backward is not None or (pg is not g and _owns_memory(pg)))
-                ):
-                    parent.grad = pg
-                else:
-                    _accumulate(parent, pg)
+            _send(heappop(heap)[1], heap, reached)
 
     # ------------------------------------------------------------------- operator overloads
     # The operations themselves live in the op modules, imported at the bottom of this file.
@@ -447,11 +430,65 @@ def node(
                 out._parents = parents
                 out._backward = backward
                 out._seq = next(_sequence)
+                if _tape[0] is not None:
+                    _tape[0].nodes.append(out)
                 return out
     out.requires_grad = False
     out._parents = ()
     out._backward = None
+    if _tape[0] is not None:
+        _tape[0].nodes.append(out)
     return out
+
+
+def _send(t: Tensor, heap: list[Any] | None, reached: set[Tensor] | None) -> None:
+    """One step of backward: ``t``'s gradient through its op to its inputs. With a heap,
+    each recorded input reached for the first time is pushed (its old gradient forgotten)."""
+    g = t.grad
+    parents = t._parents
+    grads = t._backward(g) if g is not None else (None,) * len(parents)  # type: ignore[misc]
+    # Indexing, because zip costs more than the rest of this loop for one parent.
+    i = -1
+    for parent in parents:
+        i += 1
+        pg = grads[i]
+        if parent._backward is not None:
+            if heap is not None and parent not in reached:  # type: ignore[operator]
+                reached.add(parent)  # type: ignore[union-attr]
+                parent.grad = None
+                heappush(heap, (-parent._seq, parent))
+        elif not parent.requires_grad:
+            continue
+        if pg is None:
+            continue
+        # The common case, inlined: a first gradient already in its input's shape and
+        # dtype, for an intermediate or, for a leaf, as a fresh array of its own (not
+        # the upstream gradient that an add passes through to every input).
+        data = parent.data
+        if (
+            parent.grad is None
+            and type(pg) is np.ndarray
+            and pg.shape == data.shape
+            and pg.dtype is data.dtype
+            and (parent._backward is not None or (pg is not g and _owns_memory(pg)))
+        ):
+            parent.grad = pg
+        else:
+            _accumulate(parent, pg)
+
+
+def backward_order(root: Tensor) -> list[Tensor]:
+    """The recorded tensors that backward from ``root`` visits after it, in its order
+    (latest first); a replayed step walks this list instead of a heap."""
+    reached = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._parents:
+            if parent._backward is not None and parent not in reached:
+                reached.add(parent)
+                stack.append(parent)
+    reached.discard(root)
+    return sorted(reached, key=lambda t: -t._seq)
 
 
 def lift(value: Operand, like: Tensor) -> Tensor:
@@ -537,6 +574,10 @@ def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
         for parent, g in zip(t._parents, grads, strict=True)
     ]
 
+
+# The capture in progress (`gradlab.engine.capture`): it sees every node and every leaf made
+# while a training step is recorded. None otherwise, which costs the hot path one test.
+_tape: list[Any] = [None]
 
 # Every recorded result gets a larger number than its inputs, so visiting the largest number
 # first is a reverse topological order: backward needs no recursion and no separate sort.

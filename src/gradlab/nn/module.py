@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
+from gradlab.engine.kernels import mode_changed, structure_changed
 from gradlab.engine.tensor import as_float_array
 
 #: An array's shape as a layer reports it, None for any number of samples.
@@ -79,6 +80,7 @@ class Module:
                 f"{type(self).__name__}.__init__ must call super().__init__() before "
                 f"assigning attributes (while setting {name!r})."
             )
+        structure_changed()
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -88,6 +90,7 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        structure_changed()
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
@@ -148,6 +151,8 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set training mode (for layers that behave differently in training) and return self."""
         for _, module in self.named_modules():
+            if module.training != mode:
+                mode_changed()
             object.__setattr__(module, "training", mode)
         return self
 

@@ -79,21 +79,32 @@ class Adagrad(Optimizer):
         )
         check_flags(name, group, "maximize")
 
-    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+    def _settings(self, group: ParamGroup) -> tuple[Any, ...]:
+        return (
+            float(group["lr"]),
+            float(group["lr_decay"]),
+            float(group["weight_decay"]),
+            float(group["initial_accumulator_value"]),
+            float(group["eps"]),
+            group["maximize"],
+        )
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         data = p.data
+        lr, lr_decay, weight_decay, initial, eps, maximize = group
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(data, float(group["initial_accumulator_value"]))
-        weight_decay = float(group["weight_decay"])
-        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
+            state["sum"] = np.full_like(data, initial)
+        if maximize or weight_decay != 0:
+            grad = followed_gradient(grad, data, maximize, weight_decay)
         state["step"] += 1
-        clr = float(group["lr"]) / (1 + (state["step"] - 1) * float(group["lr_decay"]))
+        clr = lr / (1 + (state["step"] - 1) * lr_decay)
         total = state["sum"]
         work = self._buffer(p)
         np.multiply(grad, grad, out=work)
         total += work
         np.sqrt(total, out=work)
-        work += float(group["eps"])
+        work += eps
         np.divide(grad, work, out=work)
         work *= -clr
         data += work

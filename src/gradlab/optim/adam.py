@@ -93,21 +93,32 @@ class Adam(Optimizer):
         check_fraction(name, "betas[1]", betas[1])
         check_flags(name, group, "amsgrad", "maximize")
 
-    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+    def _settings(self, group: ParamGroup) -> tuple[Any, ...]:
+        betas = group["betas"]
+        return (
+            float(group["lr"]),
+            float(betas[0]),
+            float(betas[1]),
+            float(group["eps"]),
+            float(group["weight_decay"]),
+            group["amsgrad"],
+            group["maximize"],
+        )
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         data = p.data
+        lr, beta1, beta2, eps, weight_decay, amsgrad, maximize = group
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(data)
             state["exp_avg_sq"] = np.zeros_like(data)
-            if group["amsgrad"]:
+            if amsgrad:
                 state["max_exp_avg_sq"] = np.zeros_like(data)
-        lr = float(group["lr"])
-        beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-        weight_decay = float(group["weight_decay"])
         if self._decoupled and weight_decay != 0:
             data *= 1 - lr * weight_decay
         coupled_decay = 0.0 if self._decoupled else weight_decay
-        grad = followed_gradient(grad, data, group["maximize"], coupled_decay)
+        if maximize or coupled_decay != 0:
+            grad = followed_gradient(grad, data, maximize, coupled_decay)
         state["step"] += 1
         step = state["step"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -120,7 +131,7 @@ class Adam(Optimizer):
         np.multiply(grad, grad, out=work)
         work *= 1 - beta2
         exp_avg_sq += work
-        if group["amsgrad"]:
+        if amsgrad:
             second = state.get("max_exp_avg_sq")
             if second is None:
                 state["max_exp_avg_sq"] = second = np.zeros_like(data)
@@ -131,7 +142,7 @@ class Adam(Optimizer):
         # (lr c/(1 - b1^t)) * m / (sqrt(v) + eps c): the same value with one pass fewer.
         c = math.sqrt(1 - beta2**step)
         np.sqrt(second, out=work)
-        work += float(group["eps"]) * c
+        work += eps * c
         np.divide(exp_avg, work, out=work)
         work *= -lr * c / (1 - beta1**step)
         data += work

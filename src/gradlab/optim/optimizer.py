@@ -130,7 +130,9 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        all_state = self.state
         for group in self.param_groups:
+            settings = self._settings(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -140,13 +142,18 @@ class Optimizer:
                         f"{type(self).__name__}: a parameter of shape {p.data.shape} has a "
                         f"gradient of shape {grad.shape}; gradients must match their parameter."
                     )
-                state = self.state.get(p)
+                state = all_state.get(p)
                 if state is None:
-                    state = self.state[p] = {}
-                self._update(p, grad, state, group)
+                    state = all_state[p] = {}
+                self._update(p, grad, state, settings)
         return loss
 
-    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+    def _settings(self, group: ParamGroup) -> Any:
+        """What ``_update`` reads of ``group``, read once per group and step (the built-in
+        optimizers return their hyper-parameters as floats); the group itself by default."""
+        return group
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         raise NotImplementedError
 
     def _buffer(self, p: Tensor) -> Array:

@@ -88,15 +88,25 @@ class RMSprop(Optimizer):
         check_nonnegative(name, group, "lr", "alpha", "eps", "weight_decay", "momentum")
         check_flags(name, group, "centered", "maximize")
 
-    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+    def _settings(self, group: ParamGroup) -> tuple[Any, ...]:
+        return (
+            float(group["lr"]),
+            float(group["alpha"]),
+            float(group["eps"]),
+            float(group["momentum"]),
+            float(group["weight_decay"]),
+            group["centered"],
+            group["maximize"],
+        )
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         data = p.data
+        lr, alpha, eps, momentum, weight_decay, centered, maximize = group
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(data)
-        lr, alpha = float(group["lr"]), float(group["alpha"])
-        momentum = float(group["momentum"])
-        weight_decay = float(group["weight_decay"])
-        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
+        if maximize or weight_decay != 0:
+            grad = followed_gradient(grad, data, maximize, weight_decay)
         state["step"] += 1
         square_avg = state["square_avg"]
         work = self._buffer(p)
@@ -104,7 +114,7 @@ class RMSprop(Optimizer):
         np.multiply(grad, grad, out=work)
         work *= 1 - alpha
         square_avg += work
-        if group["centered"]:
+        if centered:
             grad_avg = state.get("grad_avg")
             if grad_avg is None:
                 state["grad_avg"] = grad_avg = np.zeros_like(data)
@@ -117,7 +127,7 @@ class RMSprop(Optimizer):
             np.sqrt(work, out=work)
         else:
             np.sqrt(square_avg, out=work)
-        work += float(group["eps"])
+        work += eps
         np.divide(grad, work, out=work)
         if momentum > 0:
             velocity = state.get("momentum_buffer")

@@ -92,12 +92,21 @@ class SGD(Optimizer):
             )
         check_number(name, "dampening", group["dampening"])
 
-    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: ParamGroup) -> None:
+    def _settings(self, group: ParamGroup) -> tuple[Any, ...]:
+        return (
+            float(group["lr"]),
+            float(group["momentum"]),
+            float(group["dampening"]),
+            float(group["weight_decay"]),
+            group["nesterov"],
+            group["maximize"],
+        )
+
+    def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         data = p.data
-        lr = float(group["lr"])
-        momentum = float(group["momentum"])
-        weight_decay = float(group["weight_decay"])
-        grad = followed_gradient(grad, data, group["maximize"], weight_decay)
+        lr, momentum, dampening, weight_decay, nesterov, maximize = group
+        if maximize or weight_decay != 0:
+            grad = followed_gradient(grad, data, maximize, weight_decay)
         work = self._buffer(p)
         if momentum != 0:
             velocity = state.get("momentum_buffer")
@@ -105,9 +114,9 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = velocity = np.array(grad, dtype=data.dtype)
             else:
                 velocity *= momentum
-                np.multiply(grad, 1 - float(group["dampening"]), out=work)
+                np.multiply(grad, 1 - dampening, out=work)
                 velocity += work
-            if group["nesterov"]:
+            if nesterov:
                 np.multiply(velocity, momentum, out=work)
                 work += grad
                 grad = work

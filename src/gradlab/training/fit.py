@@ -52,6 +52,7 @@ def fit(
     sample_weight: Any = None,
     class_weight: str | dict[int, float] | None = None,
     threads: int | None = None,
+    replay: bool = True,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return the `History`.
 
@@ -144,6 +145,11 @@ def fit(
         `gradlab.training.threads.MIN_FLOPS_FOR_THREADS`, where threads cost more than they
         save, else every core (never above a limit already set, e.g. by
         ``OPENBLAS_NUM_THREADS``). The results agree to rounding whatever the count.
+    replay : bool, default True
+        Capture the forward pass and loss of each batch shape once and replay them
+        (`gradlab.compile_step`): the same training bit for bit, with less Python per step.
+        It applies to gradlab's own layers and losses, without batch callbacks; anything else
+        (and ``replay=False``) runs the dynamic engine.
 
     Returns
     -------
@@ -249,6 +255,7 @@ def fit(
         step_tol=None if step_tol is None else float(step_tol),
         divergence_factor=divergence_factor,
         checkpoint=run_checkpoint,
+        replay=bool(replay),
     )
     with blas_threads(threads, [p.shape for p in parameters], min(k, batches.n)):
         return trainer.run()

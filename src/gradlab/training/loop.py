@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine import Tensor, no_grad
+from gradlab.engine import Tensor, compile_step, no_grad
+from gradlab.losses import Loss
+from gradlab.optim import Optimizer
 from gradlab.training.callbacks import Callback, CallbackList
 from gradlab.training.checkpoint import RunCheckpoint
 from gradlab.training.data import Batches
@@ -31,7 +33,7 @@ from gradlab.training.history import History
 from gradlab.training.metrics import Metric
 from gradlab.training.penalty import L2Penalty
 from gradlab.training.progress import Reporter, make_reporter
-from gradlab.training.snapshot import WeightSnapshot
+from gradlab.training.snapshot import StateSnapshot, WeightSnapshot
 from gradlab.training.stopping import Plateau
 from gradlab.training.validation import HeldOut, Validation
 
@@ -74,6 +76,11 @@ class Trainer:
         A non-finite loss or parameter always stops training.
     checkpoint : RunCheckpoint, optional
         Resume from it when it holds a saved state, and save to it after every epoch.
+    replay : bool, default True
+        Capture each batch shape's forward pass and loss once and replay it
+        (`gradlab.engine.compile_step`): bit for bit the same training, with less Python per
+        step. It applies to gradlab's own layers and losses without sample weights and
+        without batch callbacks; anything else runs the dynamic engine.
 
     Attributes
     ----------
@@ -119,6 +126,7 @@ class Trainer:
         samples_seen: int = 0,
         divergence_factor: float | None = GROWTH_FACTOR,
         checkpoint: RunCheckpoint | None = None,
+        replay: bool = True,
     ) -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.batches, self.epochs = batches, epochs
@@ -162,7 +170,26 @@ class Trainer:
         self.growth = None
         if divergence_factor is not None:
             self.growth = GrowthRule(self._params[0].dtype, divergence_factor)
+        self._optimizer_state: StateSnapshot | dict[str, Any] | None = None
         self._optimizer_state = self._optimizer_checkpoint()
+        # gradlab's own layers ignore train/eval, which validation switches every epoch.
+        self.replay = compile_step(
+            self._forward, enabled=replay and self._replayable(), watch_mode=False
+        )
+
+    def _replayable(self) -> bool:
+        """Whether each step may be replayed: gradlab's layers (no Python of the user's inside
+        the forward pass), a gradlab loss, and no batch hook that could keep a batch's tensors
+        (a replay reuses them)."""
+        own_layers = all(
+            type(module).__module__.startswith("gradlab.nn.")
+            for _, module in self.model.named_modules()
+        )
+        return own_layers and isinstance(self.loss, Loss) and not self.callbacks.batch_hooks
+
+    def _forward(self, xb: Tensor, yb: Any) -> tuple[Any, Tensor]:
+        output = self.model(xb)
+        return self.loss(output, yb), output
 
     # ------------------------------------------------------------------------------ running
     def run(self) -> History:
@@ -258,8 +285,12 @@ class Trainer:
         total = size if wb is None else float(wb.sum())
         if total == 0:
             return None, 0.0  # no weight: nothing to learn from
-        output = self.model(xb)
-        loss, value = self._loss(output, yb, wb)
+        if wb is None:
+            raw, output = self.replay(xb, yb)
+        else:
+            output = self.model(xb)
+            raw = self.loss(output, yb, wb)
+        loss, value = _recorded(raw)
         if self.penalty is not None:
             value += self.penalty.value(total)
         if not math.isfinite(value):
@@ -273,10 +304,7 @@ class Trainer:
 
     def _loss(self, output: Tensor, yb: Any, wb: np.ndarray | None) -> tuple[Tensor, float]:
         """The batch's loss to differentiate, and the value to record for it."""
-        loss = self.loss(output, yb) if wb is None else self.loss(output, yb, wb)
-        if isinstance(loss, tuple):
-            return loss
-        return loss, float(loss.data)
+        return _recorded(self.loss(output, yb) if wb is None else self.loss(output, yb, wb))
 
     def _validate(self) -> dict[str, float]:
         assert self.validation is not None
@@ -340,10 +368,19 @@ class Trainer:
     def resumed(self) -> None:
         """Take the current weights and optimizer state as the epoch's start (after a resume)."""
         self._snapshot = WeightSnapshot(self._params)
+        self._optimizer_state = None
         self._optimizer_state = self._optimizer_checkpoint()
         self.stop_training = False
 
-    def _optimizer_checkpoint(self) -> dict[str, Any] | None:
+    def _optimizer_checkpoint(self) -> StateSnapshot | dict[str, Any] | None:
+        """The optimizer's state at the epoch's start: copied into kept buffers for a
+        gradlab optimizer, else its ``state_dict()`` (if it has one)."""
+        if isinstance(self.optimizer, Optimizer):
+            snapshot = self._optimizer_state
+            if isinstance(snapshot, StateSnapshot):
+                snapshot.capture()
+                return snapshot
+            return StateSnapshot(self.optimizer)
         state_dict = getattr(self.optimizer, "state_dict", None)
         return state_dict() if callable(state_dict) else None
 
@@ -353,7 +390,9 @@ class Trainer:
         The hyper-parameters stay as they are now: a schedule keeps its learning rate.
         """
         self._snapshot.restore()
-        if self._optimizer_state is not None:
+        if isinstance(self._optimizer_state, StateSnapshot):
+            self._optimizer_state.restore()
+        elif self._optimizer_state is not None:
             groups = self.optimizer.state_dict()["param_groups"]
             state = self._optimizer_state["state"]
             self.optimizer.load_state_dict({"state": state, "param_groups": groups})
@@ -411,3 +450,10 @@ class Trainer:
             batch,
             self.history,
         )
+
+
+def _recorded(loss: Tensor | tuple[Tensor, float]) -> tuple[Tensor, float]:
+    """A loss and the value to record for it (a fused loss gives both)."""
+    if isinstance(loss, tuple):
+        return loss
+    return loss, float(loss.data)

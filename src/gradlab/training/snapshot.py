@@ -1,11 +1,15 @@
-"""`WeightSnapshot`: the weights at the end of the latest epoch, kept to restore or compare.
+"""`WeightSnapshot` and `StateSnapshot`: the weights and the optimizer's state at the end of
+the latest epoch, kept to restore (after divergence) or compare (``step_tol``).
 
-Two flat buffers take turns: `capture` copies the parameters into the spare one and checks
-them all with one call, so that a snapshot is only ever replaced by finite weights.
+Two flat buffers take turns for the weights: `capture` copies the parameters into the spare
+one and checks them all with one call, so that a snapshot is only ever replaced by finite
+weights. The optimizer's state arrays are copied into buffers kept from epoch to epoch. No
+epoch allocates or deep-copies anything once the buffers exist.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +55,7 @@ class WeightSnapshot:
             ]
             for flat in self._flat
         ]
+        self._mask = np.empty(int(offsets[-1]), bool)
         self._current = 0
         for view, p in zip(self._views[0], self.parameters, strict=True):
             np.copyto(view, p.data)
@@ -65,8 +70,11 @@ class WeightSnapshot:
         """
         spare = 1 - self._current
         for view, p in zip(self._views[spare], self.parameters, strict=True):
-            np.copyto(view, p.data)
-        if not np.isfinite(self._flat[spare]).all():
+            view[...] = p.data
+        # One pass into a kept mask, reduced by the ufunc itself (np.all's wrappers cost
+        # more than the check on small networks, whose epoch may be one step).
+        finite = np.isfinite(self._flat[spare], out=self._mask)
+        if not np.logical_and.reduce(finite):
             return False
         self._current = spare
         return True
@@ -86,3 +94,77 @@ class WeightSnapshot:
         return float(
             np.max(np.abs(self._flat[self._current] - self._flat[1 - self._current]), initial=0.0)
         )
+
+
+_IMMUTABLE = (int, float, bool, str, bytes, type(None), np.generic)
+
+
+class StateSnapshot:
+    """An optimizer's per-parameter state (moments, step counts) at the start of an epoch.
+
+    `capture` copies each state array into a buffer kept from one capture to the next (no
+    allocation, no deep copy once the state exists); `restore` copies them back into the
+    optimizer's own arrays. The hyper-parameters are not part of it: a schedule's learning
+    rate stays as it is now.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Anything with a ``state`` dict of parameter -> dict of arrays and values.
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> w = gl.nn.Parameter([1.0])
+    >>> opt = gl.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> w.grad = w.data * 0 + 1.0
+    >>> opt.step()
+    >>> snapshot = StateSnapshot(opt)
+    >>> opt.step()
+    >>> opt.state[w]["momentum_buffer"]
+    array([1.9])
+    >>> snapshot.restore()
+    >>> opt.state[w]["momentum_buffer"]
+    array([1.])
+    """
+
+    def __init__(self, optimizer: Any) -> None:
+        self.optimizer = optimizer
+        self._saved: dict[Any, dict[str, Any]] = {}
+        self.capture()
+
+    def capture(self) -> None:
+        """Take the optimizer's current state as the snapshot."""
+        saved = {}
+        for p, entries in self.optimizer.state.items():
+            previous = self._saved.get(p, {})
+            kept = {}
+            for key, value in entries.items():
+                if isinstance(value, np.ndarray):
+                    buffer = previous.get(key)
+                    if buffer is None or buffer.shape != value.shape or buffer.dtype != value.dtype:
+                        buffer = np.empty_like(value)
+                    np.copyto(buffer, value)
+                    kept[key] = buffer
+                else:
+                    kept[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+            saved[p] = kept
+        self._saved = saved
+
+    def restore(self) -> None:
+        """Put the snapshot back: the optimizer's state becomes the captured one."""
+        state = {}
+        for p, kept in self._saved.items():
+            current = self.optimizer.state.get(p, {})
+            restored: dict[str, Any] = {}
+            for key, value in kept.items():
+                if isinstance(value, np.ndarray):
+                    own = current.get(key)
+                    if not isinstance(own, np.ndarray) or own.shape != value.shape:
+                        own = np.empty_like(value)
+                    np.copyto(own, value)
+                    restored[key] = own
+                else:
+                    restored[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+            state[p] = restored
+        self.optimizer.state = state

@@ -1,0 +1,333 @@
+"""Capture and replay: a training step's graph recorded once, then recomputed in place.
+
+`compile_step` wraps a function that builds a loss from Tensor operations (a model's forward
+pass and a fused loss). Its first call with given input shapes and dtypes runs the function
+with the dynamic engine while a tape records every node and every leaf it makes: the
+*capture*. When each recorded op has a replay kernel, later calls with the same signature
+*replay* it: the inputs are copied into the captured leaves' arrays, and a flat list of NumPy
+kernels recomputes every node's value into its own array (``out=``), in recording order.
+
+Each kernel is the op's own forward (the same ufuncs, or the op description's ``forward``
+with ``out=``), so the replayed values are bit for bit those of a dynamic call. The graph's
+backward closures read exactly those arrays, so ``loss.backward()`` is the engine's own
+backward over the replayed values: a replayed step is the dynamic step, minus the Python that
+builds nodes, closures and module calls. A fused loss at the root is recomputed by calling its
+engine function again (its backward keeps per-call arrays).
+
+A call falls back to the dynamic engine, transparently, when anything could make the replay
+differ: another shape or dtype (each signature gets its own capture), a parameter whose array
+was replaced or whose ``requires_grad`` changed, a module assigned or removed anywhere
+(`structure_changed`) or switched between train and eval mode, gradients off (``no_grad``),
+an op without a kernel, a tensor made inside the function (a constant or a random mask would
+be frozen), or a result that is not a tensor.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine.activation_op import recorded_activation
+from gradlab.engine.grad_mode import _enabled
+from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
+from gradlab.engine.loss_op import recorded_loss
+from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
+
+
+class _Tape:
+    __slots__ = ("leaves", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: list[Tensor] = []
+        self.leaves: list[Tensor] = []
+
+
+def _assign(out: Array, forward: Callable[..., Array], z: Array, params: dict[str, Any]) -> None:
+    np.copyto(out, forward(z, **params))
+
+
+def _activation_kernels(t: Tensor) -> list[Kernel] | None:
+    op = recorded_activation(t.op)
+    if op is None:
+        return None
+    z, out, params = t._parents[0].data, t.data, t.attrs or {}
+    if out is z:  # the identity: the node is its input's array
+        return []
+    if not owned(out):
+        return None
+    if op.writes_out:
+        return [(functools.partial(op.forward, out=out, **params), (z,))]
+    return [(_assign, (out, op.forward, z, params))]
+
+
+def _replay_loss(
+    t: Tensor, function: Callable[..., Tensor], target: Any, kwargs: dict[str, Any]
+) -> None:
+    fresh = function(t._parents[0], target, **kwargs)
+    t.data, t._backward, t.attrs = fresh.data, fresh._backward, fresh.attrs
+
+
+def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
+    """The fused loss called again: its backward keeps arrays of its own call."""
+    op = recorded_loss(t.op)
+    if op is None or op.function is None or len(t._parents) != 1 or not t.attrs:
+        return None
+    target = t.attrs.get("target")
+    for leaf in inputs:
+        array = leaf.data if isinstance(leaf, Tensor) else leaf
+        if target is array:
+            target = leaf  # the input itself: the loss reads a Tensor's array without a copy
+            break
+        if getattr(target, "base", None) is array:
+            break
+    else:
+        return None  # a target made inside the step would be frozen
+    kwargs = {k: v for k, v in t.attrs.items() if k != "target"}
+    return [(_replay_loss, (t, op.function, target, kwargs))]
+
+
+class _Program:
+    """One captured signature: input buffers, guarded leaves, kernels, results."""
+
+    __slots__ = ("buffers", "kernels", "labels", "leaves", "mode", "result", "version")
+
+    def __init__(
+        self,
+        buffers: list[Array],
+        built: tuple[list[Kernel], list[tuple[Tensor, Array, bool]], list[str]],
+        result: Any,
+    ) -> None:
+        self.buffers, self.result = buffers, result
+        self.kernels, self.leaves, self.labels = built
+        self.version = _structure[0]
+        self.mode = _modes[0]
+
+    def fits(self, watch_mode: bool) -> bool:
+        if self.version != _structure[0] or (watch_mode and self.mode != _modes[0]):
+            return False
+        for leaf, data, grad in self.leaves:
+            if leaf.data is not data or leaf.requires_grad is not grad:
+                return False
+        return True
+
+    def run(self, inputs: tuple[Any, ...]) -> Any:
+        for buffer, x in zip(self.buffers, inputs, strict=True):
+            buffer[...] = x if type(x) is np.ndarray else x.data
+        for function, arguments in self.kernels:
+            function(*arguments)
+        return self.result
+
+
+def _name(function: Any) -> str:
+    inner = getattr(function, "func", function)  # a functools.partial
+    return str(getattr(inner, "__name__", type(inner).__name__)).lstrip("_")
+
+
+def _signature(x: Any) -> tuple[Any, ...] | None:
+    if type(x) is np.ndarray:
+        return (False, x.shape, x.dtype)
+    if isinstance(x, Tensor) and not x.requires_grad:
+        return (True, x.data.shape, x.data.dtype)
+    return None
+
+
+def _private(x: Any) -> tuple[Any, Array]:
+    """A copy of input ``x`` that only the capture writes into: its leaf and its array."""
+    if type(x) is np.ndarray:
+        array = np.array(x, order="C")
+        return array, array
+    t = Tensor.__new__(Tensor)
+    t.data, t.grad, t.requires_grad, t.name, t.op = (
+        np.array(x.data, order="C"),
+        None,
+        False,
+        x.name,
+        "leaf",
+    )
+    t.attrs, t._parents, t._backward = None, (), None
+    return t, t.data
+
+
+def _flat(result: Any) -> list[Any]:
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def _check_leaves(
+    t: Tensor, recorded: set[int], inputs: list[Array], made: set[int], leaves: dict[int, Any]
+) -> str | None:
+    for p in t._parents:
+        if id(p) in recorded or id(p) in leaves:
+            continue
+        if not p.requires_grad and any(p.data is a for a in inputs):
+            continue
+        if id(p) in made:
+            return "a tensor made inside the step (a constant or a random mask) would be frozen"
+        leaves[id(p)] = (p, p.data, p.requires_grad)
+    return None
+
+
+def _build(
+    tape: _Tape, inputs: list[Array], leaves_in: list[Any], result: Any
+) -> tuple[list[Kernel], list[Any], list[str]] | str:
+    """The kernels, guarded leaves and kernel labels of a captured step, or why it cannot be
+    replayed."""
+    recorded = {id(t) for t in tape.nodes}
+    made = {id(t) for t in tape.leaves}
+    consumed = {id(p) for t in tape.nodes for p in t._parents}
+    leaves: dict[int, Any] = {}
+    kernels: list[Kernel] = []
+    labels: list[str] = []
+    for t in tape.nodes:
+        if t._backward is None:
+            return f"op {t.op!r} was computed without a recorded input"
+        reason = _check_leaves(t, recorded, inputs, made, leaves)
+        if reason is not None:
+            return reason
+        builder = KERNELS.get(t.op)
+        if builder is not None:
+            built = builder(t)
+        elif recorded_loss(t.op) is not None:
+            built = None if id(t) in consumed else _loss_kernels(t, leaves_in)
+        else:
+            built = _activation_kernels(t)
+        if built is None:
+            return f"op {t.op!r} has no replay kernel for this node"
+        labels.extend(f"{t.op}: {_name(function)}" for function, _ in built)
+        kernels.extend(built)
+    for r in _flat(result):
+        if not isinstance(r, Tensor) or not (id(r) in recorded or any(r.data is a for a in inputs)):
+            return "the step returns something other than tensors it computed"
+    return kernels, list(leaves.values()), labels
+
+
+class CompiledStep:
+    """A function of tensors whose graph is captured once per signature and then replayed.
+
+    Made by `compile_step`; call it as the function it wraps. ``replays`` counts the calls
+    that replayed, ``captures`` those that ran the dynamic engine to record, and ``reasons``
+    says, per signature, why a capture could not be replayed; `programs` lists the kernels
+    each replay runs (what the glass box can show of a replayed step).
+    """
+
+    def __init__(
+        self, fn: Callable[..., Any], enabled: bool = True, watch_mode: bool = True
+    ) -> None:
+        self.fn = fn
+        self.enabled = enabled
+        self.watch_mode = watch_mode
+        self.replays = 0
+        self.captures = 0
+        self.reasons: dict[Any, str] = {}
+        self._programs: dict[Any, _Program | tuple[int, str]] = {}
+        functools.update_wrapper(self, fn)
+
+    def programs(self) -> dict[Any, list[str] | str]:
+        """Per captured signature (the inputs' shapes and dtypes), the kernels a replay runs,
+        as ``"op: function"`` in order, or why that capture is not replayed.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> w = gl.Tensor([[1.0]], requires_grad=True)
+        >>> step = gl.compile_step(lambda x: (x @ w).relu().sum())
+        >>> _ = step(gl.Tensor([[2.0]]))
+        >>> list(step.programs().values())
+        [['matmul: dot', 'relu: <lambda>', 'sum: sum']]
+        """
+        return {
+            key: program.labels if type(program) is _Program else program[1]  # type: ignore[index]
+            for key, program in self._programs.items()
+        }
+
+    def __call__(self, *inputs: Any) -> Any:
+        if not (self.enabled and _enabled[0]) or _tape[0] is not None:
+            return self.fn(*inputs)
+        key = tuple([_signature(x) for x in inputs])
+        if None in key:
+            return self.fn(*inputs)
+        program = self._programs.get(key)
+        if type(program) is _Program:
+            if program.fits(self.watch_mode):
+                self.replays += 1
+                return program.run(inputs)
+        elif program is not None and program[0] == _structure[0]:  # type: ignore[index]
+            return self.fn(*inputs)  # known not to replay, and nothing changed since
+        return self._capture(key, inputs)
+
+    def _capture(self, key: Any, inputs: tuple[Any, ...]) -> Any:
+        self.captures += 1
+        private = [_private(x) for x in inputs]
+        tape = _Tape()
+        version = _structure[0]
+        _tape[0] = tape
+        try:
+            result = self.fn(*(leaf for leaf, _ in private))
+        finally:
+            _tape[0] = None
+        buffers = [array for _, array in private]
+        built = _build(tape, buffers, [leaf for leaf, _ in private], result)
+        if isinstance(built, str):
+            self.reasons[key] = built
+            self._programs[key] = (version, built)
+        else:
+            self.reasons.pop(key, None)
+            self._programs[key] = _Program(buffers, built, result)
+            root = _flat(result)[0]
+            if isinstance(root, Tensor) and root._backward is not None:
+                root._plan = backward_order(root)
+        return result
+
+
+def compile_step(
+    fn: Callable[..., Any], *, enabled: bool = True, watch_mode: bool = True
+) -> CompiledStep:
+    """Wrap ``fn``, a function of tensors that builds a loss, to capture its graph once and
+    replay it.
+
+    The first call with given input shapes and dtypes runs ``fn`` with the dynamic engine and
+    records its graph; later calls with the same signature recompute the recorded nodes in
+    place with flat NumPy kernels and return the same tensors, with new values. Call
+    ``loss.backward()`` and update the parameters as usual: backward is the engine's own,
+    over the replayed values, so the result is bit for bit that of the dynamic engine.
+    Anything that could change the step (another shape or dtype, a parameter replaced or
+    frozen, a module changed, ``no_grad``, an op without a kernel, a tensor made inside
+    ``fn``) runs ``fn`` dynamically instead. `gradlab.fit` uses it for every step.
+
+    ``fn`` must compute the same graph whenever its inputs have the same shapes: no Python
+    branch on values, no random draws (a tensor made inside ``fn`` prevents the replay). The
+    returned tensors are reused by the next call, which overwrites their values.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(*inputs)`` of Tensors (not requiring grad) or NumPy arrays, returning a Tensor or
+        a tuple of Tensors (e.g. the loss and the model's output).
+    enabled : bool, default True
+        False always runs ``fn`` dynamically (to compare).
+    watch_mode : bool, default True
+        Capture again after any module switches between ``train()`` and ``eval()`` (for
+        modules whose forward depends on it); False when none does.
+
+    Returns
+    -------
+    CompiledStep
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gradlab as gl
+    >>> w = gl.Tensor([[0.5], [-0.5]], requires_grad=True)
+    >>> step = gl.compile_step(lambda x, y: gl.squared_error((x @ w).sigmoid(), y))
+    >>> x, y = gl.Tensor([[1.0, 2.0]]), gl.Tensor([[1.0]])
+    >>> for _ in range(3):
+    ...     loss = step(x, y)
+    ...     w.grad = None
+    ...     loss.backward()
+    ...     w.data -= 0.5 * w.grad
+    >>> step.captures, step.replays
+    (1, 2)
+    """
+    return CompiledStep(fn, enabled, watch_mode)

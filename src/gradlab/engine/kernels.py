@@ -1,0 +1,55 @@
+"""Replay kernels: how each op recomputes a recorded node in place (see `gradlab.engine.capture`).
+
+Each op module registers, beside its forward, a builder that turns one recorded node into
+kernels writing the node's value into its own array from its parents' arrays, with the same
+ufuncs as the forward (so a replay is bit for bit the dynamic result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+
+#: A kernel: a function and its arguments, called as ``function(*arguments)``.
+Kernel = tuple[Callable[..., Any], tuple[Any, ...]]
+KernelBuilder = Callable[[Any], "list[Kernel] | None"]
+
+#: Op name -> the builder of its replay kernels (None where a recorded node cannot be replayed).
+KERNELS: dict[str, KernelBuilder] = {}
+
+# Bumped whenever a module gains, loses or replaces a parameter or a submodule: every capture
+# taken before is then stale. `_modes` is bumped when a module switches train/eval mode.
+_structure = [0]
+_modes = [0]
+
+
+def register_kernel(op: str, builder: KernelBuilder) -> KernelBuilder:
+    """Declare how a replay recomputes nodes of ``op``: ``builder(node)`` returns kernels that
+    write the node's value into ``node.data`` from its parents' arrays, or None when this node
+    cannot be replayed. Each op module registers its own, beside its forward."""
+    KERNELS[op] = builder
+    return builder
+
+
+def structure_changed() -> None:
+    """Make every capture stale (called by `gradlab.nn.Module` when its structure changes)."""
+    _structure[0] += 1
+
+
+def mode_changed() -> None:
+    """Make captures that watch modules' train/eval mode stale (called by `Module.train`)."""
+    _modes[0] += 1
+
+
+def owned(array: Array) -> bool:
+    """Whether a kernel may write into ``array``: writable, contiguous, no view of another."""
+    return (
+        type(array) is np.ndarray
+        and array.base is None
+        and array.flags.writeable
+        and array.flags.c_contiguous
+    )

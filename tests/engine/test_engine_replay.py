@@ -1,0 +1,168 @@
+"""`compile_step`: a user's loop of Tensor ops captured once and replayed, against the same
+loop run by the dynamic engine (``enabled=False``), which is the oracle: bit for bit equal
+weights, and every fallback (shape, replaced or frozen parameter, module change, no_grad,
+a tensor made inside the step, an op without a kernel) trains as the dynamic engine does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+
+X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def _weights(dtype: Any = np.float64) -> list[gl.Tensor]:
+    rng = np.random.RandomState(1)
+    return [
+        gl.Tensor(rng.random_sample((3, 4)), requires_grad=True, dtype=dtype),
+        gl.Tensor(rng.random_sample((4,)), requires_grad=True, dtype=dtype),
+        gl.Tensor(rng.random_sample((4, 1)), requires_grad=True, dtype=dtype),
+    ]
+
+
+def _fused(w: list[gl.Tensor]) -> Callable[..., Any]:
+    return lambda x, y: gl.squared_error(
+        ((x @ w[0] + w[1]).sigmoid() @ w[2]).sigmoid(), y, reduction="half_sum"
+    )
+
+
+def _operators(w: list[gl.Tensor]) -> Callable[..., Any]:
+    def step(x: gl.Tensor, y: gl.Tensor) -> gl.Tensor:
+        a2 = (gl.tanh(x @ w[0] - w[1]) @ w[2]).sigmoid()
+        return ((a2 - y) ** 2).sum() * 0.5 + (-a2).mean()
+
+    return step
+
+
+def _loop(
+    make: Callable[[list[gl.Tensor]], Callable[..., Any]],
+    enabled: bool,
+    batches: list[tuple[Any, Any]],
+    dtype: Any = np.float64,
+) -> tuple[list[np.ndarray], Any]:
+    w = _weights(dtype)
+    step = gl.compile_step(make(w), enabled=enabled)
+    for x, y in batches:
+        loss = step(x, y)
+        for p in w:
+            p.grad = None
+        loss.backward()
+        for p in w:
+            p.data -= 0.5 * p.grad
+    return [p.data.copy() for p in w], step
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
+    for wa, wb in zip(a, b, strict=True):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("make", [_fused, _operators])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_replayed_loop_is_the_dynamic_loop_bit_for_bit(make: Any, dtype: Any) -> None:
+    batches = [(gl.Tensor(X, dtype=dtype), gl.Tensor(Y, dtype=dtype))] * 30
+    replayed, step = _loop(make, True, batches, dtype)
+    dynamic, _ = _loop(make, False, batches, dtype)
+    _same(replayed, dynamic)
+    assert (step.captures, step.replays) == (1, 29), step.reasons
+
+
+def test_each_shape_gets_its_own_capture() -> None:
+    batches = [(X[:3], Y[:3]), (X, Y), (X[1:], Y[1:])] * 5  # arrays, and a ragged batch
+    replayed, step = _loop(_fused, True, batches)
+    _same(replayed, _loop(_fused, False, batches)[0])
+    assert step.captures == 2 and step.replays == 13
+
+
+def test_a_replaced_or_frozen_parameter_is_captured_again() -> None:
+    w = _weights()
+    step = gl.compile_step(_fused(w))
+    reference = _weights()
+    dynamic = _fused(reference)
+    for i in range(6):
+        for params in (w, reference):
+            if i == 2:
+                params[0].data = params[0].data * 0.5  # a new array
+            if i == 4:
+                params[1].requires_grad = False
+        for params, fn in ((w, step), (reference, dynamic)):
+            loss = fn(gl.Tensor(X), gl.Tensor(Y))
+            for p in params:
+                p.grad = None
+            loss.backward()
+            for p in params:
+                if p.grad is not None:
+                    p.data -= 0.5 * p.grad
+    _same([p.data for p in w], [p.data for p in reference])
+    assert step.captures == 3
+
+
+def test_intermediate_gradients_are_those_of_the_dynamic_engine() -> None:
+    w = _weights()
+    inner: list[gl.Tensor] = []
+
+    def fn(x: gl.Tensor, y: gl.Tensor) -> tuple[gl.Tensor, gl.Tensor]:
+        hidden = (x @ w[0]).sigmoid()
+        inner[:] = [hidden]
+        return gl.squared_error(hidden @ w[2], y), hidden
+
+    step = gl.compile_step(fn)
+    step(gl.Tensor(X), gl.Tensor(Y))
+    w[0].data += 0.25
+    loss, hidden = step(gl.Tensor(X), gl.Tensor(Y))
+    loss.backward()
+    replayed = hidden.grad.copy()
+    loss, hidden = fn(gl.Tensor(X), gl.Tensor(Y))
+    loss.backward()
+    np.testing.assert_array_equal(replayed, hidden.grad)
+    assert step.replays == 1
+
+
+def test_a_tensor_made_inside_the_step_is_never_frozen() -> None:
+    w = _weights()
+
+    def masked(x: gl.Tensor, y: gl.Tensor, seed: np.ndarray) -> gl.Tensor:
+        mask = gl.Tensor(np.random.default_rng(int(seed[0])).random((4, 4)) > 0.5)
+        return gl.squared_error((x @ w[0]) * mask @ w[2], y)
+
+    step = gl.compile_step(masked)
+    values = [step(gl.Tensor(X), gl.Tensor(Y), np.array([s])).item() for s in (1, 2, 1)]
+    expected = [masked(gl.Tensor(X), gl.Tensor(Y), np.array([s])).item() for s in (1, 2, 1)]
+    assert values == expected and values[0] != values[1]
+    assert step.replays == 0 and "made inside" in next(iter(step.reasons.values()))
+
+
+def test_an_op_without_a_kernel_runs_dynamically() -> None:
+    w = _weights()
+    step = gl.compile_step(lambda x, y: gl.squared_error((x @ w[0]).exp() @ w[2], y))
+    assert step(gl.Tensor(X), gl.Tensor(Y)).item() == step(gl.Tensor(X), gl.Tensor(Y)).item()
+    assert step.replays == 0 and "'exp'" in next(iter(step.reasons.values()))
+
+
+def test_no_grad_and_a_changed_module_run_the_function() -> None:
+    model = gl.nn.MLP(3, [4], 1, rng=0)
+    step = gl.compile_step(lambda x, y: gl.squared_error(model(x), y))
+    first = step(gl.Tensor(X), gl.Tensor(Y)).item()
+    with gl.no_grad():
+        assert not step(gl.Tensor(X), gl.Tensor(Y)).requires_grad
+    assert step(gl.Tensor(X), gl.Tensor(Y)).item() == first and step.replays == 1
+    setattr(model, "1", gl.nn.ReLU())
+    after = step(gl.Tensor(X), gl.Tensor(Y)).item()
+    assert after == gl.squared_error(model(gl.Tensor(X)), gl.Tensor(Y)).item()
+    assert step.captures == 2
+
+
+def test_inputs_are_copied_never_written() -> None:
+    w = _weights()
+    x, y = X.copy(), Y.copy()
+    step = gl.compile_step(_fused(w))
+    for _ in range(3):
+        step(x, y).backward()
+    np.testing.assert_array_equal(x, X)
+    np.testing.assert_array_equal(y, Y)
