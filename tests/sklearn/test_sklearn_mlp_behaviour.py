@@ -336,7 +336,7 @@ def test_an_interrupt_keeps_the_epochs_done_like_sklearn(monkeypatch: pytest.Mon
     X, y = iris()
     kw = dict(hidden_layer_sizes=(4,), solver="sgd", batch_size=50, random_state=0)
     calls = {"n": 0}
-    original = objective.MLPObjective.__call__
+    original = objective.MLPObjective.recorded  # called once per batch, before its update
 
     def interrupt_in_epoch_four(self: Any, *args: Any) -> Any:
         calls["n"] += 1
@@ -344,7 +344,7 @@ def test_an_interrupt_keeps_the_epochs_done_like_sklearn(monkeypatch: pytest.Mon
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(objective.MLPObjective, "__call__", interrupt_in_epoch_four)
+    monkeypatch.setattr(objective.MLPObjective, "recorded", interrupt_in_epoch_four)
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         ours = MLPClassifier(**kw, max_iter=10).fit(X, y)
     theirs = sk.MLPClassifier(**kw, max_iter=3).fit(X, y)

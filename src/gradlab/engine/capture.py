@@ -11,8 +11,9 @@ Each kernel is the op's own forward (the same ufuncs, or the op description's ``
 with ``out=``), so the replayed values are bit for bit those of a dynamic call. The graph's
 backward closures read exactly those arrays, so ``loss.backward()`` is the engine's own
 backward over the replayed values: a replayed step is the dynamic step, minus the Python that
-builds nodes, closures and module calls. A fused loss at the root is recomputed by calling its
-engine function again (its backward keeps per-call arrays).
+builds nodes, closures and module calls. A fused loss is recomputed by calling its engine
+function again (its backward keeps per-call arrays); where later nodes read it (a scaled
+loss), its value is copied into the array their kernels hold.
 
 A call falls back to the dynamic engine, transparently, when anything could make the replay
 differ: another shape or dtype (each signature gets its own capture), a parameter whose array
@@ -70,10 +71,22 @@ def _replay_loss(
     t.data, t._backward, t.attrs = fresh.data, fresh._backward, fresh.attrs
 
 
-def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
+def _replay_loss_in_place(
+    t: Tensor, function: Callable[..., Tensor], target: Any, kwargs: dict[str, Any]
+) -> None:
+    """As `_replay_loss` for a loss that later nodes read: its value goes into the array
+    their kernels and backward closures hold."""
+    fresh = function(t._parents[0], target, **kwargs)
+    np.copyto(t.data, fresh.data)
+    t._backward, t.attrs = fresh._backward, fresh.attrs
+
+
+def _loss_kernels(t: Tensor, inputs: list[Any], consumed: bool) -> list[Kernel] | None:
     """The fused loss called again: its backward keeps arrays of its own call."""
     op = recorded_loss(t.op)
     if op is None or op.function is None or len(t._parents) != 1 or not t.attrs:
+        return None
+    if consumed and not owned(t.data):
         return None
     target = t.attrs.get("target")
     for leaf in inputs:
@@ -86,7 +99,7 @@ def _loss_kernels(t: Tensor, inputs: list[Any]) -> list[Kernel] | None:
     else:
         return None  # a target made inside the step would be frozen
     kwargs = {k: v for k, v in t.attrs.items() if k != "target"}
-    return [(_replay_loss, (t, op.function, target, kwargs))]
+    return [(_replay_loss_in_place if consumed else _replay_loss, (t, op.function, target, kwargs))]
 
 
 class _Program:
@@ -190,7 +203,7 @@ def _build(
         if builder is not None:
             built = builder(t)
         elif recorded_loss(t.op) is not None:
-            built = None if id(t) in consumed else _loss_kernels(t, leaves_in)
+            built = _loss_kernels(t, leaves_in, id(t) in consumed)
         else:
             built = _activation_kernels(t)
         if built is None:

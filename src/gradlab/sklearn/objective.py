@@ -105,23 +105,38 @@ def mlp_objective(
     >>> loss.item(), reported  # ((2 - 1)^2 + (0 - 3)^2) / (2 * 2)
     (2.5, 2.5)
     """
-    single = output.ndim == 1 or output.shape[1] == 1
+    loss = _data_term(output, target, out_activation, sample_weight)
+    return loss, reported_loss(float(loss.data), output, out_activation)
+
+
+def _data_term(
+    output: gl.Tensor,
+    target: NDArray[Any],
+    out_activation: str,
+    sample_weight: NDArray[Any] | None = None,
+) -> gl.Tensor:
     if sample_weight is None:
-        if out_activation == "softmax" or (out_activation == "logistic" and single):
-            loss = _loss(out_activation, "mean")(output, target)  # a mean over samples
-        else:
-            reduction = "half_sum" if out_activation == "identity" else "sum"
-            loss = _loss(out_activation, reduction)(output, target) * (1.0 / len(target))
-    else:
-        scale = sample_weight * (0.5 / sample_weight.sum())
-        if out_activation != "identity":
-            scale = scale * 2
-        per_entry = _loss(out_activation, "none")(output, target)
-        loss = (per_entry * (scale if per_entry.ndim == 1 else scale[:, None])).sum()
-    reported = float(loss.data)
-    if out_activation == "identity" and not single:
-        reported /= output.shape[1]
-    return loss, reported
+        if out_activation == "softmax" or (out_activation == "logistic" and _single(output)):
+            return _loss(out_activation, "mean")(output, target)  # a mean over samples
+        reduction = "half_sum" if out_activation == "identity" else "sum"
+        return _loss(out_activation, reduction)(output, target) * (1.0 / len(target))
+    scale = sample_weight * (0.5 / sample_weight.sum())
+    if out_activation != "identity":
+        scale = scale * 2
+    per_entry = _loss(out_activation, "none")(output, target)
+    return (per_entry * (scale if per_entry.ndim == 1 else scale[:, None])).sum()
+
+
+def _single(output: gl.Tensor) -> bool:
+    return output.ndim == 1 or output.shape[1] == 1
+
+
+def reported_loss(value: float, output: gl.Tensor, out_activation: str) -> float:
+    """The data term's ``value`` as scikit-learn records it: averaged over the outputs for
+    several regression outputs, itself otherwise."""
+    if out_activation == "identity" and not _single(output):
+        return value / output.shape[1]
+    return value
 
 
 class MLPObjective:
@@ -153,3 +168,13 @@ class MLPObjective:
         if isinstance(target, gl.Tensor):
             target = target.data
         return mlp_objective(output, target, self.out_activation, sample_weight)
+
+    def objective(self, output: gl.Tensor, target: Any) -> gl.Tensor:
+        """The data term alone, unweighted: what the training loop captures and replays."""
+        if isinstance(target, gl.Tensor):
+            target = target.data
+        return _data_term(output, target, self.out_activation)
+
+    def recorded(self, value: float, output: gl.Tensor) -> float:
+        """The value to record for a data term of ``value`` (`reported_loss`)."""
+        return reported_loss(value, output, self.out_activation)

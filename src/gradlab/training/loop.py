@@ -89,7 +89,10 @@ class Trainer:
         ``loss(prediction, target) -> Tensor`` reducing to one number. It may return a pair
         ``(objective, value)`` instead: the loop differentiates the objective and records the
         float ``value`` (e.g. scikit-learn's loss of several regression outputs: averaged over
-        the outputs, while its gradient is that of their sum).
+        the outputs, while its gradient is that of their sum). Such a loss may also give
+        ``objective(prediction, target) -> Tensor`` and ``recorded(value, prediction) ->
+        float``: the loop then captures and replays ``objective`` (batches without sample
+        weights) and records ``recorded(float(objective), prediction)``.
     optimizer : optimizer
     history : History
     log_names : list of str
@@ -173,6 +176,7 @@ class Trainer:
         self._optimizer_state: StateSnapshot | dict[str, Any] | None = None
         self._optimizer_state = self._optimizer_checkpoint()
         # gradlab's own layers ignore train/eval, which validation switches every epoch.
+        self._objective = getattr(loss, "objective", None)
         self.replay = compile_step(
             self._forward, enabled=replay and self._replayable(), watch_mode=False
         )
@@ -185,10 +189,13 @@ class Trainer:
             type(module).__module__.startswith("gradlab.nn.")
             for _, module in self.model.named_modules()
         )
-        return own_layers and isinstance(self.loss, Loss) and not self.callbacks.batch_hooks
+        own_loss = isinstance(self.loss, Loss) or self._objective is not None
+        return own_layers and own_loss and not self.callbacks.batch_hooks
 
     def _forward(self, xb: Tensor, yb: Any) -> tuple[Any, Tensor]:
         output = self.model(xb)
+        if self._objective is not None:
+            return self._objective(output, yb), output
         return self.loss(output, yb), output
 
     # ------------------------------------------------------------------------------ running
@@ -287,10 +294,12 @@ class Trainer:
             return None, 0.0  # no weight: nothing to learn from
         if wb is None:
             raw, output = self.replay(xb, yb)
+            loss, value = _recorded(raw)
+            if self._objective is not None:
+                value = self.loss.recorded(value, output)  # type: ignore[attr-defined]
         else:
             output = self.model(xb)
-            raw = self.loss(output, yb, wb)
-        loss, value = _recorded(raw)
+            loss, value = _recorded(self.loss(output, yb, wb))
         if self.penalty is not None:
             value += self.penalty.value(total)
         if not math.isfinite(value):
