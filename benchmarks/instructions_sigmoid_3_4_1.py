@@ -47,14 +47,14 @@ def instructions(name: str, steps: int) -> int:
 def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt install valgrind).")
-    names = ["gradlab", "numpy"]
+    names = ["gradlab_fit", "gradlab", "numpy"]
     if importlib.util.find_spec("torch"):
         names.append("torch")
     counts = {name: instructions(name, 1001) - instructions(name, 1) for name in names}
     print("3-4-1 sigmoid network: instructions for 1000 full-batch steps (valgrind callgrind)")
     for name, count in counts.items():
         ratio = count / counts["numpy"]
-        print(f"  {name:<8} {count / 1e6:7.0f} M   {ratio:5.2f}x handwritten NumPy")
+        print(f"  {name:<12} {count / 1e6:7.0f} M   {ratio:5.2f}x handwritten NumPy")
 
 
 if __name__ == "__main__":

@@ -117,11 +117,16 @@ class ActivationOp:
         if self.vjp is not None:
             vjp = self.vjp
             return node(out, (x,), lambda g: (vjp(g, xd, out, **params),), self.name, attrs)
-        derivative = self.derivative
-        assert derivative is not None
-        return node(
-            out, (x,), lambda g: (g * derivative(NUMPY, xd, out, **params),), self.name, attrs
-        )
+        slope = self.through
+        return node(out, (x,), lambda g: (slope(g, xd, out, None, params),), self.name, attrs)
+
+    def through(
+        self, g: Array, z: Array, a: Array, out: Array | None, params: Mapping[str, Any]
+    ) -> Array:
+        """dL/dz = dL/da * f'(z) for an elementwise activation, written into ``out`` when it
+        is an array: the engine's backward, and the flat backward of a replayed step."""
+        assert self.derivative is not None, f"{self.name} is not elementwise"
+        return np.multiply(g, self.derivative(NUMPY, z, a, **params), out=out)
 
 
 #: Every activation, by name and alias. Add your own with `register_activation`.

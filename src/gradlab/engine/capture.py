@@ -9,11 +9,12 @@ kernels recomputes every node's value into its own array (``out=``), in recordin
 
 Each kernel is the op's own forward (the same ufuncs, or the op description's ``forward``
 with ``out=``), so the replayed values are bit for bit those of a dynamic call. The graph's
-backward closures read exactly those arrays, so ``loss.backward()`` is the engine's own
-backward over the replayed values: a replayed step is the dynamic step, minus the Python that
-builds nodes, closures and module calls. A fused loss is recomputed by calling its engine
-function again (its backward keeps per-call arrays); where later nodes read it (a scaled
-loss), its value is copied into the array their kernels hold.
+backward closures read exactly those arrays, and ``loss.backward()`` runs them as a flat
+program of its own (`gradlab.engine.backward_program`: each gradient written into an array
+made at the capture, in the dynamic walk's order): a replayed step is the dynamic step, minus
+the Python that builds nodes, closures and module calls and walks the graph. A fused loss is
+recomputed by calling its engine function again (its backward keeps per-call arrays); where
+later nodes read it (a scaled loss), its value is copied into the array their kernels hold.
 
 A call falls back to the dynamic engine, transparently, when anything could make the replay
 differ: another shape or dtype (each signature gets its own capture), a parameter whose array
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import recorded_activation
+from gradlab.engine.backward_program import BackwardProgram
 from gradlab.engine.grad_mode import _enabled
 from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
@@ -239,7 +241,9 @@ class CompiledStep:
 
     def programs(self) -> dict[Any, list[str] | str]:
         """Per captured signature (the inputs' shapes and dtypes), the kernels a replay runs,
-        as ``"op: function"`` in order, or why that capture is not replayed.
+        as ``"op: function"`` in order, then those of its flat backward
+        (`gradlab.engine.backward_program`; ``through`` calls the op's recorded backward), or
+        why that capture is not replayed.
 
         Examples
         --------
@@ -247,8 +251,14 @@ class CompiledStep:
         >>> w = gl.Tensor([[1.0]], requires_grad=True)
         >>> step = gl.compile_step(lambda x: (x @ w).relu().sum())
         >>> _ = step(gl.Tensor([[2.0]]))
-        >>> list(step.programs().values())
-        [['matmul: dot', 'relu: <lambda>', 'sum: sum']]
+        >>> for label in next(iter(step.programs().values())):
+        ...     print(label)
+        matmul: dot
+        relu: <lambda>
+        sum: sum
+        sum backward: through
+        relu backward: through
+        matmul backward: through
         """
         return {
             key: program.labels if type(program) is _Program else program[1]  # type: ignore[index]
@@ -287,10 +297,12 @@ class CompiledStep:
             self._programs[key] = (version, built)
         else:
             self.reasons.pop(key, None)
-            self._programs[key] = _Program(buffers, built, result)
+            self._programs[key] = program = _Program(buffers, built, result)
             root = _flat(result)[0]
             if isinstance(root, Tensor) and root._backward is not None:
                 root._plan = backward_order(root)
+                root._flat = BackwardProgram(root, root._plan)
+                program.labels.extend(root._flat.labels)
         return result
 
 
@@ -303,8 +315,10 @@ def compile_step(
     The first call with given input shapes and dtypes runs ``fn`` with the dynamic engine and
     records its graph; later calls with the same signature recompute the recorded nodes in
     place with flat NumPy kernels and return the same tensors, with new values. Call
-    ``loss.backward()`` and update the parameters as usual: backward is the engine's own,
-    over the replayed values, so the result is bit for bit that of the dynamic engine.
+    ``loss.backward()`` and update the parameters as usual: backward runs the ops' own
+    backward over the replayed values, as a flat program once the parameters' gradients are
+    zeroed, so the result is bit for bit that of the dynamic engine (a parameter's ``grad``
+    is then an array the next step's backward writes again).
     Anything that could change the step (another shape or dtype, a parameter replaced or
     frozen, a module changed, ``no_grad``, an op without a kernel, a tensor made inside
     ``fn``) runs ``fn`` dynamically instead. `gradlab.fit` uses it for every step.

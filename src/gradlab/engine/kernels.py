@@ -21,6 +21,12 @@ KernelBuilder = Callable[[Any], "list[Kernel] | None"]
 #: Op name -> the builder of its replay kernels (None where a recorded node cannot be replayed).
 KERNELS: dict[str, KernelBuilder] = {}
 
+#: ``builder(node, upstream, outs)`` -> kernels writing, from the node's gradient array
+#: ``upstream``, the gradient of each input ``i`` in ``outs`` into ``outs[i]`` (None: the
+#: flat backward calls the node's recorded backward instead).
+BackwardBuilder = Callable[[Any, Any, dict[int, Any]], "list[Kernel] | None"]
+BACKWARD_KERNELS: dict[str, BackwardBuilder] = {}
+
 # Bumped whenever a module gains, loses or replaces a parameter or a submodule: every capture
 # taken before is then stale. `_modes` is bumped when a module switches train/eval mode.
 _structure = [0]
@@ -32,6 +38,15 @@ def register_kernel(op: str, builder: KernelBuilder) -> KernelBuilder:
     write the node's value into ``node.data`` from its parents' arrays, or None when this node
     cannot be replayed. Each op module registers its own, beside its forward."""
     KERNELS[op] = builder
+    return builder
+
+
+def register_backward_kernel(op: str, builder: BackwardBuilder) -> BackwardBuilder:
+    """Declare how the flat backward of a replayed step (`gradlab.engine.backward_program`)
+    computes the input gradients of ``op``'s nodes into given arrays, with the operations of
+    the op's own backward. Ops without one are still replayed, through their recorded
+    backward."""
+    BACKWARD_KERNELS[op] = builder
     return builder
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.kernels import Kernel, owned, register_kernel
+from gradlab.engine.kernels import Kernel, owned, register_backward_kernel, register_kernel
 from gradlab.engine.tensor import Array, Tensor, node
 
 
@@ -65,19 +65,41 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         parents = (x, weight, bias)
 
     def backward(g: Array) -> tuple[Array | None, ...]:
-        if xd.ndim == 2:
-            x2, g2 = xd, g
-        elif xd.ndim == 1:
-            x2, g2 = xd[None, :], g[None, :]
-        else:
-            x2, g2 = xd.reshape(-1, xd.shape[-1]), g.reshape(-1, g.shape[-1])
-        gx = g.dot(wd.T) if x.requires_grad else None
-        gw = x2.T.dot(g2) if weight.requires_grad else None
-        if bias is None:
-            return gx, gw
-        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
+        need = (x.requires_grad, weight.requires_grad, bias is not None and bias.requires_grad)
+        return linear_grads(xd, wd, g, need, (None, None, None))[: len(parents)]
 
     return node(out, parents, backward, "linear")
+
+
+def linear_grads(
+    xd: Array,
+    wd: Array,
+    g: Array,
+    need: tuple[bool, bool, bool],
+    outs: tuple[Array | None, Array | None, Array | None],
+) -> tuple[Array | None, Array | None, Array | None]:
+    """dL/dx = G W^T, dL/dW = x^T G, dL/db = sum over rows of G, for the inputs in ``need``
+    (None for the others), written into ``outs`` where they are arrays."""
+    if xd.ndim == 2:
+        x2, g2 = xd, g
+    elif xd.ndim == 1:
+        x2, g2 = xd[None, :], g[None, :]
+    else:
+        x2, g2 = xd.reshape(-1, xd.shape[-1]), g.reshape(-1, g.shape[-1])
+    gx = np.dot(g, wd.T, out=outs[0]) if need[0] else None
+    gw = np.dot(x2.T, g2, out=outs[1]) if need[1] else None
+    gb = np.add.reduce(g2, axis=0, out=outs[2]) if need[2] else None
+    return gx, gw, gb
+
+
+def _backward_kernels(t: Tensor, upstream: Array, outs: dict[int, Array]) -> list[Kernel] | None:
+    """`linear_grads` into the flat backward's arrays (a matrix batch only)."""
+    x = t._parents[0].data
+    if x.ndim != 2:
+        return None
+    need = (0 in outs, 1 in outs, 2 in outs)
+    arrays = (outs.get(0), outs.get(1), outs.get(2))
+    return [(linear_grads, (x, t._parents[1].data, upstream, need, arrays))]
 
 
 def _replay_kernels(t: Tensor) -> list[Kernel] | None:
@@ -94,6 +116,7 @@ def _replay_kernels(t: Tensor) -> list[Kernel] | None:
 
 
 register_kernel("linear", _replay_kernels)
+register_backward_kernel("linear", _backward_kernels)
 
 
 def as_input(x: Any, dtype: np.dtype[Any]) -> Tensor:

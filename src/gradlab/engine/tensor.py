@@ -100,6 +100,7 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_backward",
+        "_flat",
         "_parents",
         "_plan",
         "_seq",
@@ -123,6 +124,7 @@ class Tensor:
     _backward: Backward | None
     _seq: int
     _plan: list[Tensor]
+    _flat: Callable[[Array], bool]
 
     def __init__(
         self,
@@ -249,7 +251,10 @@ class Tensor:
             return
         plan = getattr(self, "_plan", None)
         if plan is not None:
-            # A replayed step (engine.capture): the walk below, in the order it would take.
+            # A replayed step (engine.capture): its flat program when it applies, else the
+            # walk below, in the order it would take.
+            if self._flat(seed):
+                return
             for t in plan:
                 t.grad = None
             self.grad = seed

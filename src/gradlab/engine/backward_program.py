@@ -1,0 +1,141 @@
+"""A replayed step's backward as a flat program: every gradient written into an array of its own.
+
+The dynamic backward (`gradlab.engine.tensor`) walks the graph and decides, for each gradient,
+whether it is a first one or adds to another, whether broadcasting must be undone and whether
+a leaf needs a copy. For a captured step (`gradlab.engine.capture`) those decisions are the
+same every step, so they are taken once: each recorded tensor and each parameter gets a
+gradient array made at the capture, and backward becomes a list of kernels, one per node, in
+the order the dynamic walk visits them. A node's kernel computes its inputs' gradients with
+the op's own backward, either through a builder the op registers beside its forward (which
+writes into the arrays with ``out=``, the same operations) or by calling its recorded backward
+and conforming the result as the dynamic walk does. The first gradient an input receives is
+written, later ones are added in the walk's order, so every gradient is bit for bit the
+dynamic one.
+
+The program runs only when every parameter's ``grad`` is None (``zero_grad`` before each
+step); it then sets each ``grad`` to its array. Otherwise, or when a backward sends no
+gradient where the capture saw one, the dynamic walk runs instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradlab.engine.activation_op import recorded_activation
+from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel
+from gradlab.engine.tensor import Array, Tensor, _conform
+
+
+class _NoGradient(Exception):
+    """A recorded backward sent None where the capture expected a gradient."""
+
+
+def _through(t: Tensor, routes: list[tuple[int, Tensor, Array, bool]]) -> None:
+    """Any op: its recorded backward, each gradient conformed to its input and then written
+    into (or, after the first, added to) the input's array."""
+    g = t.grad
+    grads = t._backward(g)  # type: ignore[misc]
+    for i, parent, out, first in routes:
+        pg = grads[i]
+        if pg is None:
+            raise _NoGradient
+        pg = _conform(pg, parent.data)
+        if first:
+            np.copyto(out, pg)
+        else:
+            np.add(out, pg, out=out)
+
+
+class BackwardProgram:
+    """The flat backward of one captured graph (see the module's description).
+
+    Parameters
+    ----------
+    root : Tensor
+        The captured step's loss.
+    order : list of Tensor
+        The recorded tensors backward visits after ``root``, in its order
+        (`gradlab.engine.tensor.backward_order`).
+    """
+
+    def __init__(self, root: Tensor, order: list[Tensor]) -> None:
+        self.root, self.order = root, order
+        self.leaves: list[Tensor] = []
+        self.arrays: dict[int, Array] = {}
+        self.kernels: list[Kernel] = []
+        self.labels: list[str] = []
+        self.usable = True
+        written: set[int] = set()
+        for t in [root, *order]:
+            routes = []
+            for i, parent in enumerate(t._parents):
+                if not parent.requires_grad:
+                    continue
+                array = self.arrays.get(id(parent))
+                if array is None:
+                    array = self.arrays[id(parent)] = np.empty_like(parent.data, order="C")
+                    if parent._backward is None:
+                        self.leaves.append(parent)
+                routes.append((i, parent, array, id(parent) not in written))
+                written.add(id(parent))
+            built = None
+            if t is not root and all(first for *_, first in routes):
+                outs = {i: array for i, _, array, _ in routes}
+                built = _builder(t)(t, self.arrays[id(t)], outs)
+            if built is None:
+                built = [(_through, (t, routes))]
+            self.kernels.extend(built)
+            self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
+        self._grads = [(t, self.arrays[id(t)]) for t in order]
+        self._leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
+
+    def __call__(self, seed: Array) -> bool:
+        """Run the program for dL/d(root) = ``seed``; False (nothing done) when it cannot."""
+        if not self.usable:
+            return False
+        for leaf in self.leaves:
+            if leaf.grad is not None:
+                return False
+        root = self.root
+        root.grad = seed
+        for t, array in self._grads:
+            t.grad = array
+        try:
+            for function, arguments in self.kernels:
+                function(*arguments)
+        except _NoGradient:
+            self.usable = False  # this graph's gradients are not always there: walk it
+            for t in self.order:
+                t.grad = None
+            return False
+        for leaf, array in self._leaf_grads:
+            leaf.grad = array
+        return True
+
+
+def _activation_kernels(t: Tensor, upstream: Array, outs: dict[int, Array]) -> list[Kernel] | None:
+    """An elementwise activation's dL/dz = dL/da f'(z) into the flat backward's array."""
+    op = recorded_activation(t.op)
+    if op is None or op.derivative is None or 0 not in outs:
+        return None
+    z = t._parents[0].data
+    return [(op.through, (upstream, z, t.data, outs[0], t.attrs or {}))]
+
+
+def _none(t: Tensor, upstream: Array, outs: dict[int, Array]) -> None:
+    return None
+
+
+def _builder(t: Tensor) -> Callable[[Tensor, Array, dict[int, Array]], list[Kernel] | None]:
+    builder = BACKWARD_KERNELS.get(t.op)
+    if builder is not None:
+        return builder
+    return _activation_kernels if recorded_activation(t.op) is not None else _none
+
+
+def _name(function: Any) -> str:
+    inner = getattr(function, "func", function)
+    return str(getattr(inner, "__name__", type(inner).__name__)).lstrip("_")

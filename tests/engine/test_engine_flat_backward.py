@@ -1,0 +1,79 @@
+"""The flat backward of a replayed step (`gradlab.engine.backward_program`) against the
+dynamic walk of the same graph, which is the oracle: every parameter's and every
+intermediate tensor's gradient bit for bit equal, over networks with biases, every
+activation, shared parameters (gradients added in the walk's order), float32 and float64; and
+each case where the program must step aside (gradients not zeroed, a backward that sends no
+gradient) gives the dynamic result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+from gradlab.engine.backward_program import BackwardProgram
+from gradlab.engine.tensor import backward_order, node
+
+ACTIVATIONS = sorted(gl.engine.activation_op.ACTIVATION_OPS.names())
+
+
+def _graph(activation: str, dtype: Any, rng: np.random.Generator) -> tuple[Any, list[Any]]:
+    model = gl.nn.MLP(5, [6, 4], 3, activation=activation, dtype=dtype, rng=rng)
+    shared = gl.Tensor(rng.normal(size=(3, 3)), requires_grad=True, dtype=dtype)
+    x = gl.Tensor(rng.normal(size=(7, 5)), dtype=dtype)
+    y = rng.integers(0, 3, size=7)
+
+    def step(x: gl.Tensor, y: np.ndarray) -> gl.Tensor:
+        z = model(x) @ shared  # ``shared`` is used twice: its gradients add up
+        return gl.softmax_cross_entropy(z @ shared, y) + (z * z).mean()
+
+    return gl.compile_step(step), [x, y, *model.parameters(), shared]
+
+
+def _gradients(loss: gl.Tensor, tensors: list[gl.Tensor], flat: bool) -> list[np.ndarray]:
+    loss._flat.usable = flat
+    for t in tensors:
+        t.grad = None
+    loss.backward()
+    return [np.array(t.grad) for t in [*tensors, *loss._plan]]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_flat_backward_is_the_dynamic_walk_bit_for_bit(activation: str, dtype: Any) -> None:
+    step, tensors = _graph(activation, dtype, np.random.default_rng(3))
+    x, y, params = tensors[0], tensors[1], tensors[2:]
+    step(x, y)
+    loss = step(x, y)  # a replay
+    assert step.replays == 1, step.reasons
+    flat = _gradients(loss, params, flat=True)
+    assert all(p.grad is loss._flat.arrays[id(p)] for p in params)  # the program ran
+    walked = _gradients(loss, params, flat=False)
+    for a, b in zip(flat, walked, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+
+
+def test_gradients_not_zeroed_add_up_as_in_the_dynamic_engine() -> None:
+    step, tensors = _graph("tanh", np.float64, np.random.default_rng(4))
+    x, y, params = tensors[0], tensors[1], tensors[2:]
+    step(x, y)
+    loss = step(x, y)
+    twice = []
+    for flat in (True, False):
+        _gradients(loss, params, flat)
+        loss.backward()  # grads are set: the program steps aside and the walk adds to them
+        twice.append([p.grad.copy() for p in params])
+    for a, b in zip(*twice, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_backward_that_sends_no_gradient_turns_the_program_off() -> None:
+    w = gl.Tensor([1.0, 2.0], requires_grad=True)
+    hidden = node(w.data * 3, (w,), lambda g: (None,), "silent")
+    root = node(np.asarray(hidden.data.sum()), (hidden,), lambda g: (g * np.ones(2),), "total")
+    program = BackwardProgram(root, backward_order(root))
+    assert program(np.ones(())) is False and not program.usable
+    assert w.grad is None and hidden.grad is None
