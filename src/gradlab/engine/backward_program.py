@@ -37,7 +37,7 @@ def _through(t: Tensor, routes: list[tuple[int, Tensor, Array, bool]]) -> None:
     """Any op: its recorded backward, each gradient conformed to its input and then written
     into (or, after the first, added to) the input's array."""
     g = t.grad
-    grads = t._backward(g)  # type: ignore[misc]
+    grads = t._backward(g)  # type: ignore[misc,arg-type]
     for i, parent, out, first in routes:
         pg = grads[i]
         if pg is None:
