@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.kernels import Kernel, owned, register_kernel
+from gradlab.engine.kernels import Kernel, owned, register_backward_kernel, register_kernel
+from gradlab.engine.linear import linear_grads
 from gradlab.engine.tensor import Array, Operand, Tensor, lift, node
 
 _NUMBER = (int, float)
+_NO_OUT = (None, None, None)
 _SCALAR = (int, float, np.integer, np.floating)
 
 
@@ -130,11 +132,8 @@ def matmul(a: Operand, b: Operand) -> Tensor:
         # For matrices ndarray.dot is the same product as @, at half the call overhead of the
         # matmul gufunc (which dominates for the small matrices of hand-sized networks).
 
-        def backward(g: Array) -> tuple[Array | None, Array | None]:
-            return (
-                g.dot(bd.T) if a.requires_grad else None,
-                ad.T.dot(g) if b.requires_grad else None,
-            )
+        def backward(g: Array) -> tuple[Array | None, ...]:
+            return linear_grads(ad, bd, g, (a.requires_grad, b.requires_grad, False), _NO_OUT)[:2]
 
         return node(ad.dot(bd), (a, b), backward, "matmul")
     out = ad @ bd
@@ -192,8 +191,20 @@ def _matmul_kernels(t: Tensor) -> list[Kernel] | None:
     return [(np.dot, (a, b, t.data))]
 
 
+def _matmul_backward_kernels(
+    t: Tensor, upstream: Array, outs: dict[int, Array]
+) -> list[Kernel] | None:
+    """A matrix product's `linear_grads` into the flat backward's arrays."""
+    a, b = (p.data for p in t._parents)
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    need = (0 in outs, 1 in outs, False)
+    return [(linear_grads, (a, b, upstream, need, (outs.get(0), outs.get(1), None)))]
+
+
 for _op, _ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply)):
     register_kernel(_op, _ufunc_kernels(_ufunc))
 register_kernel("neg", _ufunc_kernels(np.negative))
 register_kernel("pow", _square_kernels)
 register_kernel("matmul", _matmul_kernels)
+register_backward_kernel("matmul", _matmul_backward_kernels)
