@@ -5,7 +5,8 @@ Alex Punnen, chapter 6).
 
 No biases, 4 samples, half-sum squared error, full-batch gradient descent, lr 1, 1000 steps,
 float64. Contestants: gradlab through ``gl.fit``, gradlab as a plain Tensor loop with the fused
-loss and with the loss written in operators, the same math handwritten in NumPy (the base),
+loss (dynamic, and its step wrapped in ``gl.compile_step``) and with the loss written in
+operators, the same math handwritten in NumPy (the base),
 PyTorch eager on 1 and 2 threads, and JAX with one ``jax.jit``-compiled training step.
 
     python benchmarks/bench_sigmoid_3_4_1.py [--repeats 7] [--quick] [--no-memory]
@@ -63,6 +64,24 @@ def train_gradlab(operators: bool = False) -> np.ndarray:
             loss = ((a2 - y) ** 2).sum() * 0.5
         else:
             loss = gl.squared_error(a2, y, reduction="half_sum")
+        w1.grad = w2.grad = None
+        loss.backward()
+        w1.data -= LR * w1.grad
+        w2.data -= LR * w2.grad
+    return weights(w1.data, w2.data)
+
+
+def train_gradlab_compiled() -> np.ndarray:
+    """The Tensor loop with its step wrapped in `gl.compile_step` (captured once, replayed)."""
+    w1_0, w2_0 = initial_weights()
+    w1 = gl.Tensor(w1_0, requires_grad=True)
+    w2 = gl.Tensor(w2_0, requires_grad=True)
+    step = gl.compile_step(
+        lambda x, y: gl.squared_error(((x @ w1).sigmoid() @ w2).sigmoid(), y, reduction="half_sum")
+    )
+    x, y = gl.Tensor(X), gl.Tensor(Y)
+    for _ in range(STEPS):
+        loss = step(x, y)
         w1.grad = w2.grad = None
         loss.backward()
         w1.data -= LR * w1.grad
@@ -140,6 +159,7 @@ def runners(quick: bool = False) -> dict[str, Any]:
     found = {
         "gradlab (gl.fit)": train_gradlab_fit,
         "gradlab (Tensor loop)": train_gradlab,
+        "gradlab (compile_step loop)": train_gradlab_compiled,
         "gradlab (loss in operators)": lambda: train_gradlab(operators=True),
         BASE: train_numpy,
     }
