@@ -55,6 +55,7 @@ class WeightSnapshot:
             ]
             for flat in self._flat
         ]
+        self._pairs = [list(zip(views, self.parameters, strict=True)) for views in self._views]
         self._mask = np.empty(int(offsets[-1]), bool)
         self._current = 0
         for view, p in zip(self._views[0], self.parameters, strict=True):
@@ -69,12 +70,12 @@ class WeightSnapshot:
             False (and the previous snapshot kept) when some value is NaN or infinite.
         """
         spare = 1 - self._current
-        for view, p in zip(self._views[spare], self.parameters, strict=True):
+        flat = self._flat[spare]
+        for view, p in self._pairs[spare]:
             view[...] = p.data
         # One pass into a kept mask, reduced by the ufunc itself (np.all's wrappers cost
         # more than the check on small networks, whose epoch may be one step).
-        finite = np.isfinite(self._flat[spare], out=self._mask)
-        if not np.logical_and.reduce(finite):
+        if not np.logical_and.reduce(np.isfinite(flat, out=self._mask)):
             return False
         self._current = spare
         return True
@@ -97,6 +98,7 @@ class WeightSnapshot:
 
 
 _IMMUTABLE = (int, float, bool, str, bytes, type(None), np.generic)
+_MISSING = object()
 
 
 class StateSnapshot:
@@ -135,8 +137,11 @@ class StateSnapshot:
 
     def capture(self) -> None:
         """Take the optimizer's current state as the snapshot."""
+        state = self.optimizer.state
+        if self._refresh(state):
+            return
         saved = {}
-        for p, entries in self.optimizer.state.items():
+        for p, entries in state.items():
             previous = self._saved.get(p, {})
             kept = {}
             for key, value in entries.items():
@@ -150,6 +155,36 @@ class StateSnapshot:
                     kept[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
             saved[p] = kept
         self._saved = saved
+
+    def _refresh(self, state: dict[Any, dict[str, Any]]) -> bool:
+        """Copy ``state`` into the kept buffers in place when it holds the same parameters,
+        keys, shapes and dtypes as the snapshot (every epoch after the first); else False."""
+        saved = self._saved
+        if len(saved) != len(state):
+            return False
+        for p, entries in state.items():
+            kept = saved.get(p)
+            if kept is None or len(kept) != len(entries):
+                return False
+            for key, value in entries.items():
+                buffer = kept.get(key, _MISSING)
+                if type(value) is np.ndarray:
+                    if (
+                        type(buffer) is not np.ndarray
+                        or buffer.shape != value.shape
+                        or buffer.dtype != value.dtype
+                    ):
+                        return False
+                elif buffer is _MISSING or not isinstance(value, _IMMUTABLE):
+                    return False
+        for p, entries in state.items():
+            kept = saved[p]
+            for key, value in entries.items():
+                if type(value) is np.ndarray:
+                    np.copyto(kept[key], value)
+                else:
+                    kept[key] = value
+        return True
 
     def restore(self) -> None:
         """Put the snapshot back: the optimizer's state becomes the captured one."""
