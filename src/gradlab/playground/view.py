@@ -152,6 +152,31 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _progress(session: Session, steps: int) -> dict[str, Any]:
+    """The step count, the epoch, the heat maps and the losses of the last ``steps`` steps."""
+    train = max(session.data.train.size, 1)
+    recent = {k: [_finite(v) for v in vs[-steps:]] for k, vs in session.history.items()}
+    return {
+        "steps": session.steps,
+        "epoch": session.steps * min(session.settings["batch_size"], train) / train,
+        "maps": maps(session),
+        "loss": {"train": recent["train"][-1], "test": recent["test"][-1]},
+        "recent": recent,
+    }
+
+
+def frame(session: Session, steps: int) -> dict[str, Any]:
+    """What a frame of Play redraws after ``steps`` steps: the weights and biases by layer,
+    the heat maps, the losses of each of those steps; no trace, labels, gradients or
+    settings (`view` has them, asked for on Pause)."""
+    weights = [
+        [m.weight.data.tolist(), None if m.bias is None else m.bias.data.tolist()]
+        for m in session.model
+        if isinstance(m, Linear)
+    ]
+    return {**_progress(session, steps), "weights": weights}
+
+
 def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any]:
     """Everything the page draws; ``full`` adds the data points (sent once per session)."""
     trace = session.last_trace
@@ -165,19 +190,11 @@ def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any
             + ": the diagram shows the weights it gave."
         )
     result = {
+        **_progress(session, 1),
         "session": session_id,
         "state": session.shared_state(),
         "notes": session.notes,
-        "steps": session.steps,
-        "epoch": session.steps
-        * min(settings["batch_size"], session.data.train.size)
-        / max(session.data.train.size, 1),
         "network": network(session),
-        "maps": maps(session),
-        "loss": {
-            "train": _finite(session.history["train"][-1]),
-            "test": _finite(session.history["test"][-1]),
-        },
         "trace": None if trace is None else trace.to_json(),
         "update_note": note,
         "task": session.data.task,

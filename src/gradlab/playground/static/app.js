@@ -29,12 +29,14 @@ async function post(path, body) {
 
 function message(text, info) {
   const box = $("message");
-  box.textContent = text || "";
-  box.className = info ? "info" : "";
+  const className = info ? "info" : "";
+  // Unchanged text is not written again: each write costs a page layout during Play.
+  if (box.textContent !== (text || "")) box.textContent = text || "";
+  if (box.className !== className) box.className = className;
 }
 
 async function guarded(action) {
-  try { await action(); } catch (error) { stopPlaying(); message(error.message); }
+  try { await action(); } catch (error) { await stopPlaying(); message(error.message); }
 }
 
 // ---------------------------------------------------------------- settings and the link
@@ -180,7 +182,7 @@ function settingsFromControls() {
 
 // ---------------------------------------------------------------- commands
 async function start(state) {
-  stopPlaying();
+  await stopPlaying();
   const answer = await post("api/session", { state });
   sessionId = answer.session;
   show(answer);
@@ -190,40 +192,72 @@ async function step(count, explain) {
   show(await post("api/step", { session: sessionId, steps: count, explain }));
 }
 
-// Play asks for the next step as soon as the last answer is in, and draws the newest answer
-// once per animation frame, so that drawing and computing overlap.
+// Play keeps two requests of `steps per frame` steps in flight, so that the server computes
+// the next frame while the page draws this one, and draws the newest frame once per
+// animation frame. A frame holds only what moves (weights, heat maps, losses); on Pause the
+// page asks for the whole view (gradients, the link) once.
 let pending = null;
 let framesDrawn = 0;
+let playLoop = null;
 
 function drawWhenReady() {
   requestAnimationFrame(() => {
-    if (pending) { show(pending); pending = null; framesDrawn += 1; document.body.dataset.frames = framesDrawn; }
+    if (pending) {
+      showFrame(pending);
+      pending = null;
+      framesDrawn += 1;
+      document.body.dataset.frames = framesDrawn;
+    }
     if (playing) drawWhenReady();
   });
 }
 
-async function play() {
+function keepLosses(answer) {
+  // history[s] is the loss after step s, whatever order the answers arrive in.
+  const first = answer.steps - answer.recent.train.length + 1;
+  answer.recent.train.forEach((v, k) => { history.train[first + k] = v; });
+  answer.recent.test.forEach((v, k) => { history.test[first + k] = v; });
+}
+
+async function playing_loop() {
+  const count = Number($("steps-per-frame").value) || 1;
+  const body = { session: sessionId, steps: count, frame: true };
+  const ask = async () => {
+    while (playing) {
+      const answer = await post("api/step", body);
+      keepLosses(answer);
+      if (!pending || answer.steps > pending.steps) pending = answer;
+    }
+  };
+  try {
+    await Promise.all([ask(), ask()]);
+  } catch (error) {
+    playing = false;
+    return error.message;
+  }
+  return null;
+}
+
+function play() {
   playing = true;
   $("play").textContent = "Pause";
   drawWhenReady();
-  while (playing) {
-    try {
-      const answer = await post("api/step", { session: sessionId, steps: 1, explain: false });
-      if (pending) { history.train.push(pending.loss.train); history.test.push(pending.loss.test); }
-      if (playing) pending = answer; else show(answer);
-    } catch (error) {
-      stopPlaying();
-      message(error.message);
-      return;
-    }
-  }
+  const loop = playing_loop();
+  playLoop = loop;
+  loop.then((failed) => { if (failed && playLoop === loop) guarded(stopPlaying); });
 }
 
-function stopPlaying() {
+// Pause: wait for the requests in flight, then draw the whole view once.
+async function stopPlaying() {
+  if (!playLoop) return;
   playing = false;
-  if (pending) { show(pending); pending = null; }
   $("play").textContent = "Play";
-  updateLink();
+  const loop = playLoop;
+  playLoop = null;
+  const failed = await loop;
+  pending = null;
+  if (failed) { message(failed); return; }
+  show(await post("api/state", { session: sessionId }));
 }
 
 async function setValue(key, value) {
@@ -255,17 +289,29 @@ function colour(t) {
   return [255 + (c[0] - 255) * s, 255 + (c[1] - 255) * s, 255 + (c[2] - 255) * s];
 }
 
-function paintMap(canvas, base64, size) {
-  canvas.width = size;
-  canvas.height = size;
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(size, size);
-  for (let k = 0; k < bytes.length; k++) {
-    const [r, g, b] = colour(bytes[k] / 127.5 - 1);
-    image.data.set([r, g, b, 255], 4 * k);
+// The colour of each byte of a heat map (0 is -1, 255 is +1), as one RGBA word.
+const PALETTE = (() => {
+  const table = new Uint32Array(256);
+  const bytes = new Uint8Array(table.buffer);
+  for (let k = 0; k < 256; k++) {
+    const [r, g, b] = colour(k / 127.5 - 1);
+    bytes.set([Math.round(r), Math.round(g), Math.round(b), 255], 4 * k);
   }
-  context.putImageData(image, 0, 0);
+  return table;
+})();
+
+function paintMap(canvas, base64, size) {
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+    canvas.image = null;
+  }
+  const context = canvas.getContext("2d");
+  if (!canvas.image) canvas.image = context.createImageData(size, size);
+  const pixels = new Uint32Array(canvas.image.data.buffer);
+  const text = atob(base64);
+  for (let k = 0; k < text.length; k++) pixels[k] = PALETTE[text.charCodeAt(k)];
+  context.putImageData(canvas.image, 0, 0);
 }
 
 const GAP_X = 130;
@@ -339,48 +385,44 @@ function buildNetwork() {
   built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]), edges, cells };
 }
 
-function drawNetwork() {
+// A frame of Play writes only the edges whose colour or width changed and the heat maps;
+// the selection outlines and the edges' tooltips are drawn by a full redraw.
+function drawNetwork(full = true) {
   const net = view.network;
   const key = JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]);
   if (!built || built.key !== key || !document.contains(built.cells[0].cell)) buildNetwork();
-  for (const { path, title, l, i, j } of built.edges) {
+  for (const edge of built.edges) {
+    const { path, title, l, i, j } = edge;
     const w = net.layers[l].weight[i][j];
     const [r, g, b] = colour(Math.tanh(w));
-    path.setAttribute("stroke", `rgb(${r},${g},${b})`);
-    path.setAttribute("stroke-width", Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))));
+    const stroke = `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
+    const width = Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))).toFixed(1);
+    if (stroke !== edge.stroke) { path.setAttribute("stroke", stroke); edge.stroke = stroke; }
+    if (width !== edge.width) { path.setAttribute("stroke-width", width); edge.width = width; }
+    if (!full) continue;
     path.classList.toggle("selected", !!selected && selected.kind === "weight" && selected.key === path.dataset.key);
     title.textContent = `${path.dataset.label} = ${w}`;
   }
   for (const { cell, canvas, l, j } of built.cells) {
     if (canvas) paintMap(canvas, view.maps.neurons[l][j], view.maps.neuron_grid);
-    cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
+    if (full) cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
   }
 }
 
-function drawOutput() {
-  const canvas = $("output");
-  const context = canvas.getContext("2d");
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  if (!view.maps) {
-    context.fillStyle = "#666";
-    context.fillText("the picture needs data with two inputs", 60, 150);
-    return;
-  }
-  const map = document.createElement("canvas");
-  paintMap(map, view.maps.output, view.maps.output_grid);
-  context.imageSmoothingEnabled = true;
-  context.globalAlpha = 0.8;
-  context.drawImage(map, 0, 0, canvas.width, canvas.height);
-  context.globalAlpha = 1;
-  if (!points) return;
+// The data points change only with the data: drawn once into a layer of their own.
+let pointLayer = null;
+
+function drawPoints(width, height) {
+  const layer = document.createElement("canvas");
+  layer.width = width;
+  layer.height = height;
+  const context = layer.getContext("2d");
   const [x0, x1, y0, y1] = view.maps.extent;
-  const scale = [-1, 1];
   const labels = [...points.train, ...points.test].map((p) => p[2]);
-  scale[0] = Math.min(...labels, -1);
-  scale[1] = Math.max(...labels, 1);
+  const scale = [Math.min(...labels, -1), Math.max(...labels, 1)];
   const draw = (p, edge) => {
-    const px = ((p[0] - x0) / (x1 - x0)) * canvas.width;
-    const py = ((y1 - p[1]) / (y1 - y0)) * canvas.height;
+    const px = ((p[0] - x0) / (x1 - x0)) * width;
+    const py = ((y1 - p[1]) / (y1 - y0)) * height;
     const t = view.task === "given" ? (2 * (p[2] - scale[0])) / (scale[1] - scale[0]) - 1 : p[2];
     const [r, g, b] = colour(t);
     context.beginPath();
@@ -392,6 +434,32 @@ function drawOutput() {
   };
   points.train.forEach((p) => draw(p, "#fff"));
   points.test.forEach((p) => draw(p, "#000"));
+  return { layer, points, extent: view.maps.extent.join(), task: view.task };
+}
+
+const outputMap = document.createElement("canvas");
+
+function drawOutput() {
+  const canvas = $("output");
+  const context = canvas.getContext("2d");
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  if (!view.maps) {
+    context.fillStyle = "#666";
+    context.fillText("the picture needs data with two inputs", 60, 150);
+    return;
+  }
+  paintMap(outputMap, view.maps.output, view.maps.output_grid);
+  context.imageSmoothingEnabled = true;
+  context.globalAlpha = 0.8;
+  context.drawImage(outputMap, 0, 0, canvas.width, canvas.height);
+  context.globalAlpha = 1;
+  if (!points) return;
+  const current = pointLayer;
+  if (!current || current.points !== points || current.extent !== view.maps.extent.join()
+      || current.task !== view.task) {
+    pointLayer = drawPoints(canvas.width, canvas.height);
+  }
+  context.drawImage(pointLayer.layer, 0, 0);
 }
 
 function drawCurve() {
@@ -564,6 +632,14 @@ function select(what) {
   drawDetail();
 }
 
+function showStatus() {
+  const text = `step ${view.steps} · epoch ${view.epoch.toFixed(2)}`;
+  if ($("status").textContent !== text) $("status").textContent = text;
+  const notes = view.notes.length ? view.notes.join("; ") : "";
+  const diverged = view.loss.train === null ? "the loss is not finite: training diverged; lower the learning rate and press Reset" : "";
+  message([notes, diverged].filter(Boolean).join("\n"), !diverged);
+}
+
 function show(answer) {
   view = answer;
   if (answer.points !== undefined) {
@@ -571,26 +647,30 @@ function show(answer) {
     history = { train: [...answer.history.train], test: [...answer.history.test] };
     showSettings(answer.state);
   } else {
-    history.train.push(answer.loss.train);
-    history.test.push(answer.loss.test);
+    keepLosses(answer);
   }
-  $("status").textContent = `step ${answer.steps} · epoch ${answer.epoch.toFixed(2)}`;
   drawNetwork();
   drawOutput();
   drawCurve();
-  if (!playing) {
-    if (answer.trace) {
-      const rows = answer.trace.blocks.reduce((n, block) => n + block.rows.length, 0);
-      $("formulas-panel").open = rows <= MANY_ROWS;
-    }
-    drawWeights();
-    drawFormulas();
-    drawDetail();
-    updateLink();
+  if (answer.trace) {
+    const rows = answer.trace.blocks.reduce((n, block) => n + block.rows.length, 0);
+    $("formulas-panel").open = rows <= MANY_ROWS;
   }
-  const notes = answer.notes.length ? answer.notes.join("; ") : "";
-  const diverged = answer.loss.train === null ? "the loss is not finite: training diverged; lower the learning rate and press Reset" : "";
-  message([notes, diverged].filter(Boolean).join("\n"), !diverged);
+  drawWeights();
+  drawFormulas();
+  drawDetail();
+  updateLink();
+  showStatus();
+}
+
+// A frame of Play: the weights, heat maps and losses it carries, drawn into the last view.
+function showFrame(frame) {
+  frame.weights.forEach(([weight, bias], l) => Object.assign(view.network.layers[l], { weight, bias }));
+  Object.assign(view, { steps: frame.steps, epoch: frame.epoch, maps: frame.maps, loss: frame.loss });
+  drawNetwork(false);
+  drawOutput();
+  drawCurve();
+  showStatus();
 }
 
 // ---------------------------------------------------------------- wiring
@@ -633,10 +713,10 @@ function wire() {
     const layers = document.querySelectorAll(".hidden-layer");
     if (layers.length) layers[layers.length - 1].remove();
   });
-  $("step").addEventListener("click", () => guarded(() => { stopPlaying(); return step(1, true); }));
-  $("play").addEventListener("click", () => (playing ? stopPlaying() : play()));
+  $("step").addEventListener("click", () => guarded(async () => { await stopPlaying(); await step(1, true); }));
+  $("play").addEventListener("click", () => guarded(() => (playLoop ? stopPlaying() : play())));
   $("reset").addEventListener("click", () => guarded(async () => {
-    stopPlaying();
+    await stopPlaying();
     show(await post("api/reset", { session: sessionId }));
   }));
   $("formulas-panel").addEventListener("toggle", () => { if ($("formulas-panel").open && view) drawFormulas(); });
