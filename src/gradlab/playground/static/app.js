@@ -321,6 +321,16 @@ function neuronPosition(layer, index) { return [10 + layer * GAP_X, 10 + index *
 
 let built = null;  // the diagram's elements, rebuilt only when the layers change
 
+function edgeCurve(l, i, j) {
+  const [x0, y0] = neuronPosition(l, i);
+  const [x1, y1] = neuronPosition(l + 1, j);
+  const mid = (x0 + 40 + x1) / 2;
+  return [x0 + 40, y0 + 20, mid, y0 + 20, mid, y1 + 20, x1, y1 + 20];
+}
+
+// The diagram is one canvas (edges and heat maps, redrawn each frame) under an SVG of
+// invisible paths, one per weight, and a box per neuron: those take the clicks and the
+// tooltips and do not change while Play runs, so a frame costs the page no layout.
 function buildNetwork() {
   const net = view.network;
   const box = $("network");
@@ -330,6 +340,11 @@ function buildNetwork() {
   const height = 30 + tallest * GAP_Y;
   box.style.width = width + "px";
   box.style.height = height + "px";
+  const canvas = document.createElement("canvas");
+  canvas.className = "diagram";
+  canvas.width = width;
+  canvas.height = height;
+  box.appendChild(canvas);
   const svgNS = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(svgNS, "svg");
   svg.setAttribute("width", width);
@@ -338,11 +353,9 @@ function buildNetwork() {
   const edges = [];
   net.layers.forEach((layer, l) => {
     layer.weight.forEach((row, i) => row.forEach((w, j) => {
-      const [x0, y0] = neuronPosition(l, i);
-      const [x1, y1] = neuronPosition(l + 1, j);
+      const c = edgeCurve(l, i, j);
       const path = document.createElementNS(svgNS, "path");
-      const mid = (x0 + 40 + x1) / 2;
-      path.setAttribute("d", `M${x0 + 40},${y0 + 20} C${mid},${y0 + 20} ${mid},${y1 + 20} ${x1},${y1 + 20}`);
+      path.setAttribute("d", `M${c[0]},${c[1]} C${c[2]},${c[3]} ${c[4]},${c[5]} ${c[6]},${c[7]}`);
       const key = `${layer.prefix}weight[${i},${j}]`;
       path.dataset.key = key;
       path.dataset.label = net.labels[key] || key;
@@ -350,7 +363,7 @@ function buildNetwork() {
       path.appendChild(title);
       path.addEventListener("click", () => select({ kind: "weight", key, layer: l + 1, neuron: j, from: i }));
       svg.appendChild(path);
-      edges.push({ path, title, l, i, j });
+      edges.push({ path, title, key, curve: c, l, i, j });
     }));
   });
   const cells = [];
@@ -358,16 +371,12 @@ function buildNetwork() {
     for (let j = 0; j < size; j++) {
       const [x, y] = neuronPosition(l, j);
       const cell = document.createElement("div");
-      cell.className = "neuron";
+      cell.className = view.maps ? "neuron map" : "neuron";
       cell.style.left = x + "px";
       cell.style.top = y + "px";
       cell.dataset.layer = l;
       cell.dataset.neuron = j;
-      let canvas = null;
-      if (view.maps) {
-        canvas = document.createElement("canvas");
-        cell.appendChild(canvas);
-      } else {
+      if (!view.maps) {
         const name = document.createElement("div");
         name.className = "name";
         name.textContent = l === 0 ? net.inputs[j] : `${l}.${j}`;
@@ -379,33 +388,76 @@ function buildNetwork() {
       cell.appendChild(act);
       if (l > 0) cell.addEventListener("click", () => select({ kind: "neuron", layer: l, neuron: j }));
       box.appendChild(cell);
-      cells.push({ cell, canvas, l, j });
+      cells.push({ cell, x, y, l, j });
     }
   });
-  built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]), edges, cells };
+  // Every neuron's heat map is one tile of an atlas, filled by one putImageData.
+  const atlas = document.createElement("canvas");
+  built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]),
+    canvas, edges, cells, atlas };
 }
 
-// A frame of Play writes only the edges whose colour or width changed and the heat maps;
-// the selection outlines and the edges' tooltips are drawn by a full redraw.
+function paintAtlas(atlas, maps) {
+  const size = maps.neuron_grid;
+  const tiles = maps.neurons.flat();
+  const width = size * tiles.length;
+  if (atlas.width !== width || atlas.height !== size) {
+    atlas.width = width;
+    atlas.height = size;
+    atlas.image = atlas.getContext("2d").createImageData(width, size);
+  }
+  const pixels = new Uint32Array(atlas.image.data.buffer);
+  tiles.forEach((base64, t) => {
+    const text = atob(base64);
+    for (let k = 0; k < text.length; k++) {
+      pixels[(k / size | 0) * width + t * size + (k % size)] = PALETTE[text.charCodeAt(k)];
+    }
+  });
+  atlas.getContext("2d").putImageData(atlas.image, 0, 0);
+}
+
+// A frame of Play redraws the canvas only; a full redraw also writes the selection
+// outline and the edges' tooltips.
 function drawNetwork(full = true) {
   const net = view.network;
   const key = JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]);
-  if (!built || built.key !== key || !document.contains(built.cells[0].cell)) buildNetwork();
+  if (!built || built.key !== key || !document.contains(built.canvas)) buildNetwork();
+  const context = built.canvas.getContext("2d");
+  context.clearRect(0, 0, built.canvas.width, built.canvas.height);
+  let chosen = null;
   for (const edge of built.edges) {
-    const { path, title, l, i, j } = edge;
-    const w = net.layers[l].weight[i][j];
+    const w = net.layers[edge.l].weight[edge.i][edge.j];
+    if (selected && selected.kind === "weight" && selected.key === edge.key) chosen = edge;
     const [r, g, b] = colour(Math.tanh(w));
-    const stroke = `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
-    const width = Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))).toFixed(1);
-    if (stroke !== edge.stroke) { path.setAttribute("stroke", stroke); edge.stroke = stroke; }
-    if (width !== edge.width) { path.setAttribute("stroke-width", width); edge.width = width; }
-    if (!full) continue;
-    path.classList.toggle("selected", !!selected && selected.kind === "weight" && selected.key === path.dataset.key);
-    title.textContent = `${path.dataset.label} = ${w}`;
+    const c = edge.curve;
+    context.beginPath();
+    context.moveTo(c[0], c[1]);
+    context.bezierCurveTo(c[2], c[3], c[4], c[5], c[6], c[7]);
+    context.strokeStyle = `rgb(${r},${g},${b})`;
+    context.lineWidth = Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w)));
+    context.stroke();
+    if (full) edge.title.textContent = `${edge.path.dataset.label} = ${w}`;
   }
-  for (const { cell, canvas, l, j } of built.cells) {
-    if (canvas) paintMap(canvas, view.maps.neurons[l][j], view.maps.neuron_grid);
-    if (full) cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
+  if (chosen) {
+    const c = chosen.curve;
+    context.beginPath();
+    context.moveTo(c[0], c[1]);
+    context.bezierCurveTo(c[2], c[3], c[4], c[5], c[6], c[7]);
+    context.strokeStyle = "#d00";
+    context.lineWidth = 3;
+    context.stroke();
+  }
+  if (view.maps) {
+    paintAtlas(built.atlas, view.maps);
+    const size = view.maps.neuron_grid;
+    context.imageSmoothingEnabled = false;
+    built.cells.forEach(({ x, y }, t) => {
+      context.drawImage(built.atlas, t * size, 0, size, size, x + 1, y + 1, 40, 40);
+    });
+  }
+  if (!full) return;
+  for (const { cell, l, j } of built.cells) {
+    cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
   }
 }
 
@@ -462,27 +514,37 @@ function drawOutput() {
   context.drawImage(pointLayer.layer, 0, 0);
 }
 
+// A long run has more steps than the curve has pixels: one point per pixel column is drawn.
 function drawCurve() {
   const canvas = $("curve");
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
-  const all = [...history.train, ...history.test].filter((v) => v !== null && isFinite(v));
-  if (!all.length) return;
-  const top = Math.max(...all) || 1;
   const n = Math.max(history.train.length, 2);
+  const stride = Math.max(1, Math.ceil(n / canvas.width));
+  const seen = (v) => v !== null && v !== undefined && isFinite(v);
+  let top = 0;
+  for (const series of [history.train, history.test]) {
+    for (const v of series) if (seen(v) && v > top) top = v;
+  }
+  if (!(top > 0)) top = 1;
   for (const [series, stroke] of [[history.train, "#222"], [history.test, "#999"]]) {
     context.beginPath();
     context.strokeStyle = stroke;
-    series.forEach((v, k) => {
-      if (v === null) return;
+    let drawn = false;
+    const last = series.length - 1;
+    for (let k = 0; k <= last; k = k === last ? last + 1 : Math.min(k + stride, last)) {
+      const v = series[k];
+      if (!seen(v)) continue;
       const x = (k / (n - 1)) * (canvas.width - 4) + 2;
       const y = canvas.height - 4 - (v / top) * (canvas.height - 10);
-      if (k === 0) context.moveTo(x, y); else context.lineTo(x, y);
-    });
+      if (drawn) context.lineTo(x, y); else context.moveTo(x, y);
+      drawn = true;
+    }
     context.stroke();
   }
   const fmt = (v) => (v === null ? "—" : v.toPrecision(4));
-  $("losses").textContent = `train loss ${fmt(view.loss.train)} · test loss ${fmt(view.loss.test)}`;
+  const text = `train loss ${fmt(view.loss.train)} · test loss ${fmt(view.loss.test)}`;
+  if ($("losses").textContent !== text) $("losses").textContent = text;
 }
 
 function tex(row) {
