@@ -8,6 +8,7 @@ over a finer grid (the decision regions); the losses; and the step's trace.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from typing import Any
 
@@ -30,12 +31,16 @@ def _bytes(values: np.ndarray) -> list[str]:
     return [base64.b64encode(column.tobytes()).decode("ascii") for column in columns]
 
 
+@functools.lru_cache(maxsize=8)
 def _grid(extent: tuple[float, float, float, float], size: int) -> np.ndarray:
+    """The ``size`` x ``size`` points of the picture, row by row (read-only: it is shared)."""
     x0, x1, y0, y1 = extent
     xs = np.linspace(x0, x1, size)
     ys = np.linspace(y1, y0, size)  # the top row of the picture is the largest y
     gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    points.flags.writeable = False
+    return points
 
 
 def _layer_outputs(session: Session, points: np.ndarray) -> list[np.ndarray]:
