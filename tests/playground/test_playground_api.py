@@ -281,3 +281,47 @@ def test_a_diverging_run_answers_valid_json(client):
                                           "explain": False})  # fmt: skip
     assert view["loss"]["train"] is None or math.isfinite(view["loss"]["train"])
     assert io.StringIO(str(view)).read()
+
+
+@pytest.mark.parametrize("regularization", ["none", "l1", "l2"])
+def test_an_adam_step_with_a_penalty_shows_the_optimizers_update(client, regularization):
+    torch = pytest.importorskip("torch")
+    state = {
+        "data": {"source": "example", "name": "relu_2_2_1"},
+        "example_defaults": False,
+        **_relu_settings(),
+        "optimizer": "adam",
+        "regularization": regularization,
+        "reg_rate": 0.1,
+    }
+    view = post(client, "/api/session", {"state": state})
+    view = post(client, "/api/step", {"session": view["session"]})
+    # PyTorch: one Adam step on mse + 0.1/S·R(W) over the weights (S = 1 sample).
+    case = EXAMPLES["relu_2_2_1"]
+    params = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
+              for w, b, _ in case.layers() for v in (w, b)]  # fmt: skip
+    h = torch.relu(torch.tensor(case.X, dtype=torch.float64) @ params[0] + params[1])
+    loss = ((torch.relu(h @ params[2] + params[3]) - torch.tensor(case.y)) ** 2).mean()
+    for W in (params[0], params[2]):
+        loss = loss + {"none": 0, "l1": 0.1 * W.abs().sum(), "l2": 0.05 * (W**2).sum()}[
+            regularization
+        ]
+    optimizer = torch.optim.Adam(params, lr=case.lr)
+    loss.backward()
+    optimizer.step()
+    rows = [row for block in view["trace"]["blocks"] for row in block["rows"]]
+    w5 = [r for r in rows if r["parameter"] == "2.weight[0,0]" and r["section"] == "update"]
+    kinds = [r["kind"] for r in w5]
+    assert kinds[-3:] == ["optimizer_state", "optimizer_state", "update"]
+    assert (kinds[0] == "penalized_gradient") == (regularization != "none")
+    expected = params[2].detach().numpy()[0, 0]
+    assert_allclose(w5[-1]["value"], expected, rtol=1e-14, atol=1e-15)
+    assert_allclose(weights_of(view)[1][0][0][0], expected, rtol=1e-14, atol=1e-15)
+    assert view["trace"]["checked"] is True
+    assert view["trace"]["title"].startswith("One Adam step")
+
+
+def _relu_settings():
+    from gradlab.playground.state import example_settings
+
+    return example_settings("relu_2_2_1")

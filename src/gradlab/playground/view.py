@@ -185,15 +185,6 @@ def frame(session: Session, steps: int) -> dict[str, Any]:
 def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any]:
     """Everything the page draws; ``full`` adds the data points (sent once per session)."""
     trace = session.last_trace
-    settings = session.settings
-    note = None
-    if trace is not None and (settings["optimizer"] != "sgd" or session.penalty is not None):
-        note = (
-            f"The update rows show plain gradient descent (lr = {settings['lr']:g}); the step "
-            f"applied {settings['optimizer']}"
-            + (" with the L2 penalty" if session.penalty is not None else "")
-            + ": the diagram shows the weights it gave."
-        )
     result = {
         **_progress(session, 1),
         "session": session_id,
@@ -201,7 +192,6 @@ def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any
         "notes": session.notes,
         "network": network(session),
         "trace": None if trace is None else trace.to_json(),
-        "update_note": note,
         "task": session.data.task,
     }
     if full:

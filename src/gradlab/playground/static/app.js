@@ -576,7 +576,7 @@ const MANY_ROWS = 150;
 function drawFormulas() {
   const box = $("formulas");
   box.innerHTML = "";
-  $("update-note").textContent = view.update_note || "";
+  $("update-note").textContent = view.trace ? view.trace.title : "";
   const trace = view.trace;
   if (!trace) {
     box.textContent = "Press Step to see every formula of one step.";
