@@ -143,8 +143,9 @@ def main() -> None:
     if fps is None:
         print("  page: no chromium found, frames per second not measured")
     else:
+        verdict = "met" if fps[0] >= 20 else "NOT met"
         print(f"  page in chromium, Play for {args.seconds:g} s: {fps[0]:5.1f} frames drawn/s "
-              f"({'met' if fps[0] >= 20 else 'NOT met'}: >= 20), {fps[1]:5.1f} steps/s")  # fmt: skip
+              f"({verdict}: >= 20), {fps[1]:5.1f} steps/s")  # fmt: skip
     load = os.getloadavg()[0]
     print(f"  (load average of this machine now: {load:.1f} on {os.cpu_count()} cores)")
 

@@ -302,10 +302,9 @@ def test_an_adam_step_with_a_penalty_shows_the_optimizers_update(client, regular
               for w, b, _ in case.layers() for v in (w, b)]  # fmt: skip
     h = torch.relu(torch.tensor(case.X, dtype=torch.float64) @ params[0] + params[1])
     loss = ((torch.relu(h @ params[2] + params[3]) - torch.tensor(case.y)) ** 2).mean()
-    for W in (params[0], params[2]):
-        loss = loss + {"none": 0, "l1": 0.1 * W.abs().sum(), "l2": 0.05 * (W**2).sum()}[
-            regularization
-        ]
+    terms = {"none": lambda W: 0, "l1": lambda W: 0.1 * W.abs().sum(),
+             "l2": lambda W: 0.05 * (W**2).sum()}  # fmt: skip
+    loss = loss + terms[regularization](params[0]) + terms[regularization](params[2])
     optimizer = torch.optim.Adam(params, lr=case.lr)
     loss.backward()
     optimizer.step()

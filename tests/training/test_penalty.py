@@ -74,4 +74,4 @@ def test_l1_through_the_loop_matches_torch() -> None:
 
 
 def test_the_names() -> None:
-    assert PENALTIES == {"l1": L1Penalty, "l2": L2Penalty}
+    assert {"l1": L1Penalty, "l2": L2Penalty} == PENALTIES

@@ -313,7 +313,8 @@ class Sqrt(Expr):
         if style == "latex":
             return rf"\sqrt{{{self.arg.render(style, numeric, fmt)}}}"
         inner = self.arg.wrapped(style, numeric, fmt, _ATOM)
-        return ("√" if style == "text" else "sqrt") + (inner if inner.startswith("(") else f"({inner})")
+        root = "√" if style == "text" else "sqrt"
+        return root + (inner if inner.startswith("(") else f"({inner})")
 
     def precedence(self, numeric: bool) -> int:
         return _ATOM

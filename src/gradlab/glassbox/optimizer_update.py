@@ -150,7 +150,13 @@ def _penalty_term(penalty: Penalty, label: Label, value: float) -> Expr:
         return Sym(label, value)
     if isinstance(penalty, L1Penalty):
         return Call(SIGN, (Sym(label, value),), np.sign)
-    return Sym(Label(f"R′({label.text})", rf"R'({label.latex})"), float(penalty.derivative(np.array(value))))
+    name = Label(f"R′({label.text})", rf"R'({label.latex})")
+    return Sym(name, float(penalty.derivative(np.array(value))))
+
+
+def _copied(state: Mapping[str, Any]) -> dict[str, Any]:
+    """An optimizer's state for one parameter, its arrays copied (the step changes them)."""
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
 
 
 def _entry_state(state: Mapping[str, Any], index: tuple[int, ...]) -> dict[str, Any]:
@@ -227,11 +233,7 @@ def optimizer_step(
     entries = parameter_entries(model, names)
     old = {id(p): p.data.copy() for p in params}
     raw = {id(p): np.zeros_like(p.data) if p.grad is None else p.grad.copy() for p in params}
-    state_before = {
-        id(p): {k: v.copy() if isinstance(v, np.ndarray) else v
-                for k, v in optimizer.state.get(p, {}).items()}  # fmt: skip
-        for p in params
-    }
+    state_before = {id(p): _copied(optimizer.state.get(p, {})) for p in params}
     if penalty is not None:
         penalty.add_gradient(total)
     used = {id(p): np.zeros_like(p.data) if p.grad is None else p.grad.copy() for p in params}
@@ -273,7 +275,7 @@ def _replace_updates(
     """Each update row of the trace replaced by the rows of the optimizer's step, in order."""
     steps: list[Step] = []
     for step in trace.steps:
-        if step.section == "update" and step.parameter in rows:
+        if step.section == "update" and step.parameter is not None and step.parameter in rows:
             steps += rows[step.parameter]
         else:
             steps.append(step)

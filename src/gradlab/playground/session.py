@@ -184,7 +184,6 @@ class Session:
     def _explained(self, x: np.ndarray, y: np.ndarray) -> Any:
         """The traced step: `gradlab.explain`'s pass, then the optimizer's step."""
         from gradlab.glassbox import explain
-
         from gradlab.glassbox.optimizer_update import optimizer_step
 
         detail = "auto" if self.explainable(len(x)) else "summary"

@@ -29,9 +29,8 @@ class Penalty:
         The strength, >= 0.
     """
 
-    #: The name `PENALTIES` knows it by, and the formula of R and R' in LaTeX.
+    #: The name `PENALTIES` knows it by.
     name: ClassVar[str] = ""
-    latex: ClassVar[str] = ""
 
     def __init__(self, parameters: Iterable[Any], alpha: float) -> None:
         self.parameters, self.alpha = list(parameters), float(alpha)
@@ -88,7 +87,6 @@ class L2Penalty(Penalty):
     """
 
     name = "l2"
-    latex = r"R(W) = \tfrac{1}{2}\lVert W\rVert^2,\quad R'(W) = W"
 
     @staticmethod
     def term(w: np.ndarray) -> float:
@@ -127,7 +125,6 @@ class L1Penalty(Penalty):
     """
 
     name = "l1"
-    latex = r"R(W) = \lVert W\rVert_1 = \textstyle\sum |w|,\quad R'(W) = \operatorname{sign}(W)"
 
     @staticmethod
     def term(w: np.ndarray) -> float:
