@@ -238,31 +238,51 @@ def optimizer_step(
         penalty.add_gradient(total)
     used = {id(p): np.zeros_like(p.data) if p.grad is None else p.grad.copy() for p in params}
     optimizer.step()
-    groups = {id(p): group for group in optimizer.param_groups for p in group["params"]}
-    rows: dict[str, list[Step]] = {}
-    for e in entries:
-        key = id(e.tensor)
-        before, after = float(old[key][e.index]), float(e.tensor.data[e.index])
-        extra, gradient = _gradient_rows(
-            e, float(raw[key][e.index]), float(used[key][e.index]), before, penalty, total
-        )
-        number = _Number(e.label, before, after, gradient,
-                         _entry_state(state_before[key], e.index),
-                         _entry_state(optimizer.state.get(e.tensor, {}), e.index))  # fmt: skip
-        writer = WRITERS.get(type(optimizer))
-        written = None if writer is None else writer(groups[key], number)
-        if written is None:
-            delta = Sym(Label("Δ", r"\Delta"), before - after)
-            written = [number.update(delta)]
-        steps = [Step("update", "update" if rel == "←" else "optimizer_state", label, value,
-                      formula, relation=rel, parameter=e.key)
-                 for label, value, formula, rel in written]  # fmt: skip
-        rows[e.key] = extra + steps
+    before = _Before(old, raw, used, state_before)
+    # A summary (a network too large to write out) has no update rows to rewrite.
+    written_out = any(step.section == "update" for step in trace.steps)
+    rows = {e.key: _entry_rows(e, before, optimizer, penalty, total)
+            for e in (entries if written_out else [])}  # fmt: skip
     _replace_updates(trace, rows, optimizer, penalty, total)
     trace.new_values = {e.label.text: float(e.tensor.data[e.index]) for e in entries}
     if trace.summary is not None:
         trace.summary = _summary_norms(trace.summary, model, old)
     return trace
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What the step started from, by parameter id: values, the loss's gradient, the gradient
+    the optimizer was given (with the penalty's), and the optimizer's state."""
+
+    values: Mapping[int, Any]
+    raw: Mapping[int, Any]
+    used: Mapping[int, Any]
+    state: Mapping[int, Mapping[str, Any]]
+
+
+def _entry_rows(
+    e: Entry, before: _Before, optimizer: Optimizer, penalty: Penalty | None, total: float
+) -> list[Step]:
+    """The rows of one parameter entry's step: its gradient (with a penalty), the optimizer's
+    running quantities and the update, or the measured change."""
+    key = id(e.tensor)
+    start, after = float(before.values[key][e.index]), float(e.tensor.data[e.index])
+    used = float(before.used[key][e.index])
+    extra, gradient = _gradient_rows(e, float(before.raw[key][e.index]), used, start, penalty,
+                                     total)  # fmt: skip
+    number = _Number(e.label, start, after, gradient, _entry_state(before.state[key], e.index),
+                     _entry_state(optimizer.state.get(e.tensor, {}), e.index))  # fmt: skip
+    group = next(g for g in optimizer.param_groups if any(p is e.tensor for p in g["params"]))
+    writer = WRITERS.get(type(optimizer))
+    written = None if writer is None else writer(group, number)
+    if written is None:
+        written = [number.update(Sym(Label("Δ", r"\Delta"), start - after))]
+    return extra + [
+        Step("update", "update" if rel == "←" else "optimizer_state", label, value, formula,
+             relation=rel, parameter=e.key)
+        for label, value, formula, rel in written
+    ]  # fmt: skip
 
 
 def _replace_updates(
