@@ -66,12 +66,7 @@ class L2Penalty(Penalty):
     r"""The L2 penalty :math:`\frac{\alpha}{2S}\sum_W \lVert W\rVert^2`, gradient
     :math:`\frac{\alpha}{S} W`.
 
-    Parameters
-    ----------
-    parameters : iterable of Tensor
-        The penalised parameters (e.g. the weight matrices, not the biases).
-    alpha : float
-        The strength, >= 0.
+    The parameters and ``alpha`` are those of `Penalty`.
 
     Examples
     --------
@@ -104,12 +99,7 @@ class L1Penalty(Penalty):
     :math:`|w|` has no derivative at 0; the gradient there is 0 (``np.sign(0)``, the
     subgradient PyTorch's ``abs`` takes), so a weight at exactly 0 is left to the loss.
 
-    Parameters
-    ----------
-    parameters : iterable of Tensor
-        The penalised parameters (e.g. the weight matrices, not the biases).
-    alpha : float
-        The strength, >= 0.
+    The parameters and ``alpha`` are those of `Penalty`.
 
     Examples
     --------
