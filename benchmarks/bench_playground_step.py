@@ -107,7 +107,7 @@ def main() -> None:
     step_only = median_ms(lambda: session.step(explain=False), repeats)
     handwritten = median_ms(numpy_step(session), repeats)
     in_process = median_ms(
-        lambda: (session.step(explain=False), json.dumps(frame(session, 1))), repeats
+        lambda: (session.step(explain=False), json.dumps(frame(session))), repeats
     )
     whole_view = median_ms(
         lambda: (session.step(explain=True), json.dumps(view(session, "s"))), repeats // 4

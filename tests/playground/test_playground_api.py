@@ -324,3 +324,22 @@ def _relu_settings():
     from gradlab.playground.state import example_settings
 
     return example_settings("relu_2_2_1")
+
+
+def test_a_frame_of_play_is_the_same_training_as_single_steps(client):
+    # The oracle is a replay: a second session with the same settings, stepped one at a time.
+    state = {"data": {"source": "dataset", "name": "xor", "points": 60}, "optimizer": "adam",
+             "regularization": "l1", "reg_rate": 0.01, "batch_size": 5}  # fmt: skip
+    played = post(client, "/api/session", {"state": state})["session"]
+    frame = post(client, "/api/step", {"session": played, "steps": 3, "frame": True})
+    assert set(frame) == {"steps", "epoch", "maps", "loss", "weights"}
+    stepped = post(client, "/api/session", {"state": state})["session"]
+    views = [post(client, "/api/step", {"session": stepped, "explain": False}) for _ in range(3)]
+    assert frame["steps"] == views[-1]["steps"] == 3
+    assert frame["weights"] == [list(w) for w in weights_of(views[-1])]
+    assert frame["loss"] == views[-1]["loss"]
+    assert frame["maps"] == views[-1]["maps"]
+    # On Pause the page asks for the whole view; it changes nothing.
+    whole = post(client, "/api/state", {"session": played})
+    assert whole["steps"] == 3 and weights_of(whole) == weights_of(views[-1])
+    assert whole["network"]["labels"] and whole["state"]["optimizer"] == "adam"

@@ -60,7 +60,7 @@ def step(app: Playground, data: dict[str, Any]) -> dict[str, Any]:
     count = int(number(data.get("steps", 1), "steps", 1, MAX_STEPS_PER_REQUEST, integer=True))
     if data.get("frame", False):
         current.step(count, explain=False)
-        return frame(current, count)
+        return frame(current)
     current.step(count, explain=bool(data.get("explain", True)))
     return view(current, key)
 

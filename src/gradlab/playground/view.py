@@ -157,36 +157,33 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _progress(session: Session, steps: int) -> dict[str, Any]:
-    """The step count, the epoch, the heat maps and the losses of the last ``steps`` steps."""
+def _progress(session: Session) -> dict[str, Any]:
+    """The step count, the epoch, the heat maps and the losses now."""
     train = max(session.data.train.size, 1)
-    recent = {k: [_finite(v) for v in vs[-steps:]] for k, vs in session.history.items()}
     return {
         "steps": session.steps,
         "epoch": session.steps * min(session.settings["batch_size"], train) / train,
         "maps": maps(session),
-        "loss": {"train": recent["train"][-1], "test": recent["test"][-1]},
-        "recent": recent,
+        "loss": {k: _finite(vs[-1]) for k, vs in session.history.items()},
     }
 
 
-def frame(session: Session, steps: int) -> dict[str, Any]:
-    """What a frame of Play redraws after ``steps`` steps: the weights and biases by layer,
-    the heat maps, the losses of each of those steps; no trace, labels, gradients or
-    settings (`view` has them, asked for on Pause)."""
+def frame(session: Session) -> dict[str, Any]:
+    """What a frame of Play redraws: the weights and biases by layer, the heat maps and the
+    losses; no trace, labels, gradients or settings (`view` has them, asked for on Pause)."""
     weights = [
         [m.weight.data.tolist(), None if m.bias is None else m.bias.data.tolist()]
         for m in session.model
         if isinstance(m, Linear)
     ]
-    return {**_progress(session, steps), "weights": weights}
+    return {**_progress(session), "weights": weights}
 
 
 def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any]:
     """Everything the page draws; ``full`` adds the data points (sent once per session)."""
     trace = session.last_trace
     result = {
-        **_progress(session, 1),
+        **_progress(session),
         "session": session_id,
         "state": session.shared_state(),
         "notes": session.notes,

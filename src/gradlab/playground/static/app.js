@@ -213,10 +213,9 @@ function drawWhenReady() {
 }
 
 function keepLosses(answer) {
-  // history[s] is the loss after step s, whatever order the answers arrive in.
-  const first = answer.steps - answer.recent.train.length + 1;
-  answer.recent.train.forEach((v, k) => { history.train[first + k] = v; });
-  answer.recent.test.forEach((v, k) => { history.test[first + k] = v; });
+  // history[s] is the loss after step s (one point per answer), whatever order they arrive in.
+  history.train[answer.steps] = answer.loss.train;
+  history.test[answer.steps] = answer.loss.test;
 }
 
 async function playing_loop() {
