@@ -281,3 +281,65 @@ def test_a_diverging_run_answers_valid_json(client):
                                           "explain": False})  # fmt: skip
     assert view["loss"]["train"] is None or math.isfinite(view["loss"]["train"])
     assert io.StringIO(str(view)).read()
+
+
+@pytest.mark.parametrize("regularization", ["none", "l1", "l2"])
+def test_an_adam_step_with_a_penalty_shows_the_optimizers_update(client, regularization):
+    torch = pytest.importorskip("torch")
+    state = {
+        "data": {"source": "example", "name": "relu_2_2_1"},
+        "example_defaults": False,
+        **_relu_settings(),
+        "optimizer": "adam",
+        "regularization": regularization,
+        "reg_rate": 0.1,
+    }
+    view = post(client, "/api/session", {"state": state})
+    view = post(client, "/api/step", {"session": view["session"]})
+    # PyTorch: one Adam step on mse + 0.1/S·R(W) over the weights (S = 1 sample).
+    case = EXAMPLES["relu_2_2_1"]
+    params = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
+              for w, b, _ in case.layers() for v in (w, b)]  # fmt: skip
+    h = torch.relu(torch.tensor(case.X, dtype=torch.float64) @ params[0] + params[1])
+    loss = ((torch.relu(h @ params[2] + params[3]) - torch.tensor(case.y)) ** 2).mean()
+    terms = {"none": lambda W: 0, "l1": lambda W: 0.1 * W.abs().sum(),
+             "l2": lambda W: 0.05 * (W**2).sum()}  # fmt: skip
+    loss = loss + terms[regularization](params[0]) + terms[regularization](params[2])
+    optimizer = torch.optim.Adam(params, lr=case.lr)
+    loss.backward()
+    optimizer.step()
+    rows = [row for block in view["trace"]["blocks"] for row in block["rows"]]
+    w5 = [r for r in rows if r["parameter"] == "2.weight[0,0]" and r["section"] == "update"]
+    kinds = [r["kind"] for r in w5]
+    assert kinds[-3:] == ["optimizer_state", "optimizer_state", "update"]
+    assert (kinds[0] == "penalized_gradient") == (regularization != "none")
+    expected = params[2].detach().numpy()[0, 0]
+    assert_allclose(w5[-1]["value"], expected, rtol=1e-14, atol=1e-15)
+    assert_allclose(weights_of(view)[1][0][0][0], expected, rtol=1e-14, atol=1e-15)
+    assert view["trace"]["checked"] is True
+    assert view["trace"]["title"].startswith("One Adam step")
+
+
+def _relu_settings():
+    from gradlab.playground.state import example_settings
+
+    return example_settings("relu_2_2_1")
+
+
+def test_a_frame_of_play_is_the_same_training_as_single_steps(client):
+    # The oracle is a replay: a second session with the same settings, stepped one at a time.
+    state = {"data": {"source": "dataset", "name": "xor", "points": 60}, "optimizer": "adam",
+             "regularization": "l1", "reg_rate": 0.01, "batch_size": 5}  # fmt: skip
+    played = post(client, "/api/session", {"state": state})["session"]
+    frame = post(client, "/api/step", {"session": played, "steps": 3, "frame": True})
+    assert set(frame) == {"steps", "epoch", "maps", "loss", "weights"}
+    stepped = post(client, "/api/session", {"state": state})["session"]
+    views = [post(client, "/api/step", {"session": stepped, "explain": False}) for _ in range(3)]
+    assert frame["steps"] == views[-1]["steps"] == 3
+    assert frame["weights"] == [list(w) for w in weights_of(views[-1])]
+    assert frame["loss"] == views[-1]["loss"]
+    assert frame["maps"] == views[-1]["maps"]
+    # On Pause the page asks for the whole view; it changes nothing.
+    whole = post(client, "/api/state", {"session": played})
+    assert whole["steps"] == 3 and weights_of(whole) == weights_of(views[-1])
+    assert whole["network"]["labels"] and whole["state"]["optimizer"] == "adam"

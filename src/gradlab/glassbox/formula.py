@@ -284,6 +284,8 @@ class Pow(Expr):
 
     def render(self, style: Style, numeric: bool, fmt: Formatter) -> str:
         base = self.base.wrapped(style, numeric, fmt, _ATOM)
+        if not numeric and isinstance(self.base, Sym) and ("/" in base or r"\frac" in base):
+            base = r"\left(" + base + r"\right)" if style == "latex" else f"({base})"  # ∂L/∂w
         power = format_number(self.exponent)
         if style == "latex":
             return f"{base}^{{{power}}}"
@@ -299,6 +301,27 @@ class Pow(Expr):
         if value is None or (value < 0 and not float(self.exponent).is_integer()):
             return None
         return float(value**self.exponent)
+
+
+@dataclass(frozen=True)
+class Sqrt(Expr):
+    """√arg (an optimizer's root of its running squares)."""
+
+    arg: Expr
+
+    def render(self, style: Style, numeric: bool, fmt: Formatter) -> str:
+        if style == "latex":
+            return rf"\sqrt{{{self.arg.render(style, numeric, fmt)}}}"
+        inner = self.arg.wrapped(style, numeric, fmt, _ATOM)
+        root = "√" if style == "text" else "sqrt"
+        return root + (inner if inner.startswith("(") else f"({inner})")
+
+    def precedence(self, numeric: bool) -> int:
+        return _ATOM
+
+    def evaluate(self) -> float | None:
+        value = self.arg.evaluate()
+        return None if value is None or value < 0 else math.sqrt(value)
 
 
 @dataclass(frozen=True)

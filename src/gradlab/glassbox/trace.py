@@ -47,6 +47,7 @@ class Step:
     kind : str
         What the row computes: "input", "weighted_sum", "activation", "output", "loss",
         "dL/da", "da/dz", "delta", "gradient", "batch_loss", "batch_gradient", "update",
+        "penalized_gradient" and "optimizer_state" (an optimizer's step, `optimizer_step`),
         "node", "node_gradient", "parameter".
     label : Label
         The name of the quantity (``z1``, ``∂L/∂w5``, ``w5``).
@@ -217,6 +218,9 @@ class Trace:
         Why the summary is shown instead of every number.
     decimals : int or None
         Default number of decimals of the renderers (display only).
+    update_rule : str or None
+        The optimizer step the update rows write, when not plain gradient descent
+        (`gradlab.glassbox.optimizer_update.optimizer_step` sets it).
     """
 
     title: str
@@ -234,6 +238,7 @@ class Trace:
     graph: Tensor | None = None
     node_labels: dict[int, str] = field(default_factory=dict)
     tolerance: float = 1e-9
+    update_rule: str | None = None
 
     # ------------------------------------------------------------------ looking things up
     def find(self, name: str, section: str | None = None, sample: int | None = None) -> list[Step]:
@@ -415,7 +420,9 @@ class Trace:
 
     def _block_title(self, step: Step) -> str:
         title = SECTIONS.get(step.section, step.section)
-        if step.section == "update":
+        if step.section == "update" and self.update_rule is not None:
+            title = f"Update ({self.update_rule})"
+        elif step.section == "update":
             title = f"Update (gradient descent, lr = {self.lr:g}): θ ← θ - lr·∂L/∂θ"
         elif step.section == "batch":
             how = {"mean": "mean", "sum": "sum", "half_sum": "half of the sum"}.get(

@@ -19,7 +19,7 @@ from gradlab.playground.state import (
     SettingsError,
     number,
 )
-from gradlab.playground.view import view
+from gradlab.playground.view import frame, view
 from gradlab.playground.worked_examples import EXAMPLES
 
 if TYPE_CHECKING:
@@ -54,10 +54,20 @@ def session(app: Playground, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def step(app: Playground, data: dict[str, Any]) -> dict[str, Any]:
-    """Train ``steps`` steps (default 1); ``explain`` (default true) traces the last."""
+    """Train ``steps`` steps (default 1); ``explain`` (default true) traces the last;
+    ``frame`` (default false) answers only what a frame of Play redraws (`view.frame`)."""
     key, current = app.session(data)
     count = int(number(data.get("steps", 1), "steps", 1, MAX_STEPS_PER_REQUEST, integer=True))
+    if data.get("frame", False):
+        current.step(count, explain=False)
+        return frame(current)
     current.step(count, explain=bool(data.get("explain", True)))
+    return view(current, key)
+
+
+def state(app: Playground, data: dict[str, Any]) -> dict[str, Any]:
+    """The session as it is, drawn in full (the page asks on Pause); changes nothing."""
+    key, current = app.session(data)
     return view(current, key)
 
 

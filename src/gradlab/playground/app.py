@@ -183,7 +183,7 @@ def create_app(host: str = "127.0.0.1") -> Any:
         Route("/api/options", guarded(api.options), methods=["GET"]),
         *(
             Route(f"/api/{name}", guarded(getattr(api, name.replace("/", "_"))), methods=["POST"])
-            for name in ("session", "step", "reset", "weight", "columns", "export")
+            for name in ("session", "step", "state", "reset", "weight", "columns", "export")
         ),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]

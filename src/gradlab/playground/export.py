@@ -38,8 +38,14 @@ def python_code(session: Session) -> str:
         f"lr={settings['lr']!r})",
         f"batch_size = {settings['batch_size']!r}",
     ]
-    if settings["regularization"] == "l2" and settings["reg_rate"] > 0:
-        lines.append(f"alpha = {settings['reg_rate']!r}  # L2, as scikit-learn's alpha")
+    if session.penalty is not None:
+        name = type(session.penalty).__name__
+        lines += [
+            f"from gradlab.training.penalty import {name}",
+            "",
+            "weights = [m.weight for m in model if isinstance(m, gl.nn.Linear)]",
+            f"penalty = {name}(weights, alpha={settings['reg_rate']!r})  # for gl.training.Trainer",
+        ]
     if session.data.X.shape[0] <= 16:
         lines += [
             f"X = {session.data.X.tolist()!r}",

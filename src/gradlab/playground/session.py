@@ -20,7 +20,7 @@ from gradlab.optim.registry import get as get_optimizer
 from gradlab.playground import data as data_module
 from gradlab.playground.state import MAX_STEPS_PER_REQUEST, SettingsError, normalise
 from gradlab.playground.worked_examples import EXAMPLES
-from gradlab.training.penalty import L2Penalty
+from gradlab.training.penalty import PENALTIES
 
 #: Networks up to this many parameters have every formula of the step written out.
 MAX_EXPLAINED_PARAMETERS = 64
@@ -134,8 +134,8 @@ class Session:
             parameter.grad = None
         self.optimizer = self._optimizer()
         weights = [m.weight for m in self.model if isinstance(m, Linear)]
-        rate = self.settings["reg_rate"] if self.settings["regularization"] == "l2" else 0.0
-        self.penalty = L2Penalty(weights, rate) if rate > 0 else None
+        name, rate = self.settings["regularization"], self.settings["reg_rate"]
+        self.penalty = PENALTIES[name](weights, rate) if name in PENALTIES and rate > 0 else None
         self.rng = np.random.default_rng([self.settings["seed"], 2])
         self.order = np.empty(0, dtype=np.int64)
         self.steps = 0
@@ -173,21 +173,26 @@ class Session:
             else:
                 loss = self.loss_fn(self.model(Tensor(x)), y)
                 loss.backward()
-            if self.penalty is not None:
-                self.penalty.add_gradient(total=float(len(rows)))
-            self.optimizer.step()
+                if self.penalty is not None:
+                    self.penalty.add_gradient(total=float(len(rows)))
+                self.optimizer.step()
             self.steps += 1
         self.last_trace = trace
         self._record_losses()
         return trace
 
     def _explained(self, x: np.ndarray, y: np.ndarray) -> Any:
+        """The traced step: `gradlab.explain`'s pass, then the optimizer's step."""
         from gradlab.glassbox import explain
+        from gradlab.glassbox.optimizer_update import optimizer_step
 
         detail = "auto" if self.explainable(len(x)) else "summary"
-        return explain(self.model, x, y, loss=self.loss_name, lr=self.settings["lr"],
-                       names=self.names, detail=detail, max_parameters=MAX_EXPLAINED_PARAMETERS,
-                       max_samples=MAX_EXPLAINED_SAMPLES)  # fmt: skip
+        trace = explain(self.model, x, y, loss=self.loss_name, lr=self.settings["lr"],
+                        names=self.names, detail=detail, max_parameters=MAX_EXPLAINED_PARAMETERS,
+                        max_samples=MAX_EXPLAINED_SAMPLES)  # fmt: skip
+        # The optimizer's own step (with the penalty), its update rows written from it.
+        return optimizer_step(trace, self.model, self.optimizer, names=self.names,
+                              penalty=self.penalty, total=float(len(x)))  # fmt: skip
 
     def loss_of(self, rows: np.ndarray) -> float | None:
         if rows.size == 0:

@@ -14,12 +14,13 @@ from gradlab.nn import activations
 from gradlab.optim.registry import OPTIMIZERS
 from gradlab.playground.datasets import DATASETS
 from gradlab.playground.worked_examples import EXAMPLES
+from gradlab.training.penalty import PENALTIES
 
 MAX_POINTS = 2000
 MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 32
 MAX_STEPS_PER_REQUEST = 200
-REGULARIZATIONS = ("none", "l2")
+REGULARIZATIONS = ("none", *PENALTIES)
 
 
 class SettingsError(ValueError):

@@ -8,6 +8,7 @@ over a finer grid (the decision regions); the losses; and the step's trace.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from typing import Any
 
@@ -30,12 +31,16 @@ def _bytes(values: np.ndarray) -> list[str]:
     return [base64.b64encode(column.tobytes()).decode("ascii") for column in columns]
 
 
+@functools.lru_cache(maxsize=8)
 def _grid(extent: tuple[float, float, float, float], size: int) -> np.ndarray:
+    """The ``size`` x ``size`` points of the picture, row by row (read-only: it is shared)."""
     x0, x1, y0, y1 = extent
     xs = np.linspace(x0, x1, size)
     ys = np.linspace(y1, y0, size)  # the top row of the picture is the largest y
     gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    points.flags.writeable = False
+    return points
 
 
 def _layer_outputs(session: Session, points: np.ndarray) -> list[np.ndarray]:
@@ -152,34 +157,38 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _progress(session: Session) -> dict[str, Any]:
+    """The step count, the epoch, the heat maps and the losses now."""
+    train = max(session.data.train.size, 1)
+    return {
+        "steps": session.steps,
+        "epoch": session.steps * min(session.settings["batch_size"], train) / train,
+        "maps": maps(session),
+        "loss": {k: _finite(vs[-1]) for k, vs in session.history.items()},
+    }
+
+
+def frame(session: Session) -> dict[str, Any]:
+    """What a frame of Play redraws: the weights and biases by layer, the heat maps and the
+    losses; no trace, labels, gradients or settings (`view` has them, asked for on Pause)."""
+    weights = [
+        [m.weight.data.tolist(), None if m.bias is None else m.bias.data.tolist()]
+        for m in session.model
+        if isinstance(m, Linear)
+    ]
+    return {**_progress(session), "weights": weights}
+
+
 def view(session: Session, session_id: str, full: bool = False) -> dict[str, Any]:
     """Everything the page draws; ``full`` adds the data points (sent once per session)."""
     trace = session.last_trace
-    settings = session.settings
-    note = None
-    if trace is not None and (settings["optimizer"] != "sgd" or session.penalty is not None):
-        note = (
-            f"The update rows show plain gradient descent (lr = {settings['lr']:g}); the step "
-            f"applied {settings['optimizer']}"
-            + (" with the L2 penalty" if session.penalty is not None else "")
-            + ": the diagram shows the weights it gave."
-        )
     result = {
+        **_progress(session),
         "session": session_id,
         "state": session.shared_state(),
         "notes": session.notes,
-        "steps": session.steps,
-        "epoch": session.steps
-        * min(settings["batch_size"], session.data.train.size)
-        / max(session.data.train.size, 1),
         "network": network(session),
-        "maps": maps(session),
-        "loss": {
-            "train": _finite(session.history["train"][-1]),
-            "test": _finite(session.history["test"][-1]),
-        },
         "trace": None if trace is None else trace.to_json(),
-        "update_note": note,
         "task": session.data.task,
     }
     if full:

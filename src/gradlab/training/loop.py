@@ -31,7 +31,7 @@ from gradlab.training.divergence import GROWTH_FACTOR, GrowthRule
 from gradlab.training.errors import DivergenceError
 from gradlab.training.history import History
 from gradlab.training.metrics import Metric
-from gradlab.training.penalty import L2Penalty
+from gradlab.training.penalty import Penalty
 from gradlab.training.progress import Reporter, make_reporter
 from gradlab.training.snapshot import StateSnapshot, WeightSnapshot
 from gradlab.training.stopping import Plateau
@@ -65,9 +65,10 @@ class Trainer:
         Any plateau rule instead (not both); it may be reused from an earlier run.
     step_tol : float, optional
         As in `gradlab.fit`.
-    penalty : L2Penalty, optional
-        An L2 term added to each batch's loss (value and gradient), scaled by the batch's
-        total sample weight (scikit-learn's ``alpha``).
+    penalty : Penalty, optional
+        A weight penalty (`gradlab.training.penalty`: L2, scikit-learn's ``alpha``, or L1)
+        added to each batch's loss (value and gradient), scaled by the batch's total sample
+        weight.
     samples_seen : int, default 0
         The count ``samples_seen`` starts from (e.g. that of an earlier run).
     divergence_factor : float or None, default 1e6
@@ -125,7 +126,7 @@ class Trainer:
         n_iter_no_change: int = 10,
         plateau: Plateau | None = None,
         step_tol: float | None = None,
-        penalty: L2Penalty | None = None,
+        penalty: Penalty | None = None,
         samples_seen: int = 0,
         divergence_factor: float | None = GROWTH_FACTOR,
         checkpoint: RunCheckpoint | None = None,

@@ -29,12 +29,14 @@ async function post(path, body) {
 
 function message(text, info) {
   const box = $("message");
-  box.textContent = text || "";
-  box.className = info ? "info" : "";
+  const className = info ? "info" : "";
+  // Unchanged text is not written again: each write costs a page layout during Play.
+  if (box.textContent !== (text || "")) box.textContent = text || "";
+  if (box.className !== className) box.className = className;
 }
 
 async function guarded(action) {
-  try { await action(); } catch (error) { stopPlaying(); message(error.message); }
+  try { await action(); } catch (error) { await stopPlaying(); message(error.message); }
 }
 
 // ---------------------------------------------------------------- settings and the link
@@ -180,7 +182,7 @@ function settingsFromControls() {
 
 // ---------------------------------------------------------------- commands
 async function start(state) {
-  stopPlaying();
+  await stopPlaying();
   const answer = await post("api/session", { state });
   sessionId = answer.session;
   show(answer);
@@ -190,40 +192,71 @@ async function step(count, explain) {
   show(await post("api/step", { session: sessionId, steps: count, explain }));
 }
 
-// Play asks for the next step as soon as the last answer is in, and draws the newest answer
-// once per animation frame, so that drawing and computing overlap.
+// Play keeps two requests of `steps per frame` steps in flight, so that the server computes
+// the next frame while the page draws this one, and draws the newest frame once per
+// animation frame. A frame holds only what moves (weights, heat maps, losses); on Pause the
+// page asks for the whole view (gradients, the link) once.
 let pending = null;
 let framesDrawn = 0;
+let playLoop = null;
 
 function drawWhenReady() {
   requestAnimationFrame(() => {
-    if (pending) { show(pending); pending = null; framesDrawn += 1; document.body.dataset.frames = framesDrawn; }
+    if (pending) {
+      showFrame(pending);
+      pending = null;
+      framesDrawn += 1;
+      document.body.dataset.frames = framesDrawn;
+    }
     if (playing) drawWhenReady();
   });
 }
 
-async function play() {
+function keepLosses(answer) {
+  // history[s] is the loss after step s (one point per answer), whatever order they arrive in.
+  history.train[answer.steps] = answer.loss.train;
+  history.test[answer.steps] = answer.loss.test;
+}
+
+async function playing_loop() {
+  const count = Number($("steps-per-frame").value) || 1;
+  const body = { session: sessionId, steps: count, frame: true };
+  const ask = async () => {
+    while (playing) {
+      const answer = await post("api/step", body);
+      keepLosses(answer);
+      if (!pending || answer.steps > pending.steps) pending = answer;
+    }
+  };
+  try {
+    await Promise.all([ask(), ask()]);
+  } catch (error) {
+    playing = false;
+    return error.message;
+  }
+  return null;
+}
+
+function play() {
   playing = true;
   $("play").textContent = "Pause";
   drawWhenReady();
-  while (playing) {
-    try {
-      const answer = await post("api/step", { session: sessionId, steps: 1, explain: false });
-      if (pending) { history.train.push(pending.loss.train); history.test.push(pending.loss.test); }
-      if (playing) pending = answer; else show(answer);
-    } catch (error) {
-      stopPlaying();
-      message(error.message);
-      return;
-    }
-  }
+  const loop = playing_loop();
+  playLoop = loop;
+  loop.then((failed) => { if (failed && playLoop === loop) guarded(stopPlaying); });
 }
 
-function stopPlaying() {
+// Pause: wait for the requests in flight, then draw the whole view once.
+async function stopPlaying() {
+  if (!playLoop) return;
   playing = false;
-  if (pending) { show(pending); pending = null; }
   $("play").textContent = "Play";
-  updateLink();
+  const loop = playLoop;
+  playLoop = null;
+  const failed = await loop;
+  pending = null;
+  if (failed) { message(failed); return; }
+  show(await post("api/state", { session: sessionId }));
 }
 
 async function setValue(key, value) {
@@ -255,17 +288,29 @@ function colour(t) {
   return [255 + (c[0] - 255) * s, 255 + (c[1] - 255) * s, 255 + (c[2] - 255) * s];
 }
 
-function paintMap(canvas, base64, size) {
-  canvas.width = size;
-  canvas.height = size;
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(size, size);
-  for (let k = 0; k < bytes.length; k++) {
-    const [r, g, b] = colour(bytes[k] / 127.5 - 1);
-    image.data.set([r, g, b, 255], 4 * k);
+// The colour of each byte of a heat map (0 is -1, 255 is +1), as one RGBA word.
+const PALETTE = (() => {
+  const table = new Uint32Array(256);
+  const bytes = new Uint8Array(table.buffer);
+  for (let k = 0; k < 256; k++) {
+    const [r, g, b] = colour(k / 127.5 - 1);
+    bytes.set([Math.round(r), Math.round(g), Math.round(b), 255], 4 * k);
   }
-  context.putImageData(image, 0, 0);
+  return table;
+})();
+
+function paintMap(canvas, base64, size) {
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = size;
+    canvas.height = size;
+    canvas.image = null;
+  }
+  const context = canvas.getContext("2d");
+  if (!canvas.image) canvas.image = context.createImageData(size, size);
+  const pixels = new Uint32Array(canvas.image.data.buffer);
+  const text = atob(base64);
+  for (let k = 0; k < text.length; k++) pixels[k] = PALETTE[text.charCodeAt(k)];
+  context.putImageData(canvas.image, 0, 0);
 }
 
 const GAP_X = 130;
@@ -275,6 +320,16 @@ function neuronPosition(layer, index) { return [10 + layer * GAP_X, 10 + index *
 
 let built = null;  // the diagram's elements, rebuilt only when the layers change
 
+function edgeCurve(l, i, j) {
+  const [x0, y0] = neuronPosition(l, i);
+  const [x1, y1] = neuronPosition(l + 1, j);
+  const mid = (x0 + 40 + x1) / 2;
+  return [x0 + 40, y0 + 20, mid, y0 + 20, mid, y1 + 20, x1, y1 + 20];
+}
+
+// The diagram is one canvas (edges and heat maps, redrawn each frame) under an SVG of
+// invisible paths, one per weight, and a box per neuron: those take the clicks and the
+// tooltips and do not change while Play runs, so a frame costs the page no layout.
 function buildNetwork() {
   const net = view.network;
   const box = $("network");
@@ -284,6 +339,11 @@ function buildNetwork() {
   const height = 30 + tallest * GAP_Y;
   box.style.width = width + "px";
   box.style.height = height + "px";
+  const canvas = document.createElement("canvas");
+  canvas.className = "diagram";
+  canvas.width = width;
+  canvas.height = height;
+  box.appendChild(canvas);
   const svgNS = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(svgNS, "svg");
   svg.setAttribute("width", width);
@@ -292,11 +352,9 @@ function buildNetwork() {
   const edges = [];
   net.layers.forEach((layer, l) => {
     layer.weight.forEach((row, i) => row.forEach((w, j) => {
-      const [x0, y0] = neuronPosition(l, i);
-      const [x1, y1] = neuronPosition(l + 1, j);
+      const c = edgeCurve(l, i, j);
       const path = document.createElementNS(svgNS, "path");
-      const mid = (x0 + 40 + x1) / 2;
-      path.setAttribute("d", `M${x0 + 40},${y0 + 20} C${mid},${y0 + 20} ${mid},${y1 + 20} ${x1},${y1 + 20}`);
+      path.setAttribute("d", `M${c[0]},${c[1]} C${c[2]},${c[3]} ${c[4]},${c[5]} ${c[6]},${c[7]}`);
       const key = `${layer.prefix}weight[${i},${j}]`;
       path.dataset.key = key;
       path.dataset.label = net.labels[key] || key;
@@ -304,7 +362,7 @@ function buildNetwork() {
       path.appendChild(title);
       path.addEventListener("click", () => select({ kind: "weight", key, layer: l + 1, neuron: j, from: i }));
       svg.appendChild(path);
-      edges.push({ path, title, l, i, j });
+      edges.push({ path, title, key, curve: c, l, i, j });
     }));
   });
   const cells = [];
@@ -312,16 +370,12 @@ function buildNetwork() {
     for (let j = 0; j < size; j++) {
       const [x, y] = neuronPosition(l, j);
       const cell = document.createElement("div");
-      cell.className = "neuron";
+      cell.className = view.maps ? "neuron map" : "neuron";
       cell.style.left = x + "px";
       cell.style.top = y + "px";
       cell.dataset.layer = l;
       cell.dataset.neuron = j;
-      let canvas = null;
-      if (view.maps) {
-        canvas = document.createElement("canvas");
-        cell.appendChild(canvas);
-      } else {
+      if (!view.maps) {
         const name = document.createElement("div");
         name.className = "name";
         name.textContent = l === 0 ? net.inputs[j] : `${l}.${j}`;
@@ -333,54 +387,93 @@ function buildNetwork() {
       cell.appendChild(act);
       if (l > 0) cell.addEventListener("click", () => select({ kind: "neuron", layer: l, neuron: j }));
       box.appendChild(cell);
-      cells.push({ cell, canvas, l, j });
+      cells.push({ cell, x, y, l, j });
     }
   });
-  built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]), edges, cells };
+  // Every neuron's heat map is one tile of an atlas, filled by one putImageData.
+  const atlas = document.createElement("canvas");
+  built = { key: JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]),
+    canvas, edges, cells, atlas };
 }
 
-function drawNetwork() {
+function paintAtlas(atlas, maps) {
+  const size = maps.neuron_grid;
+  const tiles = maps.neurons.flat();
+  const width = size * tiles.length;
+  if (atlas.width !== width || atlas.height !== size) {
+    atlas.width = width;
+    atlas.height = size;
+    atlas.image = atlas.getContext("2d").createImageData(width, size);
+  }
+  const pixels = new Uint32Array(atlas.image.data.buffer);
+  tiles.forEach((base64, t) => {
+    const text = atob(base64);
+    for (let k = 0; k < text.length; k++) {
+      pixels[(k / size | 0) * width + t * size + (k % size)] = PALETTE[text.charCodeAt(k)];
+    }
+  });
+  atlas.getContext("2d").putImageData(atlas.image, 0, 0);
+}
+
+// A frame of Play redraws the canvas only; a full redraw also writes the selection
+// outline and the edges' tooltips.
+function drawNetwork(full = true) {
   const net = view.network;
   const key = JSON.stringify([net.sizes, net.inputs, net.activations, !!view.maps]);
-  if (!built || built.key !== key || !document.contains(built.cells[0].cell)) buildNetwork();
-  for (const { path, title, l, i, j } of built.edges) {
-    const w = net.layers[l].weight[i][j];
+  if (!built || built.key !== key || !document.contains(built.canvas)) buildNetwork();
+  const context = built.canvas.getContext("2d");
+  context.clearRect(0, 0, built.canvas.width, built.canvas.height);
+  let chosen = null;
+  for (const edge of built.edges) {
+    const w = net.layers[edge.l].weight[edge.i][edge.j];
+    if (selected && selected.kind === "weight" && selected.key === edge.key) chosen = edge;
     const [r, g, b] = colour(Math.tanh(w));
-    path.setAttribute("stroke", `rgb(${r},${g},${b})`);
-    path.setAttribute("stroke-width", Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w))));
-    path.classList.toggle("selected", !!selected && selected.kind === "weight" && selected.key === path.dataset.key);
-    title.textContent = `${path.dataset.label} = ${w}`;
+    const c = edge.curve;
+    context.beginPath();
+    context.moveTo(c[0], c[1]);
+    context.bezierCurveTo(c[2], c[3], c[4], c[5], c[6], c[7]);
+    context.strokeStyle = `rgb(${r},${g},${b})`;
+    context.lineWidth = Math.max(1.5, Math.min(8, 1 + 2.5 * Math.abs(w)));
+    context.stroke();
+    if (full) edge.title.textContent = `${edge.path.dataset.label} = ${w}`;
   }
-  for (const { cell, canvas, l, j } of built.cells) {
-    if (canvas) paintMap(canvas, view.maps.neurons[l][j], view.maps.neuron_grid);
+  if (chosen) {
+    const c = chosen.curve;
+    context.beginPath();
+    context.moveTo(c[0], c[1]);
+    context.bezierCurveTo(c[2], c[3], c[4], c[5], c[6], c[7]);
+    context.strokeStyle = "#d00";
+    context.lineWidth = 3;
+    context.stroke();
+  }
+  if (view.maps) {
+    paintAtlas(built.atlas, view.maps);
+    const size = view.maps.neuron_grid;
+    context.imageSmoothingEnabled = false;
+    built.cells.forEach(({ x, y }, t) => {
+      context.drawImage(built.atlas, t * size, 0, size, size, x + 1, y + 1, 40, 40);
+    });
+  }
+  if (!full) return;
+  for (const { cell, l, j } of built.cells) {
     cell.classList.toggle("selected", !!selected && selected.kind === "neuron" && selected.layer === l && selected.neuron === j);
   }
 }
 
-function drawOutput() {
-  const canvas = $("output");
-  const context = canvas.getContext("2d");
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  if (!view.maps) {
-    context.fillStyle = "#666";
-    context.fillText("the picture needs data with two inputs", 60, 150);
-    return;
-  }
-  const map = document.createElement("canvas");
-  paintMap(map, view.maps.output, view.maps.output_grid);
-  context.imageSmoothingEnabled = true;
-  context.globalAlpha = 0.8;
-  context.drawImage(map, 0, 0, canvas.width, canvas.height);
-  context.globalAlpha = 1;
-  if (!points) return;
+// The data points change only with the data: drawn once into a layer of their own.
+let pointLayer = null;
+
+function drawPoints(width, height) {
+  const layer = document.createElement("canvas");
+  layer.width = width;
+  layer.height = height;
+  const context = layer.getContext("2d");
   const [x0, x1, y0, y1] = view.maps.extent;
-  const scale = [-1, 1];
   const labels = [...points.train, ...points.test].map((p) => p[2]);
-  scale[0] = Math.min(...labels, -1);
-  scale[1] = Math.max(...labels, 1);
+  const scale = [Math.min(...labels, -1), Math.max(...labels, 1)];
   const draw = (p, edge) => {
-    const px = ((p[0] - x0) / (x1 - x0)) * canvas.width;
-    const py = ((y1 - p[1]) / (y1 - y0)) * canvas.height;
+    const px = ((p[0] - x0) / (x1 - x0)) * width;
+    const py = ((y1 - p[1]) / (y1 - y0)) * height;
     const t = view.task === "given" ? (2 * (p[2] - scale[0])) / (scale[1] - scale[0]) - 1 : p[2];
     const [r, g, b] = colour(t);
     context.beginPath();
@@ -392,29 +485,65 @@ function drawOutput() {
   };
   points.train.forEach((p) => draw(p, "#fff"));
   points.test.forEach((p) => draw(p, "#000"));
+  return { layer, points, extent: view.maps.extent.join(), task: view.task };
 }
 
+const outputMap = document.createElement("canvas");
+
+function drawOutput() {
+  const canvas = $("output");
+  const context = canvas.getContext("2d");
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  if (!view.maps) {
+    context.fillStyle = "#666";
+    context.fillText("the picture needs data with two inputs", 60, 150);
+    return;
+  }
+  paintMap(outputMap, view.maps.output, view.maps.output_grid);
+  context.imageSmoothingEnabled = true;
+  context.globalAlpha = 0.8;
+  context.drawImage(outputMap, 0, 0, canvas.width, canvas.height);
+  context.globalAlpha = 1;
+  if (!points) return;
+  const current = pointLayer;
+  if (!current || current.points !== points || current.extent !== view.maps.extent.join()
+      || current.task !== view.task) {
+    pointLayer = drawPoints(canvas.width, canvas.height);
+  }
+  context.drawImage(pointLayer.layer, 0, 0);
+}
+
+// A long run has more steps than the curve has pixels: one point per pixel column is drawn.
 function drawCurve() {
   const canvas = $("curve");
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
-  const all = [...history.train, ...history.test].filter((v) => v !== null && isFinite(v));
-  if (!all.length) return;
-  const top = Math.max(...all) || 1;
   const n = Math.max(history.train.length, 2);
+  const stride = Math.max(1, Math.ceil(n / canvas.width));
+  const seen = (v) => v !== null && v !== undefined && isFinite(v);
+  let top = 0;
+  for (const series of [history.train, history.test]) {
+    for (const v of series) if (seen(v) && v > top) top = v;
+  }
+  if (!(top > 0)) top = 1;
   for (const [series, stroke] of [[history.train, "#222"], [history.test, "#999"]]) {
     context.beginPath();
     context.strokeStyle = stroke;
-    series.forEach((v, k) => {
-      if (v === null) return;
+    let drawn = false;
+    const last = series.length - 1;
+    for (let k = 0; k <= last; k = k === last ? last + 1 : Math.min(k + stride, last)) {
+      const v = series[k];
+      if (!seen(v)) continue;
       const x = (k / (n - 1)) * (canvas.width - 4) + 2;
       const y = canvas.height - 4 - (v / top) * (canvas.height - 10);
-      if (k === 0) context.moveTo(x, y); else context.lineTo(x, y);
-    });
+      if (drawn) context.lineTo(x, y); else context.moveTo(x, y);
+      drawn = true;
+    }
     context.stroke();
   }
   const fmt = (v) => (v === null ? "—" : v.toPrecision(4));
-  $("losses").textContent = `train loss ${fmt(view.loss.train)} · test loss ${fmt(view.loss.test)}`;
+  const text = `train loss ${fmt(view.loss.train)} · test loss ${fmt(view.loss.test)}`;
+  if ($("losses").textContent !== text) $("losses").textContent = text;
 }
 
 function tex(row) {
@@ -446,7 +575,7 @@ const MANY_ROWS = 150;
 function drawFormulas() {
   const box = $("formulas");
   box.innerHTML = "";
-  $("update-note").textContent = view.update_note || "";
+  $("update-note").textContent = view.trace ? view.trace.title : "";
   const trace = view.trace;
   if (!trace) {
     box.textContent = "Press Step to see every formula of one step.";
@@ -564,6 +693,14 @@ function select(what) {
   drawDetail();
 }
 
+function showStatus() {
+  const text = `step ${view.steps} · epoch ${view.epoch.toFixed(2)}`;
+  if ($("status").textContent !== text) $("status").textContent = text;
+  const notes = view.notes.length ? view.notes.join("; ") : "";
+  const diverged = view.loss.train === null ? "the loss is not finite: training diverged; lower the learning rate and press Reset" : "";
+  message([notes, diverged].filter(Boolean).join("\n"), !diverged);
+}
+
 function show(answer) {
   view = answer;
   if (answer.points !== undefined) {
@@ -571,26 +708,30 @@ function show(answer) {
     history = { train: [...answer.history.train], test: [...answer.history.test] };
     showSettings(answer.state);
   } else {
-    history.train.push(answer.loss.train);
-    history.test.push(answer.loss.test);
+    keepLosses(answer);
   }
-  $("status").textContent = `step ${answer.steps} · epoch ${answer.epoch.toFixed(2)}`;
   drawNetwork();
   drawOutput();
   drawCurve();
-  if (!playing) {
-    if (answer.trace) {
-      const rows = answer.trace.blocks.reduce((n, block) => n + block.rows.length, 0);
-      $("formulas-panel").open = rows <= MANY_ROWS;
-    }
-    drawWeights();
-    drawFormulas();
-    drawDetail();
-    updateLink();
+  if (answer.trace) {
+    const rows = answer.trace.blocks.reduce((n, block) => n + block.rows.length, 0);
+    $("formulas-panel").open = rows <= MANY_ROWS;
   }
-  const notes = answer.notes.length ? answer.notes.join("; ") : "";
-  const diverged = answer.loss.train === null ? "the loss is not finite: training diverged; lower the learning rate and press Reset" : "";
-  message([notes, diverged].filter(Boolean).join("\n"), !diverged);
+  drawWeights();
+  drawFormulas();
+  drawDetail();
+  updateLink();
+  showStatus();
+}
+
+// A frame of Play: the weights, heat maps and losses it carries, drawn into the last view.
+function showFrame(frame) {
+  frame.weights.forEach(([weight, bias], l) => Object.assign(view.network.layers[l], { weight, bias }));
+  Object.assign(view, { steps: frame.steps, epoch: frame.epoch, maps: frame.maps, loss: frame.loss });
+  drawNetwork(false);
+  drawOutput();
+  drawCurve();
+  showStatus();
 }
 
 // ---------------------------------------------------------------- wiring
@@ -633,10 +774,10 @@ function wire() {
     const layers = document.querySelectorAll(".hidden-layer");
     if (layers.length) layers[layers.length - 1].remove();
   });
-  $("step").addEventListener("click", () => guarded(() => { stopPlaying(); return step(1, true); }));
-  $("play").addEventListener("click", () => (playing ? stopPlaying() : play()));
+  $("step").addEventListener("click", () => guarded(async () => { await stopPlaying(); await step(1, true); }));
+  $("play").addEventListener("click", () => guarded(() => (playLoop ? stopPlaying() : play())));
   $("reset").addEventListener("click", () => guarded(async () => {
-    stopPlaying();
+    await stopPlaying();
     show(await post("api/reset", { session: sessionId }));
   }));
   $("formulas-panel").addEventListener("toggle", () => { if ($("formulas-panel").open && view) drawFormulas(); });
