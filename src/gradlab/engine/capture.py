@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import recorded_activation
-from gradlab.engine.grad_mode import _enabled
+from gradlab.engine.grad_mode import grad_enabled
 from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
-from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
+from gradlab.engine.tensor import Array, Tensor, _tape, backward_order, recording
 
 
 class _Tape:
@@ -243,7 +243,7 @@ class CompiledStep:
         }
 
     def __call__(self, *inputs: Any) -> Any:
-        if not (self.enabled and _enabled[0]) or _tape[0] is not None:
+        if not (self.enabled and grad_enabled()) or _tape.get() is not None:
             return self.fn(*inputs)
         key = tuple([_signature(x) for x in inputs])
         if None in key:
@@ -262,11 +262,8 @@ class CompiledStep:
         private = [_private(x) for x in inputs]
         tape = _Tape()
         version = _structure[0]
-        _tape[0] = tape
-        try:
+        with recording(tape):
             result = self.fn(*(leaf for leaf, _ in private))
-        finally:
-            _tape[0] = None
         buffers = [array for _, array in private]
         built = _build(tape, buffers, [leaf for leaf, _ in private], result)
         if isinstance(built, str):
