@@ -20,6 +20,10 @@ was replaced or whose ``requires_grad`` changed, a module assigned or removed an
 (`structure_changed`) or switched between train and eval mode, gradients off (``no_grad``),
 an op without a kernel, a tensor made inside the function (a constant or a random mask would
 be frozen), or a result that is not a tensor.
+
+A capture records only its own thread's tensors (the tape is a context variable). The
+counters of module changes are shared by all threads: a module built or switched in any
+thread makes every capture stale, and the next call captures again (the same result).
 """
 
 from __future__ import annotations
