@@ -118,3 +118,25 @@ def test_without_ray_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ImportError, match=r'pip install "gradlab\[ray\]"'):
         distributed.fit(_model(), *_data())
+
+
+def test_the_collective_sum_trains_as_one_process(cluster):
+    # The object store's sum meets the same oracle in the tests above.
+    if not distributed.communication.collective_available():
+        pytest.skip("Ray's collective GLOO backend needs torch in the workers")
+    X, y = _data()
+    options = {"optimizer": "sgd", "lr": 0.05, "epochs": 2, "batch_size": 32, "rng": 4}
+    oracle = _model()
+    oracle_history = gl.fit(oracle, X, y, verbose=0, **options)
+    model = _model()
+    history = distributed.fit(
+        model, X, y, num_workers=2, communication="collective", verbose=0, **options
+    )
+    assert history.params["communication"]["method"] == "collective"
+    _assert_same(model, oracle, history, oracle_history)
+
+
+def test_forcing_an_unavailable_collective_names_what_to_install(monkeypatch):
+    monkeypatch.setattr(distributed.ray_fit, "collective_available", lambda: False)
+    with pytest.raises(ImportError, match=r"^communication='collective' needs .*pip install torch"):
+        distributed.fit(_model(), *_data(), communication="collective")

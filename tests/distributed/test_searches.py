@@ -2,7 +2,8 @@
 and Optuna pruning through partial_fit.
 
 The oracle of a parallel search is the same search run sequentially (n_jobs=1): every
-backend must give the same cv_results_ (scores, ranks, parameters). BLAS is limited to one
+backend (loky's processes, joblib's threads, a threaded Dask worker, Ray) must give the same
+cv_results_ (scores, ranks, parameters). BLAS is limited to one
 thread per task (joblib's inner_max_num_threads, threadpoolctl), so that two tasks on two
 cores do not each start two BLAS threads.
 """
@@ -60,13 +61,18 @@ def test_a_grid_search_on_loky_with_one_blas_thread_per_task(sequential):
     _assert_same_results(_search("loky", inner_max_num_threads=1), sequential)
 
 
+def test_a_grid_search_in_threads_of_one_process(sequential):
+    # joblib's threading backend: the fits share the process (grad mode is per thread).
+    _assert_same_results(_search("threading"), sequential)
+
+
 def test_a_grid_search_on_a_dask_local_cluster(sequential):
     distributed = pytest.importorskip("dask.distributed", reason="needs gradlab[dask]")
     with (
-        # An in-process worker (inproc:// transport, no port opened) with one thread: two
-        # fits in threads of one process are not safe (gradlab's grad mode is per process).
+        # An in-process worker (inproc:// transport, no port opened) with two threads, so
+        # that two fits run at once in one process.
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster),
     ):  # fmt: skip

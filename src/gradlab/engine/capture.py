@@ -22,6 +22,10 @@ was replaced or whose ``requires_grad`` changed, a module assigned or removed an
 (`structure_changed`) or switched between train and eval mode, gradients off (``no_grad``),
 an op without a kernel, a tensor made inside the function (a constant or a random mask would
 be frozen), or a result that is not a tensor.
+
+A capture records only its own thread's tensors (the tape is a context variable). The
+counters of module changes are shared by all threads: a module built or switched in any
+thread makes every capture stale, and the next call captures again (the same result).
 """
 
 from __future__ import annotations
@@ -34,10 +38,10 @@ import numpy as np
 
 from gradlab.engine.activation_op import recorded_activation
 from gradlab.engine.backward_program import BackwardProgram
-from gradlab.engine.grad_mode import _enabled
+from gradlab.engine.grad_mode import grad_enabled
 from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
-from gradlab.engine.tensor import Array, Tensor, _tape, backward_order
+from gradlab.engine.tensor import Array, Tensor, _tape, backward_order, recording
 
 
 class _Tape:
@@ -266,7 +270,7 @@ class CompiledStep:
         }
 
     def __call__(self, *inputs: Any) -> Any:
-        if not (self.enabled and _enabled[0]) or _tape[0] is not None:
+        if not (self.enabled and grad_enabled()) or _tape.get() is not None:
             return self.fn(*inputs)
         key = tuple([_signature(x) for x in inputs])
         if None in key:
@@ -285,11 +289,8 @@ class CompiledStep:
         private = [_private(x) for x in inputs]
         tape = _Tape()
         version = _structure[0]
-        _tape[0] = tape
-        try:
+        with recording(tape):
             result = self.fn(*(leaf for leaf, _ in private))
-        finally:
-            _tape[0] = None
         buffers = [array for _, array in private]
         built = _build(tape, buffers, [leaf for leaf, _ in private], result)
         if isinstance(built, str):

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from gradlab.engine.grad_mode import _enabled
+from gradlab.engine.grad_mode import grad_enabled
 
 Array = NDArray[Any]
 Backward = Callable[[Array], Sequence["Array | None"]]
@@ -134,8 +137,10 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         self.data = as_float_array(data, dtype)
-        if _tape[0] is not None:
-            _tape[0].leaves.append(self)
+        if _capturing[0]:
+            tape = _tape.get()
+            if tape is not None:
+                tape.leaves.append(self)
         if requires_grad and isinstance(data, np.ndarray | Tensor):
             # A trainable leaf owns its values: updates in place must not reach the caller's array.
             self.data = self.data.copy()
@@ -428,22 +433,28 @@ def node(
     out.name = None
     out.op = op
     out.attrs = attrs
-    if _enabled[0]:
+    if grad_enabled():
         for parent in parents:
             if parent.requires_grad:
                 out.requires_grad = True
                 out._parents = parents
                 out._backward = backward
                 out._seq = next(_sequence)
-                if _tape[0] is not None:
-                    _tape[0].nodes.append(out)
+                if _capturing[0]:
+                    _taped(out)
                 return out
     out.requires_grad = False
     out._parents = ()
     out._backward = None
-    if _tape[0] is not None:
-        _tape[0].nodes.append(out)
+    if _capturing[0]:
+        _taped(out)
     return out
+
+
+def _taped(out: Tensor) -> None:
+    tape = _tape.get()
+    if tape is not None:
+        tape.nodes.append(out)
 
 
 def _send(t: Tensor, heap: list[Any] | None, reached: set[Tensor] | None) -> None:
@@ -580,12 +591,35 @@ def local_gradients(t: Tensor, upstream: Array) -> list[Array | None]:
     ]
 
 
-# The capture in progress (`gradlab.engine.capture`): it sees every node and every leaf made
-# while a training step is recorded. None otherwise, which costs the hot path one test.
-_tape: list[Any] = [None]
+# The capture in progress in this thread or task (`gradlab.engine.capture`): it sees every
+# node and every leaf made while a training step is recorded. A context variable, as the grad
+# mode: another thread's capture never records this thread's tensors. `_capturing` counts the
+# captures in progress in all threads, so that while there is none (nearly always) the hot
+# path reads one list item instead of the context.
+_tape: ContextVar[Any] = ContextVar("gradlab_capture_tape", default=None)
+_capturing = [0]
+_capturing_lock = threading.Lock()
+
+
+@contextmanager
+def recording(tape: Any) -> Iterator[None]:
+    """Append every node and leaf made in this thread to ``tape`` (its ``nodes`` and
+    ``leaves`` lists) within the block."""
+    with _capturing_lock:
+        _capturing[0] += 1
+    token = _tape.set(tape)
+    try:
+        yield
+    finally:
+        _tape.reset(token)
+        with _capturing_lock:
+            _capturing[0] -= 1
+
 
 # Every recorded result gets a larger number than its inputs, so visiting the largest number
 # first is a reverse topological order: backward needs no recursion and no separate sort.
+# Shared by all threads: ``next`` on a count is atomic, and an input made in another thread
+# was made earlier, so it still has the smaller number.
 _sequence = itertools.count()
 
 

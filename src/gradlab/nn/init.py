@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from gradlab.engine import Tensor
@@ -214,13 +215,14 @@ def get(init: str | Initializer) -> Initializer:
     return found
 
 
-# A one-element list, as the engine's grad mode: read live by the layers' constructors.
-_enabled = [True]
+# A context variable, as the engine's grad mode: `skip_init` in one thread (``gradlab.load``)
+# leaves the layers that another thread builds initialised.
+_enabled: ContextVar[bool] = ContextVar("gradlab_initialization_enabled", default=True)
 
 
 def initialization_enabled() -> bool:
-    """False inside `skip_init`, where layers leave their parameters at zero."""
-    return _enabled[0]
+    """False inside `skip_init` (in this thread), where layers leave their parameters at zero."""
+    return _enabled.get()
 
 
 @contextmanager
@@ -240,9 +242,8 @@ def skip_init() -> Iterator[None]:
     array([[0., 0.],
            [0., 0.]])
     """
-    previous = _enabled[0]
-    _enabled[0] = False
+    token = _enabled.set(False)
     try:
         yield
     finally:
-        _enabled[0] = previous
+        _enabled.reset(token)

@@ -99,6 +99,12 @@ def blas_threads(
     available nor a limit already in force (``OPENBLAS_NUM_THREADS``, an enclosing
     ``threadpoolctl.threadpool_limits``). The previous limits are restored on exit.
 
+    OpenBLAS (with pthreads) has one thread count per process. threadpoolctl lets one Python
+    thread control it, the first that sets a limit, while it lives; a block in another thread
+    (a fit in joblib's threading backend, a Dask or Ray Tune thread) leaves the count as it is
+    on entry and on exit, so fits in threads never undo each other's limits. Set the limit
+    for them in the thread that starts them (``threadpool_limits(1)`` around the search).
+
     Parameters
     ----------
     threads : int or None
