@@ -98,7 +98,6 @@ class WeightSnapshot:
 
 
 _IMMUTABLE = (int, float, bool, str, bytes, type(None), np.generic)
-_MISSING = object()
 
 
 class StateSnapshot:
@@ -137,69 +136,32 @@ class StateSnapshot:
 
     def capture(self) -> None:
         """Take the optimizer's current state as the snapshot."""
-        state = self.optimizer.state
-        if self._refresh(state):
-            return
         saved = {}
-        for p, entries in state.items():
+        for p, entries in self.optimizer.state.items():
             previous = self._saved.get(p, {})
-            kept = {}
-            for key, value in entries.items():
-                if isinstance(value, np.ndarray):
-                    buffer = previous.get(key)
-                    if buffer is None or buffer.shape != value.shape or buffer.dtype != value.dtype:
-                        buffer = np.empty_like(value)
-                    np.copyto(buffer, value)
-                    kept[key] = buffer
-                else:
-                    kept[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
-            saved[p] = kept
+            saved[p] = {key: _kept(value, previous.get(key)) for key, value in entries.items()}
         self._saved = saved
-
-    def _refresh(self, state: dict[Any, dict[str, Any]]) -> bool:
-        """Copy ``state`` into the kept buffers in place when it holds the same parameters,
-        keys, shapes and dtypes as the snapshot (every epoch after the first); else False."""
-        saved = self._saved
-        if len(saved) != len(state):
-            return False
-        for p, entries in state.items():
-            kept = saved.get(p)
-            if kept is None or len(kept) != len(entries):
-                return False
-            for key, value in entries.items():
-                buffer = kept.get(key, _MISSING)
-                if type(value) is np.ndarray:
-                    if (
-                        type(buffer) is not np.ndarray
-                        or buffer.shape != value.shape
-                        or buffer.dtype != value.dtype
-                    ):
-                        return False
-                elif buffer is _MISSING or not isinstance(value, _IMMUTABLE):
-                    return False
-        for p, entries in state.items():
-            kept = saved[p]
-            for key, value in entries.items():
-                if type(value) is np.ndarray:
-                    np.copyto(kept[key], value)
-                else:
-                    kept[key] = value
-        return True
 
     def restore(self) -> None:
         """Put the snapshot back: the optimizer's state becomes the captured one."""
         state = {}
         for p, kept in self._saved.items():
             current = self.optimizer.state.get(p, {})
-            restored: dict[str, Any] = {}
-            for key, value in kept.items():
-                if isinstance(value, np.ndarray):
-                    own = current.get(key)
-                    if not isinstance(own, np.ndarray) or own.shape != value.shape:
-                        own = np.empty_like(value)
-                    np.copyto(own, value)
-                    restored[key] = own
-                else:
-                    restored[key] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
-            state[p] = restored
+            state[p] = {key: _kept(value, current.get(key)) for key, value in kept.items()}
         self.optimizer.state = state
+
+
+def _kept(value: Any, buffer: Any) -> Any:
+    """A copy of ``value`` of one optimizer state entry: an array copied into ``buffer`` when
+    that is an array of its shape and dtype (else into a new one), an immutable value itself,
+    anything else deep-copied."""
+    if isinstance(value, np.ndarray):
+        if (
+            not isinstance(buffer, np.ndarray)
+            or buffer.shape != value.shape
+            or buffer.dtype != value.dtype
+        ):
+            buffer = np.empty_like(value)
+        np.copyto(buffer, value)
+        return buffer
+    return value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
