@@ -33,7 +33,7 @@ class _NoGradient(Exception):
     """A recorded backward sent None where the capture expected a gradient."""
 
 
-def _through(t: Tensor, routes: list[tuple[int, Tensor, Array, bool]]) -> None:
+def _recorded_backward(t: Tensor, routes: list[tuple[int, Tensor, Array, bool]]) -> None:
     """Any op: its recorded backward, each gradient conformed to its input and then written
     into (or, after the first, added to) the input's array."""
     g = t.grad
@@ -86,7 +86,7 @@ class BackwardProgram:
                 outs = {i: array for i, _, array, _ in routes}
                 built = _builder(t)(t, self.arrays[id(t)], outs)
             if built is None:
-                built = [(_through, (t, routes))]
+                built = [(_recorded_backward, (t, routes))]
             self.kernels.extend(built)
             self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
         self._grads = [(t, self.arrays[id(t)]) for t in order]

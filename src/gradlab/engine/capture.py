@@ -246,8 +246,8 @@ class CompiledStep:
     def programs(self) -> dict[Any, list[str] | str]:
         """Per captured signature (the inputs' shapes and dtypes), the kernels a replay runs,
         as ``"op: function"`` in order, then those of its flat backward
-        (`gradlab.engine.backward_program`; ``through`` calls the op's recorded backward), or
-        why that capture is not replayed.
+        (`gradlab.engine.backward_program`; ``recorded_backward`` calls the op's recorded
+        backward), or why that capture is not replayed.
 
         Examples
         --------
@@ -260,9 +260,9 @@ class CompiledStep:
         matmul: dot
         relu: <lambda>
         sum: sum
-        sum backward: through
+        sum backward: recorded_backward
         relu backward: through
-        matmul backward: through
+        matmul backward: linear_grads
         """
         return {
             key: program.labels if type(program) is _Program else program[1]  # type: ignore[index]
