@@ -104,6 +104,10 @@ def _loss_kernels(t: Tensor, inputs: list[Any], consumed: bool) -> list[Kernel] 
             break
     else:
         return None  # a target made inside the step would be frozen
+    if op.replay is not None:
+        in_place = op.replay(t, target)
+        if in_place is not None:
+            return in_place
     kwargs = {k: v for k, v in t.attrs.items() if k != "target"}
     return [(_replay_loss_in_place if consumed else _replay_loss, (t, op.function, target, kwargs))]
 

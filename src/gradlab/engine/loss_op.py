@@ -81,11 +81,17 @@ def loss_node(
     """
     if isinstance(target, Tensor) and target.requires_grad:
         return _node_with_target(out, x, slope, factor, op, attrs, target, target_slope)
-    if attrs["reduction"] == "none":
-        return node(out, (x,), lambda g: (slope * (factor * g),), op, attrs)
+    return node(out, (x,), loss_backward(slope, factor, attrs["reduction"]), op, attrs)
+
+
+def loss_backward(slope: Array, factor: float, reduction: str) -> Callable[[Array], tuple[Array]]:
+    """The backward of a loss node whose target needs no gradient: g -> factor * slope * g
+    (see `loss_node`), reading ``slope`` when it runs (a replay refreshes it in place)."""
+    if reduction == "none":
+        return lambda g: (slope * (factor * g),)
     if factor == 1:
-        return node(out, (x,), lambda g: (slope * g,), op, attrs)
-    return node(out, (x,), lambda g: (slope * (factor * float(g)),), op, attrs)
+        return lambda g: (slope * g,)
+    return lambda g: (slope * (factor * float(g)),)
 
 
 def _node_with_target(
@@ -154,6 +160,10 @@ class LossOp:
     values, slope : callable, optional
         ``values(p, y, **params)``: each entry's loss in NumPy, stable; ``slope(p, y,
         **params)``: its derivative by p, entry by entry.
+    replay : callable, optional
+        ``replay(node, target)``: kernels that recompute a recorded node of this loss in
+        place, into its own arrays, for a replayed step (`gradlab.engine.capture`), or None
+        where they cannot; without it a replay calls ``function`` again.
 
     Examples
     --------
@@ -187,6 +197,7 @@ class LossOp:
     function: Callable[..., Tensor] | None = None
     values: Callable[..., Array] | None = None
     slope: Callable[..., Array] | None = None
+    replay: Callable[[Tensor, Any], list[Any] | None] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.engine.kernels import owned
 from gradlab.engine.loss_op import (
     FLOAT64,
     SQUARED_REDUCTIONS,
     LossOp,
+    loss_backward,
     loss_node,
     loss_scale,
     loss_target,
@@ -40,18 +42,43 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
     """
     y = loss_target(target, prediction)
     diff = prediction.data - y
-    if reduction == "none" or diff.dtype is not FLOAT64:
-        out, scale = reduce_loss(diff * diff, reduction, SQUARED_REDUCTIONS)
-    else:
-        # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
-        # small batches. Its rounding error grows like n eps, harmless in float64; float32
-        # keeps NumPy's pairwise sum, whose error grows like log(n) eps.
-        scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
-        out = scaled(np.vdot(diff, diff), scale)
+    out, scale = _squared_total(diff, reduction)
     attrs = {"target": y, "reduction": reduction}
     return loss_node(
         out, prediction, diff, 2 * scale, "squared_error", attrs, target, lambda: -diff
     )
+
+
+def _squared_total(diff: Array, reduction: str) -> tuple[Array, float]:
+    """The reduced sum of diff^2 and its scale."""
+    if reduction == "none" or diff.dtype is not FLOAT64:
+        return reduce_loss(diff * diff, reduction, SQUARED_REDUCTIONS)
+    # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
+    # small batches. Its rounding error grows like n eps, harmless in float64; float32 keeps
+    # NumPy's pairwise sum, whose error grows like log(n) eps.
+    scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
+    return scaled(np.vdot(diff, diff), scale), scale
+
+
+def _squared_refresh(out: Array, p: Array, y: Any, diff: Array, reduction: str) -> None:
+    np.subtract(p, y if type(y) is np.ndarray else y.data, out=diff)
+    np.copyto(out, _squared_total(diff, reduction)[0])
+
+
+def _squared_replay(t: Tensor, target: Any) -> list[Any] | None:
+    """A reduced squared error recomputed in place: p - y into the array its backward reads,
+    then the total into the node's value (its consumers may hold that array)."""
+    reduction = t.attrs["reduction"] if t.attrs else "none"
+    if reduction == "none" or not owned(t.data):
+        return None
+    p = t._parents[0].data
+    y = target if type(target) is np.ndarray else target.data
+    if y.shape != p.shape:
+        return None
+    diff = np.subtract(p, y)  # the captured call's values, bit for bit
+    scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
+    t._backward = loss_backward(diff, 2 * scale, reduction)
+    return [(_squared_refresh, (t.data, p, target, diff, reduction))]
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -263,7 +290,8 @@ def _hinge_slope(f: Any, s: Any, y: Any) -> Any:
 
 for _op in (
     LossOp(
-        name="squared_error", function=squared_error, text="squared_error",
+        name="squared_error", function=squared_error, replay=_squared_replay,
+        text="squared_error",
         latex=r"\operatorname{squared\_error}", reductions=SQUARED_REDUCTIONS,
         entry=lambda f, p, y: (p - y) ** 2, derivative=lambda f, p, y: 2 * (p - y),
         half_derivative=lambda f, p, y: p - y,

@@ -136,6 +136,9 @@ class StateSnapshot:
 
     def capture(self) -> None:
         """Take the optimizer's current state as the snapshot."""
+        if not any(self.optimizer.state.values()):
+            self._saved = {}  # plain SGD keeps nothing: restoring gives the same empty state
+            return
         saved = {}
         for p, entries in self.optimizer.state.items():
             previous = self._saved.get(p, {})
