@@ -166,3 +166,24 @@ def test_inputs_are_copied_never_written() -> None:
         step(x, y).backward()
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(y, Y)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_squared_error_recomputed_in_place_follows_new_targets(reduction: str, dtype: Any) -> None:
+    # New targets every step and the loss scaled afterwards: the in-place kernel must refresh
+    # both the residual its backward reads and the value the product reads.
+    rng = np.random.default_rng(0)
+    batches = [
+        (gl.Tensor(X, dtype=dtype), gl.Tensor(rng.normal(size=(4, 1)), dtype=dtype))
+        for _ in range(12)
+    ]
+
+    def make(w: list[gl.Tensor]) -> Callable[..., Any]:
+        return lambda x, y: gl.squared_error((x @ w[0] + w[1]).tanh() @ w[2], y, reduction) * 3.0
+
+    replayed, step = _loop(make, True, batches, dtype)
+    dynamic, _ = _loop(make, False, batches, dtype)
+    _same(replayed, dynamic)
+    assert step.replays == 11, step.reasons
+    assert "squared_error: squared_refresh" in next(iter(step.programs().values()))
