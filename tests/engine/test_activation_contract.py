@@ -158,6 +158,49 @@ def test_written_derivative_evaluates_to_the_engine_slope(op):
         )
 
 
+FUSED = [op for op in OPS if op.fused is not None]
+EVERYWHERE = np.concatenate([POINTS, EXTREMES, TAILS, np.linspace(-40.0, 40.0, 801)])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", FUSED, ids=lambda op: op.name)
+def test_fused_value_is_the_forward_and_its_slope_the_written_derivative(op, dtype):
+    params = _params(op)
+    z = EVERYWHERE.astype(dtype)
+    with np.errstate(under="ignore"):
+        a, slope = op.fused(z, **params)
+        out, into = np.empty_like(z), np.empty_like(z)
+        written_a, written_slope = op.fused(z, out, into, **params)
+        forward = op.forward(z, **params)
+        derivative = np.asarray(op.derivative(NUMPY, z, forward, **params))
+    assert a.dtype == slope.dtype == dtype, f"{op.name}: fused does not keep {dtype}"
+    np.testing.assert_array_equal(a, forward, err_msg=f"{op.name}: fused value is not forward's")
+    assert written_a is out and written_slope is into, f"{op.name}: fused ignores its buffers"
+    np.testing.assert_array_equal(out, a, err_msg=f"{op.name}: into buffers it computes otherwise")
+    np.testing.assert_array_equal(into, slope, err_msg=f"{op.name}: a slope into a buffer differs")
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(
+        slope, derivative, rtol=512 * eps, atol=np.finfo(dtype).tiny,
+        err_msg=f"{op.name}: fused slope vs the written derivative",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("op", FUSED, ids=lambda op: op.name)
+def test_fused_slope_is_accurate_in_float32_where_the_value_rounds_to_one(op):
+    # z in [5, 80]: σ(z) is within a few ulps of 1 in float32, where σ(z)(1 - σ(z)) would be
+    # off by up to 1%; the exact slope is a normal float32 number throughout.
+    expr, z, _ = _sympy_values(op, POINTS[:1])
+    exact = sp.lambdify(z, sp.diff(expr, z), "mpmath")
+    points = np.linspace(5.0, 80.0, 151).astype(np.float32)
+    with mpmath.workdps(60):
+        expected = np.array([float(exact(mpmath.mpf(float(p)))) for p in [*points, *-points]])
+    slope = op.fused(np.concatenate([points, -points]), **_params(op))[1]
+    np.testing.assert_allclose(
+        slope, expected, rtol=1e-5, atol=np.finfo(np.float32).tiny,
+        err_msg=f"{op.name}: float32 tails",
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("op", OPS, ids=IDS)
 def test_finite_and_dtype_preserving_at_extreme_inputs(op, dtype):

@@ -60,8 +60,16 @@ class ActivationOp:
     hidden : bool
         Whether it is offered as a hidden-layer activation (its gradient carries information).
     writes_out : bool
-        True when ``forward(z, out=buffer, **params)`` writes a into ``buffer`` with the same
-        operations as ``forward(z)`` (a replayed training step then allocates nothing for it).
+        True when ``forward(z, buffer, **params)`` (``out`` second, by position) writes a into
+        ``buffer`` with the same operations as ``forward(z)`` (a replayed training step then
+        allocates nothing for it).
+    fused : callable or None
+        ``fused(z, out=None, slope=None, **params) -> (a, da/dz)``: the forward and the
+        derivative computed together from shared intermediate values, written into ``out`` and
+        ``slope`` (given by position) when they are arrays. When given, the engine uses it
+        wherever a gradient will be needed (the backward is then one product); its ``a`` must
+        be ``forward``'s bit for bit, and ``derivative`` stays the form that writes the slope
+        (the contract test holds the two slopes to the same values).
 
     Examples
     --------
@@ -95,6 +103,7 @@ class ActivationOp:
     vjp: Callable[..., Array] | None = None
     hidden: bool = True
     writes_out: bool = False
+    fused: Callable[..., tuple[Array, Array]] | None = None
 
     def __post_init__(self) -> None:
         if self.derivative is None and self.vjp is None:
@@ -107,13 +116,18 @@ class ActivationOp:
     def slope(self, z: Array, a: Array, **params: Any) -> Array:
         """da/dz entry by entry, in NumPy, as the engine's backward uses it."""
         assert self.derivative is not None, f"{self.name} is not elementwise"
+        if self.fused is not None:
+            return self.fused(np.asarray(z), **params)[1]
         return np.asarray(self.derivative(NUMPY, z, a, **params))
 
     def __call__(self, x: Tensor, **params: Any) -> Tensor:
         """Apply the activation to a tensor, recording the op for backward."""
         xd = x.data
-        out = self.forward(xd, **params)
         attrs = params or None
+        if self.fused is not None and x.requires_grad:
+            out, computed = self.fused(xd, **params)
+            return node(out, (x,), SlopeBackward(computed), self.name, attrs)
+        out = self.forward(xd, **params)
         if self.vjp is not None:
             vjp = self.vjp
             return node(out, (x,), lambda g: (vjp(g, xd, out, **params),), self.name, attrs)
@@ -127,6 +141,19 @@ class ActivationOp:
         is an array: the engine's backward, and the flat backward of a replayed step."""
         assert self.derivative is not None, f"{self.name} is not elementwise"
         return np.multiply(g, self.derivative(NUMPY, z, a, **params), out=out)
+
+
+class SlopeBackward:
+    """The backward of an activation whose slope da/dz was computed with its value (an op's
+    ``fused``): dL/dz = dL/da · slope. A replay rewrites ``slope`` in place."""
+
+    __slots__ = ("slope",)
+
+    def __init__(self, slope: Array) -> None:
+        self.slope = slope
+
+    def __call__(self, g: Array) -> tuple[Array]:
+        return (g * self.slope,)
 
 
 #: Every activation, by name and alias. Add your own with `register_activation`.

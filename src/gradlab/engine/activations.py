@@ -19,8 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.activation_op import ACTIVATION_OPS, ActivationOp, register_activation
-from gradlab.engine.special import NUMPY, normal_cdf, sigmoid_array
+from gradlab.engine.activation_op import (
+    ACTIVATION_OPS,
+    ActivationOp,
+    SlopeBackward,
+    register_activation,
+)
+from gradlab.engine.special import NUMPY, normal_cdf, sigmoid_and_slope, sigmoid_array
 from gradlab.engine.tensor import ZERO, Array, Tensor, node
 
 __all__ = [
@@ -102,7 +107,9 @@ SIGMOID = ActivationOp(
     # 1 / (1 + e^-z) = e^(z - ln(1 + e^z)); logaddexp never overflows, and the cancellation for
     # large z costs at most |z| ulps in the exponent (relative 1e-14 at z = 30). The derivative
     # takes 1 - σ(z) as σ(-z): the subtraction would lose every digit once σ(z) rounds to 1.
+    # The engine computes it with the value, from the same logaddexp (`sigmoid_and_slope`).
     forward=sigmoid_array, writes_out=True, derivative=lambda f, z, a: a * f.sigmoid(-z),
+    fused=sigmoid_and_slope,
     sympy=lambda sp, z: 1 / (1 + sp.exp(-z)), text="σ", latex=r"\sigma",
     formula="σ(z) = 1 / (1 + e^-z)",
     derivative_formula="σ(z)·(1 - σ(z)) = a·σ(-z), since 1 - σ(z) = σ(-z)",
@@ -218,11 +225,14 @@ def engine_function(op: ActivationOp) -> Callable[..., Tensor]:
 
     elif op.vjp is None:
         # The hot path of every network: the op's own call, without the parameter handling.
-        forward, derivative, name = op.forward, op.derivative, op.name
+        forward, derivative, name, fused = op.forward, op.derivative, op.name, op.fused
         assert derivative is not None
 
         def function(x: Tensor) -> Tensor:
             xd = x.data
+            if fused is not None and x.requires_grad:
+                out, slope = fused(xd)
+                return node(out, (x,), SlopeBackward(slope), name)
             out = forward(xd)
             return node(out, (x,), lambda g: (g * derivative(NUMPY, xd, out),), name)
 

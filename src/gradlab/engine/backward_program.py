@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.activation_op import recorded_activation
+from gradlab.engine.activation_op import SlopeBackward, recorded_activation
 from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel
+from gradlab.engine.loss_op import LossBackward
 from gradlab.engine.tensor import Array, Tensor, _conform
 
 
@@ -81,8 +82,10 @@ class BackwardProgram:
                         self.leaves.append(parent)
                 routes.append((i, parent, array, id(parent) not in written))
                 written.add(id(parent))
-            built = None
-            if t is not root and all(first for *_, first in routes):
+            built: list[Kernel] | None = None
+            if type(t._backward) is LossBackward and [r[0] for r in routes] == [0] and routes[0][3]:
+                built = [(_loss_kernel, (t, routes[0][2]))]
+            elif t is not root and all(first for *_, first in routes):
                 outs = {i: array for i, _, array, _ in routes}
                 built = _builder(t)(t, self.arrays[id(t)], outs)
             if built is None:
@@ -116,11 +119,20 @@ class BackwardProgram:
         return True
 
 
+def _loss_kernel(t: Tensor, out: Array) -> None:
+    """A fused loss's dL/dp = factor · slope · dL/d(loss), for the root too: its gradient
+    is the seed only when the program runs, and its backward may be a new call's (a loss
+    replayed by calling its function again)."""
+    t._backward.into(t.grad, out)  # type: ignore[union-attr]
+
+
 def _activation_kernels(t: Tensor, upstream: Array, outs: dict[int, Array]) -> list[Kernel] | None:
     """An elementwise activation's dL/dz = dL/da f'(z) into the flat backward's array."""
     op = recorded_activation(t.op)
     if op is None or op.derivative is None or 0 not in outs:
         return None
+    if type(t._backward) is SlopeBackward:  # the slope came with the value
+        return [(np.multiply, (upstream, t._backward.slope, outs[0]))]
     z = t._parents[0].data
     return [(op.through, (upstream, z, t.data, outs[0], t.attrs or {}))]
 

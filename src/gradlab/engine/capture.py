@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.activation_op import recorded_activation
+from gradlab.engine.activation_op import SlopeBackward, recorded_activation
 from gradlab.engine.backward_program import BackwardProgram
 from gradlab.engine.grad_mode import grad_enabled
 from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
@@ -65,9 +65,20 @@ def _activation_kernels(t: Tensor) -> list[Kernel] | None:
         return []
     if not owned(out):
         return None
+    if type(t._backward) is SlopeBackward:
+        slope = t._backward.slope
+        if not owned(slope):
+            return None
+        assert op.fused is not None
+        return [(_bound(op.fused, params), (z, out, slope))]
     if op.writes_out:
-        return [(functools.partial(op.forward, out=out, **params), (z,))]
+        return [(_bound(op.forward, params), (z, out))]
     return [(_assign, (out, op.forward, z, params))]
+
+
+def _bound(function: Callable[..., Any], params: dict[str, Any]) -> Callable[..., Any]:
+    # Arrays go in by position: a partial's keywords cost a dictionary merge on every call.
+    return functools.partial(function, **params) if params else function
 
 
 def _replay_loss(

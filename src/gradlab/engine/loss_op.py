@@ -81,17 +81,35 @@ def loss_node(
     """
     if isinstance(target, Tensor) and target.requires_grad:
         return _node_with_target(out, x, slope, factor, op, attrs, target, target_slope)
-    return node(out, (x,), loss_backward(slope, factor, attrs["reduction"]), op, attrs)
+    return node(out, (x,), LossBackward(slope, factor, attrs["reduction"]), op, attrs)
 
 
-def loss_backward(slope: Array, factor: float, reduction: str) -> Callable[[Array], tuple[Array]]:
+class LossBackward:
     """The backward of a loss node whose target needs no gradient: g -> factor * slope * g
-    (see `loss_node`), reading ``slope`` when it runs (a replay refreshes it in place)."""
-    if reduction == "none":
-        return lambda g: (slope * (factor * g),)
-    if factor == 1:
-        return lambda g: (slope * g,)
-    return lambda g: (slope * (factor * float(g)),)
+    (see `loss_node`), reading ``slope`` when it runs (a replay refreshes it in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LossBackward(np.array([1.0, -2.0]), 0.5, "sum")(np.ones(()))
+    (array([ 0.5, -1. ]),)
+    """
+
+    __slots__ = ("factor", "reduction", "slope")
+
+    def __init__(self, slope: Array, factor: float, reduction: str) -> None:
+        self.slope, self.factor, self.reduction = slope, factor, reduction
+
+    def __call__(self, g: Array) -> tuple[Array]:
+        return (self.into(g, None),)
+
+    def into(self, g: Array, out: Array | None) -> Array:
+        """factor * slope * g, written into ``out`` when it is an array (the flat backward)."""
+        if self.reduction == "none":
+            return np.multiply(self.slope, self.factor * g, out=out)
+        if self.factor == 1:
+            return np.multiply(self.slope, g, out=out)
+        return np.multiply(self.slope, self.factor * float(g), out=out)
 
 
 def _node_with_target(

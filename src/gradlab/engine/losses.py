@@ -16,8 +16,8 @@ from gradlab.engine.kernels import owned
 from gradlab.engine.loss_op import (
     FLOAT64,
     SQUARED_REDUCTIONS,
+    LossBackward,
     LossOp,
-    loss_backward,
     loss_node,
     loss_scale,
     loss_target,
@@ -51,18 +51,24 @@ def squared_error(prediction: Tensor, target: Operand, reduction: str = "mean") 
 
 def _squared_total(diff: Array, reduction: str) -> tuple[Array, float]:
     """The reduced sum of diff^2 and its scale."""
-    if reduction == "none" or diff.dtype is not FLOAT64:
-        return reduce_loss(diff * diff, reduction, SQUARED_REDUCTIONS)
+    if reduction == "none":
+        return diff * diff, 1.0
+    scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
+    return _squared_sum(diff, scale), scale
+
+
+def _squared_sum(diff: Array, scale: float) -> Array:
+    if diff.dtype is not FLOAT64:
+        return scaled(np.add.reduce(diff * diff, axis=None), scale)
     # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
     # small batches. Its rounding error grows like n eps, harmless in float64; float32 keeps
     # NumPy's pairwise sum, whose error grows like log(n) eps.
-    scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
-    return scaled(np.vdot(diff, diff), scale), scale
+    return scaled(np.vdot(diff, diff), scale)
 
 
-def _squared_refresh(out: Array, p: Array, y: Any, diff: Array, reduction: str) -> None:
-    np.subtract(p, y if type(y) is np.ndarray else y.data, out=diff)
-    np.copyto(out, _squared_total(diff, reduction)[0])
+def _squared_refresh(out: Array, p: Array, y: Array, diff: Array, scale: float) -> None:
+    np.subtract(p, y, out=diff)
+    out[...] = _squared_sum(diff, scale)
 
 
 def _squared_replay(t: Tensor, target: Any) -> list[Any] | None:
@@ -72,13 +78,14 @@ def _squared_replay(t: Tensor, target: Any) -> list[Any] | None:
     if reduction == "none" or not owned(t.data):
         return None
     p = t._parents[0].data
+    # The captured input's array: a replay copies each step's target into it.
     y = target if type(target) is np.ndarray else target.data
     if y.shape != p.shape:
         return None
     diff = np.subtract(p, y)  # the captured call's values, bit for bit
     scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
-    t._backward = loss_backward(diff, 2 * scale, reduction)
-    return [(_squared_refresh, (t.data, p, target, diff, reduction))]
+    t._backward = LossBackward(diff, 2 * scale, reduction)
+    return [(_squared_refresh, (t.data, p, y, diff, scale))]
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
