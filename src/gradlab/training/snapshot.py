@@ -10,6 +10,7 @@ epoch allocates or deep-copies anything once the buffers exist.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,11 @@ class WeightSnapshot:
     def capture(self) -> bool:
         """Take the current values as the new snapshot if they are all finite.
 
+        The check is one dot product of the values with themselves, finite exactly when they
+        all are unless an entry exceeds √max (1.3e154 in float64, 1.8e19 in float32); then
+        each entry is checked. NumPy warns of that overflow unless called under
+        ``np.errstate(over="ignore")``, as the training loop calls it.
+
         Returns
         -------
         bool
@@ -73,9 +79,11 @@ class WeightSnapshot:
         flat = self._flat[spare]
         for view, p in self._pairs[spare]:
             view[...] = p.data
-        # One pass into a kept mask, reduced by the ufunc itself (np.all's wrappers cost
-        # more than the check on small networks, whose epoch may be one step).
-        if not np.logical_and.reduce(np.isfinite(flat, out=self._mask)):
+        # The sum of squares is finite only if every entry is: one BLAS call. It overflows for
+        # entries beyond √max too, so then each entry is checked, into a kept mask.
+        if not math.isfinite(np.dot(flat, flat)) and not np.logical_and.reduce(
+            np.isfinite(flat, out=self._mask)
+        ):
             return False
         self._current = spare
         return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -89,6 +90,20 @@ def current_blas_threads() -> int:
     return max((lib.num_threads for lib in _controller().lib_controllers), default=1)
 
 
+def _held_by_another_thread() -> bool:
+    """Whether another live Python thread controls OpenBLAS's one thread count.
+
+    threadpoolctl gives that control to the first thread that sets a limit, until its block
+    ends; another thread's block would then limit nothing on entry yet, once control is free,
+    set on exit the count it saw on entry, undoing the first block's restore.
+    """
+    from threadpoolctl import OpenBLASController
+
+    state = getattr(OpenBLASController, "_SHARED_STATE", None)
+    owner = getattr(state, "controlling_thread", None)
+    return owner is not None and owner is not threading.current_thread() and owner.is_alive()
+
+
 @contextmanager
 def blas_threads(
     threads: int | None, shapes: Iterable[tuple[int, ...]], batch_size: int
@@ -100,10 +115,11 @@ def blas_threads(
     ``threadpoolctl.threadpool_limits``). The previous limits are restored on exit.
 
     OpenBLAS (with pthreads) has one thread count per process. threadpoolctl lets one Python
-    thread control it, the first that sets a limit, while it lives; a block in another thread
-    (a fit in joblib's threading backend, a Dask or Ray Tune thread) leaves the count as it is
-    on entry and on exit, so fits in threads never undo each other's limits. Set the limit
-    for them in the thread that starts them (``threadpool_limits(1)`` around the search).
+    thread control it, the first that sets a limit, until its block ends; a block in another
+    thread (a fit in joblib's threading backend, a Dask or Ray Tune thread) meanwhile asks for
+    nothing and leaves the count as it is on entry and on exit, so fits in threads never undo
+    each other's limits. Set the limit for them in the thread that starts them
+    (``threadpool_limits(1)`` around the search).
 
     Parameters
     ----------
@@ -132,6 +148,9 @@ def blas_threads(
         threads = choose_threads(largest_matmul_flops(shapes, batch_size), limit)
     if not controller.lib_controllers:
         yield int(threads)
+        return
+    if _held_by_another_thread():  # its limit stays in force, through this block and after
+        yield current_blas_threads()
         return
     with controller.limit(limits=int(threads)):
         yield int(threads)
