@@ -202,6 +202,21 @@ def test_a_gradient_of_the_wrong_shape_is_named():
         gl.optim.SGD([p]).step()
 
 
+def test_a_parameter_given_a_new_array_of_another_shape_or_dtype_is_updated_as_plain_sgd():
+    # The oracle: theta - lr * g, written out; the optimizer's work array must follow the
+    # parameter's new array (another shape, then float32) rather than keep the old one's.
+    p = gl.nn.Parameter(np.ones(3))
+    opt = gl.optim.SGD([p], lr=0.5)
+    p.grad = np.full(3, 2.0)
+    opt.step()
+    for data in (np.ones((2, 2)), np.ones((2, 2), np.float32)):
+        p.data = data.copy()
+        p.grad = np.arange(4, dtype=data.dtype).reshape(2, 2)
+        opt.step()
+        np.testing.assert_array_equal(p.data, data - 0.5 * p.grad)
+        assert p.data.dtype == data.dtype
+
+
 @pytest.mark.parametrize(
     ("name", "cls"),
     [

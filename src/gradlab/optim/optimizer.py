@@ -47,7 +47,7 @@ class Optimizer:
         self.defaults: dict[str, Any] = dict(defaults)
         self.param_groups: list[ParamGroup] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        self._scratch: dict[Tensor, Array] = {}
+        self._scratch: dict[Tensor, tuple[Array, Array]] = {}
         for group in _as_groups(params, type(self).__name__):
             self.add_param_group(group)
 
@@ -158,9 +158,14 @@ class Optimizer:
 
     def _buffer(self, p: Tensor) -> Array:
         """A work array shaped like ``p.data``, reused across steps (never part of the state)."""
-        buffer = self._scratch.get(p)
-        if buffer is None or buffer.shape != p.data.shape or buffer.dtype != p.data.dtype:
-            buffer = self._scratch[p] = np.empty_like(p.data)
+        data = p.data
+        kept = self._scratch.get(p)
+        # Keyed on the parameter's array itself: comparing shapes and dtypes every step costs
+        # more than the update of a small parameter.
+        if kept is not None and kept[0] is data:
+            return kept[1]
+        buffer = np.empty_like(data)
+        self._scratch[p] = (data, buffer)
         return buffer
 
     # -------------------------------------------------------------------- checkpoints
