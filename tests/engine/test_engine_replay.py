@@ -187,3 +187,43 @@ def test_squared_error_recomputed_in_place_follows_new_targets(reduction: str, d
     _same(replayed, dynamic)
     assert step.replays == 11, step.reasons
     assert "squared_error: squared_refresh" in next(iter(step.programs().values()))
+
+
+def _labelled(reduction: str) -> Callable[[list[gl.Tensor]], Callable[..., Any]]:
+    def make(w: list[gl.Tensor]) -> Callable[..., Any]:
+        return lambda x, y: gl.softmax_cross_entropy((x @ w[0] + w[1]).tanh() * w[2], y, reduction) * 3.0
+
+    return make
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+def test_cross_entropy_recomputed_in_place_follows_new_labels(
+    reduction: str, dtype: Any, label_dtype: Any
+) -> None:
+    # New labels every step: the in-place kernel must refresh the value, the softmax slope
+    # and which entry of each row loses 1.
+    rng = np.random.default_rng(0)
+    batches = [
+        (gl.Tensor(X, dtype=dtype), rng.integers(0, 4, size=4).astype(label_dtype))
+        for _ in range(12)
+    ]
+    replayed, step = _loop(_labelled(reduction), True, batches, dtype)
+    dynamic, _ = _loop(_labelled(reduction), False, batches, dtype)
+    _same(replayed, dynamic)
+    assert step.replays == 11, step.reasons
+    assert "softmax_cross_entropy: softmax_refresh" in next(iter(step.programs().values()))
+
+
+@pytest.mark.parametrize("bad", [-1, 4])
+def test_a_replayed_cross_entropy_refuses_labels_out_of_range(bad: int) -> None:
+    w = _weights()
+    step = gl.compile_step(_labelled("mean")(w))
+    step(X, np.array([0, 1, 2, 3]))
+    labels = np.array([0, bad, 2, 3])
+    with pytest.raises(ValueError) as dynamic:
+        _labelled("mean")(w)(X, labels)
+    with pytest.raises(ValueError) as replayed:
+        step(X, labels)
+    assert str(replayed.value) == str(dynamic.value) and "class indices" in str(dynamic.value)

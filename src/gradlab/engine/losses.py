@@ -222,6 +222,63 @@ def softmax_cross_entropy(
     return loss_node(out, logits, slope, scale, "softmax_cross_entropy", attrs)
 
 
+def _softmax_refresh(
+    out: Array, z: Array, labels: Array, slope: Array, scale: float, work: tuple[Array, ...]
+) -> None:
+    """Softmax cross-entropy of integer labels recomputed into the arrays of its capture:
+    the same operations as `softmax_cross_entropy`, with each sample's -log softmax(z)_y
+    taken as log(total) - shifted_y (the same rounding: a - b is exactly -(b - a))."""
+    m, shifted, e, total, log_total, offsets, index, picked, values = work
+    k = z.shape[1]
+    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= k):
+        softmax_cross_entropy(Tensor(z), labels)  # raises the error a dynamic call gives
+    np.maximum.reduce(z, axis=1, keepdims=True, out=m)
+    np.subtract(z, m, out=shifted)
+    np.exp(shifted, out=e)
+    np.add.reduce(e, axis=1, keepdims=True, out=total)
+    np.log(total, out=log_total)
+    np.add(offsets, labels, out=index)
+    np.take(shifted.reshape(-1), index, out=picked)
+    np.subtract(log_total.reshape(-1), picked, out=values)
+    out[...] = scaled(np.add.reduce(values, axis=None), scale)
+    np.divide(e, total, out=slope)
+    flat = slope.reshape(-1)
+    np.take(flat, index, out=picked)
+    np.subtract(picked, 1, out=picked)
+    np.put(flat, index, picked)
+
+
+def _softmax_replay(t: Tensor, target: Any) -> list[Any] | None:
+    """Rows of scores against integer labels, reduced, recomputed in place (see
+    `_softmax_refresh`); anything else calls the function again."""
+    attrs = t.attrs or {}
+    z = t._parents[0].data
+    labels = target if type(target) is np.ndarray else getattr(target, "data", None)
+    backward = t._backward
+    if (
+        attrs.get("reduction") not in ("mean", "sum")
+        or attrs.get("axis") not in (-1, 1)
+        or z.ndim != 2
+        or type(backward) is not LossBackward
+        or not owned(t.data)
+        or not owned(backward.slope)
+        or type(labels) is not np.ndarray
+        or labels.shape != z.shape[:1]
+        or labels.dtype.kind not in "iu"
+        or not np.can_cast(labels.dtype, np.intp)
+    ):
+        return None
+    n, k = z.shape
+    rows, dtype = (n, 1), z.dtype
+    work = (
+        np.empty(rows, dtype), np.empty_like(z), np.empty_like(z), np.empty(rows, dtype),
+        np.empty(rows, dtype), np.arange(n, dtype=np.intp) * k, np.empty(n, np.intp),
+        np.empty(n, dtype), np.empty(n, dtype),
+    )  # fmt: skip
+    scale = backward.factor
+    return [(_softmax_refresh, (t.data, z, labels, backward.slope, scale, work))]
+
+
 def _class_labels(t: Array, z: Array, axis: int) -> Array:
     """Integer labels as a column (n, 1) read as the labels they are; 1-D logits with integer
     labels refused (broadcasting would read either as probability rows, silently)."""
@@ -328,7 +385,8 @@ for _op in (
     ),
     LossOp(
         name="softmax_cross_entropy", function=softmax_cross_entropy,
-        text="softmax_cross_entropy", latex=r"\operatorname{CE}", rowwise=True,
+        replay=_softmax_replay, text="softmax_cross_entropy", latex=r"\operatorname{CE}",
+        rowwise=True,
         entry=_cross_entropy_row, derivative=lambda f, z, y, j: f.softmax(z, j) - y[j],
     ),
     LossOp(
