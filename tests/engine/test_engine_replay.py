@@ -191,7 +191,9 @@ def test_squared_error_recomputed_in_place_follows_new_targets(reduction: str, d
 
 def _labelled(reduction: str) -> Callable[[list[gl.Tensor]], Callable[..., Any]]:
     def make(w: list[gl.Tensor]) -> Callable[..., Any]:
-        return lambda x, y: gl.softmax_cross_entropy((x @ w[0] + w[1]).tanh() * w[2], y, reduction) * 3.0
+        return lambda x, y: (
+            gl.softmax_cross_entropy((x @ w[0] + w[1]).tanh() * w[2], y, reduction) * 3.0
+        )
 
     return make
 
@@ -227,3 +229,74 @@ def test_a_replayed_cross_entropy_refuses_labels_out_of_range(bad: int) -> None:
     with pytest.raises(ValueError) as replayed:
         step(X, labels)
     assert str(replayed.value) == str(dynamic.value) and "class indices" in str(dynamic.value)
+
+
+def _loop_with_backward(
+    make: Callable[[list[gl.Tensor]], Callable[..., Any]],
+    batches: list[tuple[Any, Any]],
+    dtype: Any,
+) -> tuple[list[np.ndarray], Any]:
+    w = _weights(dtype)
+    step = gl.compile_step(make(w))
+    for x, y in batches:
+        for p in w:
+            p.grad = None
+        loss = step.with_backward(x, y)
+        if step.replays:
+            assert all(p.grad is loss._flat.arrays[id(p)] for p in w)  # the fused program ran
+        for p in w:
+            p.data -= 0.5 * p.grad
+    return [p.data.copy() for p in w], step
+
+
+@pytest.mark.parametrize("make", [_fused, _operators, _labelled("sum")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_and_backward_in_one_program_are_the_dynamic_step(make: Any, dtype: Any) -> None:
+    rng = np.random.default_rng(1)
+    labels = make is not _fused and make is not _operators
+    batches = [
+        (
+            X.astype(dtype),
+            rng.integers(0, 4, size=4) if labels else rng.random((4, 1)).astype(dtype),
+        )
+        for _ in range(10)
+    ]
+    fused, step = _loop_with_backward(make, batches, dtype)
+    _same(fused, _loop(make, False, batches, dtype)[0])
+    assert (step.captures, step.replays) == (1, 9), step.reasons
+
+
+def test_with_backward_adds_to_gradients_not_zeroed() -> None:
+    results = []
+    for enabled in (True, False):
+        w = _weights()
+        step = gl.compile_step(_fused(w), enabled=enabled)
+        for _ in range(3):
+            step.with_backward(X, Y)  # never zeroed: each backward adds
+        results.append([p.grad.copy() for p in w])
+    _same(*results)
+
+
+def test_with_backward_refuses_what_backward_refuses() -> None:
+    w = _weights()
+    rows = gl.compile_step(lambda x: x @ w[0])
+    with pytest.raises(RuntimeError, match="one-element tensor"):
+        rows.with_backward(X)
+    with pytest.raises(RuntimeError, match="one-element tensor"):
+        rows.with_backward(X)  # the replay refuses it as the capture did
+    with pytest.raises(TypeError, match="first item is the loss"):
+        gl.compile_step(lambda x: [(x @ w[0]).sum()]).with_backward(X)
+
+
+def test_a_backward_sending_no_gradient_inside_the_fused_program_walks_the_graph() -> None:
+    w = gl.Tensor([[1.0]], requires_grad=True)
+    step = gl.compile_step(lambda x: (x @ w).relu().sum())
+    loss = step(gl.Tensor([[2.0]]))
+    assert "sum backward: recorded_backward" in next(iter(step.programs().values()))
+    calls = []
+    loss._backward = lambda g: calls.append(g) or (None,)  # what the fused kernels call
+    w.grad = None
+    assert step.with_backward(gl.Tensor([[3.0]])) is loss
+    assert not loss._flat.usable and w.grad is None  # the walk, which sends nothing either
+    assert len(calls) == 2  # the fused program, then the walk: the program is not tried again
+    assert loss.item() == 3.0

@@ -47,15 +47,17 @@ LOSSES: dict[str, tuple[str, Callable[[np.random.Generator, int, int], np.ndarra
 
 @pytest.fixture
 def replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the replayed steps, to prove the replay ran."""
+    """Counts the replayed steps (forward alone, or forward and backward), to prove the replay
+    ran."""
     count = [0]
-    run = capture._Program.run
+    for name in ("run", "run_with_backward"):
+        original = getattr(capture._Program, name)
 
-    def counted(self: Any, inputs: Any) -> Any:
-        count[0] += 1
-        return run(self, inputs)
+        def counted(self: Any, inputs: Any, original: Any = original) -> Any:
+            count[0] += 1
+            return original(self, inputs)
 
-    monkeypatch.setattr(capture._Program, "run", counted)
+        monkeypatch.setattr(capture._Program, name, counted)
     return count
 
 

@@ -97,26 +97,41 @@ class BackwardProgram:
 
     def __call__(self, seed: Array) -> bool:
         """Run the program for dL/d(root) = ``seed``; False (nothing done) when it cannot."""
+        if not self.begin(seed):
+            return False
+        try:
+            for function, arguments in self.kernels:
+                function(*arguments)
+        except _NoGradient:
+            self.abandon()
+            return False
+        self.finish()
+        return True
+
+    def begin(self, seed: Array) -> bool:
+        """Whether the program applies now (every leaf's ``grad`` None); if so, give the root
+        ``seed`` and each recorded tensor its gradient array, for `kernels` to write."""
         if not self.usable:
             return False
         for leaf in self.leaves:
             if leaf.grad is not None:
                 return False
-        root = self.root
-        root.grad = seed
+        self.root.grad = seed
         for t, array in self._grads:
             t.grad = array
-        try:
-            for function, arguments in self.kernels:
-                function(*arguments)
-        except _NoGradient:
-            self.usable = False  # this graph's gradients are not always there: walk it
-            for t in self.order:
-                t.grad = None
-            return False
+        return True
+
+    def finish(self) -> None:
+        """After `kernels` ran: each leaf's ``grad`` is its array."""
         for leaf, array in self._leaf_grads:
             leaf.grad = array
-        return True
+
+    def abandon(self) -> None:
+        """After `kernels` raised `_NoGradient`: this graph's gradients are not always there,
+        so from now on backward walks it; no recorded tensor keeps a partial gradient."""
+        self.usable = False
+        for t in self.order:
+            t.grad = None
 
 
 def _loss_kernel(t: Tensor, out: Array) -> None:

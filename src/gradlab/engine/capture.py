@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import SlopeBackward, recorded_activation
-from gradlab.engine.backward_program import BackwardProgram
+from gradlab.engine.backward_program import BackwardProgram, _NoGradient
 from gradlab.engine.grad_mode import grad_enabled
 from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
 from gradlab.engine.loss_op import recorded_loss
-from gradlab.engine.tensor import Array, Tensor, _tape, backward_order, recording
+from gradlab.engine.tensor import Array, Tensor, _ones, _tape, backward_order, recording
 
 
 class _Tape:
@@ -124,9 +124,13 @@ def _loss_kernels(t: Tensor, inputs: list[Any], consumed: bool) -> list[Kernel] 
 
 
 class _Program:
-    """One captured signature: input buffers, guarded leaves, kernels, results."""
+    """One captured signature: input buffers, guarded leaves, kernels, results, and the flat
+    backward of its loss (None when the first result is not a recorded tensor)."""
 
-    __slots__ = ("buffers", "kernels", "labels", "leaves", "mode", "result", "version")
+    __slots__ = (
+        "backward", "buffers", "kernels", "labels", "leaves", "mode", "result", "root", "seed",
+        "trained", "version",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -138,6 +142,15 @@ class _Program:
         self.kernels, self.leaves, self.labels = built
         self.version = _structure[0]
         self.mode = _modes[0]
+        self.root = root = _flat(result)[0]
+        self.backward: BackwardProgram | None = None
+        self.trained = self.kernels
+        if isinstance(root, Tensor) and root._backward is not None:
+            root._plan = backward_order(root)
+            root._flat = self.backward = BackwardProgram(root, root._plan)
+            self.labels.extend(self.backward.labels)
+            self.trained = self.kernels + self.backward.kernels
+            self.seed = _ones(root.data.shape, root.data.dtype)
 
     def fits(self, watch_mode: bool) -> bool:
         if self.version != _structure[0] or (watch_mode and self.mode != _modes[0]):
@@ -153,6 +166,35 @@ class _Program:
         for function, arguments in self.kernels:
             function(*arguments)
         return self.result
+
+    def run_with_backward(self, inputs: tuple[Any, ...]) -> Any:
+        """`run`, then the loss's backward: forward and backward kernels in one loop when the
+        flat backward applies, else `run` and the loss's own ``backward()``."""
+        backward, root = self.backward, self.root
+        if backward is None or root.data.size != 1 or not backward.begin(self.seed):
+            self.run(inputs)
+            _backpropagate(root)
+            return self.result
+        for buffer, x in zip(self.buffers, inputs, strict=True):
+            buffer[...] = x if type(x) is np.ndarray else x.data
+        try:
+            for function, arguments in self.trained:
+                function(*arguments)
+        except _NoGradient:
+            backward.abandon()
+            root.backward()  # the walk, over the values the forward kernels wrote
+        else:
+            backward.finish()
+        return self.result
+
+
+def _backpropagate(root: Any) -> None:
+    if not isinstance(root, Tensor):
+        raise TypeError(
+            "with_backward needs a step whose result is its loss, or a tuple whose first item "
+            f"is the loss; got {type(root).__name__}."
+        )
+    root.backward()
 
 
 def _name(function: Any) -> str:
@@ -285,19 +327,51 @@ class CompiledStep:
         }
 
     def __call__(self, *inputs: Any) -> Any:
+        program, result = self._resolve(inputs)
+        return result if program is None else program.run(inputs)
+
+    def with_backward(self, *inputs: Any) -> Any:
+        """Call the step and backpropagate its loss: ``result = step(*inputs)``, then
+        ``loss.backward()`` with ``loss`` the result or its first item.
+
+        A replay runs its forward and its flat backward as one list of kernels when every
+        parameter's ``grad`` is None (call ``optimizer.zero_grad()`` first), without the
+        Python of a separate ``backward()`` call; the gradients are those ``backward()``
+        gives, bit for bit. Anything else is that call.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> w = gl.Tensor([[1.0]], requires_grad=True)
+        >>> step = gl.compile_step(lambda x: (x @ w).relu().sum())
+        >>> for _ in range(2):
+        ...     w.grad = None
+        ...     loss = step.with_backward(gl.Tensor([[2.0]]))
+        >>> loss.item(), w.grad.tolist(), step.replays
+        (2.0, [[2.0]], 1)
+        """
+        program, result = self._resolve(inputs)
+        if program is not None:
+            return program.run_with_backward(inputs)
+        _backpropagate(_flat(result)[0])
+        return result
+
+    def _resolve(self, inputs: tuple[Any, ...]) -> tuple[_Program | None, Any]:
+        """The program to replay for ``inputs`` (not yet run) and None, or None and the result
+        of calling the function dynamically (a capture when it may replay later)."""
         if not (self.enabled and grad_enabled()) or _tape.get() is not None:
-            return self.fn(*inputs)
+            return None, self.fn(*inputs)
         key = tuple([_signature(x) for x in inputs])
         if None in key:
-            return self.fn(*inputs)
+            return None, self.fn(*inputs)
         program = self._programs.get(key)
         if type(program) is _Program:
             if program.fits(self.watch_mode):
                 self.replays += 1
-                return program.run(inputs)
+                return program, None
         elif program is not None and program[0] == _structure[0]:  # type: ignore[index]
-            return self.fn(*inputs)  # known not to replay, and nothing changed since
-        return self._capture(key, inputs)
+            return None, self.fn(*inputs)  # known not to replay, and nothing changed since
+        return None, self._capture(key, inputs)
 
     def _capture(self, key: Any, inputs: tuple[Any, ...]) -> Any:
         self.captures += 1
@@ -313,12 +387,7 @@ class CompiledStep:
             self._programs[key] = (version, built)
         else:
             self.reasons.pop(key, None)
-            self._programs[key] = program = _Program(buffers, built, result)
-            root = _flat(result)[0]
-            if isinstance(root, Tensor) and root._backward is not None:
-                root._plan = backward_order(root)
-                root._flat = BackwardProgram(root, root._plan)
-                program.labels.extend(root._flat.labels)
+            self._programs[key] = _Program(buffers, built, result)
         return result
 
 

@@ -293,8 +293,11 @@ class Trainer:
         total = size if wb is None else float(wb.sum())
         if total == 0:
             return None, 0.0  # no weight: nothing to learn from
+        fused = wb is None and self.replay.enabled
         if wb is None:
-            raw, output = self.replay(xb, yb)
+            if fused:  # forward and backward in one replayed program; the update waits
+                self.optimizer.zero_grad()
+            raw, output = self.replay.with_backward(xb, yb) if fused else self.replay(xb, yb)
             loss, value = _recorded(raw)
             if self._objective is not None:
                 value = self.loss.recorded(value, output)  # type: ignore[attr-defined]
@@ -305,8 +308,9 @@ class Trainer:
             value += self.penalty.value(total)
         if not math.isfinite(value):
             self._diverged_loss(*where, value)
-        self.optimizer.zero_grad()
-        loss.backward()
+        if not fused:
+            self.optimizer.zero_grad()
+            loss.backward()
         if self.penalty is not None:
             self.penalty.add_gradient(total)
         self.optimizer.step()
