@@ -4,6 +4,9 @@ The layout follows ``torch.optim.Optimizer``: ``param_groups`` is a list of dict
 ``"params"`` (a list of tensors) and that group's hyper-parameters; ``state`` maps a parameter to
 a dict of its buffers. Subclasses define ``_check_group`` (validation) and ``_update`` (the
 algorithm for one parameter), and update ``p.data`` in place without touching ``p.grad``.
+They may also define ``_kernels``, the same update as NumPy kernels on fixed arrays: when two
+steps in a row see the same parameter and gradient arrays (a replayed training step), the
+next steps run those kernels while nothing they read changes (`gradlab.optim.update_plan`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor, enable_grad
+from gradlab.engine.kernels import Kernel
 from gradlab.engine.tensor import Array
+from gradlab.optim.update_plan import UpdatePlan
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
@@ -48,6 +53,8 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._scratch: dict[Tensor, tuple[Array, Array]] = {}
+        self._plan: UpdatePlan | None = None
+        self._seen: list[tuple[int, int, int]] = []
         for group in _as_groups(params, type(self).__name__):
             self.add_param_group(group)
 
@@ -130,11 +137,19 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        plan = self._plan
+        if plan is not None:
+            if plan.holds(self):
+                plan.run()
+                return loss
+            self._plan = None
         all_state = self.state
+        entries = []
         for group in self.param_groups:
             settings = self._settings(group)
             for p in group["params"]:
                 grad = p.grad
+                entries.append((p, p.data, grad))
                 if grad is None:
                     continue
                 if grad.shape != p.data.shape:
@@ -146,7 +161,35 @@ class Optimizer:
                 if state is None:
                     state = all_state[p] = {}
                 self._update(p, grad, state, settings)
+        self._remember(entries)
         return loss
+
+    def _remember(self, entries: list[tuple[Tensor, Array, Array | None]]) -> None:
+        """Plan the next steps when this one updated the same arrays from the same gradient
+        arrays as the previous one (a replayed training step), and each update has kernels."""
+        seen = [(id(p), id(data), id(grad)) for p, data, grad in entries]
+        repeated, self._seen = seen == self._seen, seen
+        if not repeated:
+            return
+        kernels: list[Kernel] = []
+        for group in self.param_groups:
+            settings = self._settings(group)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                built = self._kernels(p, p.grad, self.state[p], settings)
+                if built is None:
+                    return
+                kernels.extend(built)
+        self._plan = UpdatePlan(self, entries, kernels)
+
+    def _kernels(
+        self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
+    ) -> list[Kernel] | None:
+        """The next ``_update`` of ``p`` as kernels on its arrays, valid while ``group``'s
+        settings, ``state`` and both arrays stay as they are; None (the default) keeps the
+        Python update."""
+        return None
 
     def _settings(self, group: ParamGroup) -> Any:
         """What ``_update`` reads of ``group``, read once per group and step (the built-in

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
+from gradlab.engine.kernels import Kernel
 from gradlab.engine.tensor import Array
 from gradlab.optim.optimizer import (
     Optimizer,
@@ -124,6 +125,18 @@ class SGD(Optimizer):
                 grad = velocity
         np.multiply(grad, -lr, out=work)
         data += work
+
+    def _kernels(
+        self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
+    ) -> list[Kernel] | None:
+        lr, momentum, _, weight_decay, _, maximize = group
+        if momentum != 0 or weight_decay != 0 or maximize:
+            return None
+        data, work = p.data, self._buffer(p)
+        # -lr as a 0-d array of the parameter's dtype: the value a Python float is rounded to
+        # in that multiply, without NumPy converting it on every call.
+        step = np.array(-lr, dtype=data.dtype)
+        return [(np.multiply, (grad, step, work)), (np.add, (data, work, data))]
 
 
 GD = SGD

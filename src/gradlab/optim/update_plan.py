@@ -1,0 +1,62 @@
+"""`UpdatePlan`: an optimizer's step recorded once as NumPy kernels and run again while
+nothing it read has changed.
+
+When a training step is replayed (`gradlab.engine.compile_step`), every step hands the
+optimizer the same gradient arrays for the same parameter arrays. The per-parameter Python
+of `Optimizer.step` (the hyper-parameter reads, state lookups, branches) then decides the
+same thing every time; a plan keeps only its kernels: the same ufuncs on the same arrays
+with ``out=``, so the result is bit for bit that of the step it replaces.
+
+A plan holds while the optimizer keeps its groups, its state dict and each group's
+hyper-parameters, and every parameter its array and its gradient array; anything else runs
+the optimizer's own step again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradlab.engine.kernels import Kernel
+
+Entry = tuple[Any, Any, Any]
+
+
+class UpdatePlan:
+    """The kernels of one step of ``optimizer`` and what they depend on.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Its current groups, state and hyper-parameters are the plan's conditions.
+    entries : list of (parameter, array, gradient array or None)
+        Every parameter of every group, as the step saw it.
+    kernels : list of (function, arguments)
+        The step, as calls ``function(*arguments)``.
+    """
+
+    __slots__ = ("entries", "groups", "kernels", "settings", "state")
+
+    def __init__(self, optimizer: Any, entries: list[Entry], kernels: list[Kernel]) -> None:
+        self.groups = optimizer.param_groups
+        self.state = optimizer.state
+        self.settings = [
+            (group, group["params"], len(group["params"]), optimizer._settings(group))
+            for group in self.groups
+        ]
+        self.entries, self.kernels = entries, kernels
+
+    def holds(self, optimizer: Any) -> bool:
+        """Whether running `kernels` is ``optimizer``'s step now."""
+        if optimizer.param_groups is not self.groups or optimizer.state is not self.state:
+            return False
+        if len(self.groups) != len(self.settings):
+            return False
+        settings = optimizer._settings
+        for group, params, count, saved in self.settings:
+            if group["params"] is not params or len(params) != count or settings(group) != saved:
+                return False
+        return all(p.data is data and p.grad is grad for p, data, grad in self.entries)
+
+    def run(self) -> None:
+        for function, arguments in self.kernels:
+            function(*arguments)

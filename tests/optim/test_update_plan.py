@@ -1,0 +1,98 @@
+"""`UpdatePlan`: an optimizer step run as recorded kernels when the same gradient arrays come
+back every step (a replayed training step). The oracle is the same optimizer given a fresh
+copy of each gradient every step, which never plans: bit for bit equal parameters, through
+every change the plan must notice (learning rate, a parameter's array, a missing gradient,
+the state replaced, a group added)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+
+Change = Callable[[Any, list[Any], int], None]
+
+
+def _params(dtype: Any) -> list[gl.nn.Parameter]:
+    rng = np.random.default_rng(0)
+    return [gl.nn.Parameter(rng.normal(size=shape).astype(dtype)) for shape in ((3, 2), (2,))]
+
+
+def _train(dtype: Any, stable: bool, change: Change, steps: int = 8) -> tuple[list[Any], Any]:
+    params = _params(dtype)
+    opt = gl.optim.SGD(params, lr=0.3)
+    grads = [np.empty_like(p.data) for p in params]  # arrays a replay would write each step
+    rng = np.random.default_rng(1)
+    for step in range(steps):
+        for p, g in zip(params, grads, strict=True):
+            g[...] = rng.normal(size=g.shape)
+            p.grad = g if stable else g.copy()
+        change(opt, params, step)
+        opt.step()
+    return [p.data.copy() for p in params], opt
+
+
+def _none(opt: Any, params: list[Any], step: int) -> None:
+    pass
+
+
+def _lr(opt: Any, params: list[Any], step: int) -> None:
+    opt.param_groups[0]["lr"] = 0.3 / (1 + step)
+
+
+def _new_array(opt: Any, params: list[Any], step: int) -> None:
+    if step == 4:
+        params[0].data = params[0].data * 1.0
+
+
+def _missing_gradient(opt: Any, params: list[Any], step: int) -> None:
+    if step in (4, 5):
+        params[1].grad = None
+
+
+def _state_replaced(opt: Any, params: list[Any], step: int) -> None:
+    if step == 4:
+        opt.state = {}  # as restoring the snapshot of a stateless optimizer does
+
+
+def _group_added(opt: Any, params: list[Any], step: int) -> None:
+    if step == 4:
+        extra = gl.nn.Parameter(np.ones(2, dtype=params[0].dtype))
+        extra.grad = np.full(2, 0.5, dtype=params[0].dtype)
+        opt.add_param_group({"params": [extra], "lr": 0.1})
+
+
+@pytest.mark.parametrize(
+    "change", [_none, _lr, _new_array, _missing_gradient, _state_replaced, _group_added]
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_planned_step_is_the_optimizer_step(change: Change, dtype: Any) -> None:
+    planned, opt = _train(dtype, True, change)
+    fresh, oracle = _train(dtype, False, change)
+    assert opt.state_dict() == oracle.state_dict()
+    for a, b in zip(planned, fresh, strict=True):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+    assert opt._plan is not None  # the last steps ran as kernels
+    if change is _group_added:
+        extra = opt.param_groups[1]["params"][0]
+        np.testing.assert_allclose(extra.data, 1.0 - 0.1 * 0.5 * 4, rtol=0, atol=1e-6)
+
+
+def test_momentum_keeps_the_python_update() -> None:
+    params = _params(np.float64)
+    opt = gl.optim.SGD(params, lr=0.1, momentum=0.9)
+    grads = [np.ones_like(p.data) for p in params]
+    for _ in range(3):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        opt.step()
+    assert opt._plan is None
+    # b = 1, 1.9, 2.71: the parameter moved by lr * 5.61
+    np.testing.assert_allclose(
+        params[1].data, _params(np.float64)[1].data - 0.561, rtol=0, atol=1e-12
+    )
