@@ -300,3 +300,100 @@ def test_a_backward_sending_no_gradient_inside_the_fused_program_walks_the_graph
     assert not loss._flat.usable and w.grad is None  # the walk, which sends nothing either
     assert len(calls) == 2  # the fused program, then the walk: the program is not tried again
     assert loss.item() == 3.0
+
+
+def _repeating_loop(
+    make: Callable[[list[gl.Tensor]], Callable[..., Any]],
+    batches: list[tuple[Any, Any]],
+    dtype: Any,
+) -> tuple[list[np.ndarray], Any, int]:
+    """`_loop_with_backward`, repeating each step that may be repeated."""
+    w = _weights(dtype)
+    step = gl.compile_step(make(w))
+    repeated = 0
+    for x, y in batches:
+        loss = step.repeat_with_backward(x, y) if step.repeatable else None
+        if loss is None:
+            for p in w:
+                p.grad = None
+            loss = step.with_backward(x, y)
+        else:
+            repeated += 1
+        for p in w:
+            p.data -= 0.5 * p.grad
+    return [p.data.copy() for p in w], step, repeated
+
+
+@pytest.mark.parametrize("make", [_fused, _operators, _labelled("mean")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_repeated_program_is_the_dynamic_step(make: Any, dtype: Any) -> None:
+    rng = np.random.default_rng(2)
+    labels = make is not _fused and make is not _operators
+    last = 4 if labels else 3  # the labelled step broadcasts over exactly 4 rows
+    batches = [
+        (
+            X.astype(dtype)[: 4 if i < 7 else last],  # the last three: another shape
+            (rng.integers(0, 4, size=4) if labels else rng.random((4, 1)).astype(dtype))[
+                : 4 if i < 7 else last
+            ],
+        )
+        for i in range(10)
+    ]
+    repeating, step, repeated = _repeating_loop(make, batches, dtype)
+    _same(repeating, _loop(make, False, batches, dtype)[0])
+    # per shape: a capture, a flat replay, then repeats
+    expected = (1, 8, 9) if labels else (2, 6, 8)
+    assert (step.captures, repeated, step.replays) == expected, step.reasons
+
+
+def test_repeat_with_backward_needs_a_flat_backward_just_before() -> None:
+    w = _weights()
+    step = gl.compile_step(_fused(w))
+    assert step.repeat_with_backward(X, Y) is None  # nothing before
+    step.with_backward(X, Y)
+    assert not step.repeatable and step.repeat_with_backward(X, Y) is None  # a capture
+    for p in w:
+        p.grad = None
+    loss = step.with_backward(X, Y)
+    assert step.repeatable
+    assert step.repeat_with_backward(X[:2], Y[:2]) is None  # another shape
+    assert step.repeat_with_backward(X.astype(np.float32), Y) is None  # another dtype
+    assert step.repeat_with_backward(X, Y) is loss and step.repeatable
+    step(X, Y)  # a forward alone: its gradients are not the program's
+    assert not step.repeatable and step.repeat_with_backward(X, Y) is None
+    step.with_backward(X, Y)  # gradients not zeroed: the dynamic walk adds to them
+    assert not step.repeatable and step.repeat_with_backward(X, Y) is None
+
+
+def test_a_repeat_gives_the_gradients_of_zero_grad_and_with_backward() -> None:
+    grads = []
+    for repeat in (True, False):
+        w = _weights()
+        step = gl.compile_step(_fused(w))
+        for _ in range(2):
+            for p in w:
+                p.grad = None
+            step.with_backward(X, Y)
+        for p in w:
+            p.data *= 0.75
+            p.grad = None  # zeroed or not, a repeat writes the gradients afresh
+        if repeat:
+            assert step.repeat_with_backward(X, Y) is not None
+        else:
+            step.with_backward(X, Y)
+        grads.append([p.grad.copy() for p in w])
+    _same(*grads)
+
+
+def test_a_backward_sending_no_gradient_inside_a_repeat_walks_the_graph() -> None:
+    w = gl.Tensor([[1.0]], requires_grad=True)
+    step = gl.compile_step(lambda x: (x @ w).relu().sum())
+    for _ in range(2):
+        w.grad = None
+        loss = step.with_backward(gl.Tensor([[2.0]]))
+    assert step.repeatable and w.grad.tolist() == [[2.0]]
+    calls = []
+    loss._backward = lambda g: calls.append(g) or (None,)
+    assert step.repeat_with_backward(gl.Tensor([[3.0]])) is loss
+    assert w.grad is None  # the walk sends nothing either; the last step's gradient is gone
+    assert len(calls) == 2 and not step.repeatable and loss.item() == 3.0

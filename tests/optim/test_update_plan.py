@@ -96,3 +96,54 @@ def test_momentum_keeps_the_python_update() -> None:
     np.testing.assert_allclose(
         params[1].data, _params(np.float64)[1].data - 0.561, rtol=0, atol=1e-12
     )
+
+
+class _SignSGD(gl.optim.SGD):
+    """A user's optimizer: SGD's settings, its own update in place (the sign of the gradient)."""
+
+    def _update(self, p: Any, grad: Any, state: Any, group: Any) -> None:
+        p.data -= group[0] * np.sign(grad)
+
+
+def test_a_subclass_with_its_own_update_keeps_it() -> None:
+    params = _params(np.float64)
+    start = [p.data.copy() for p in params]
+    opt = _SignSGD(params, lr=0.25)
+    grads = [np.full_like(p.data, -3.0) for p in params]
+    for _ in range(4):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g  # the same arrays every step, as a replay gives them
+        opt.step()
+    assert not opt.planned
+    for p, p0 in zip(params, start, strict=True):
+        np.testing.assert_allclose(p.data, p0 + 4 * 0.25, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_repeated_step_is_the_optimizer_step(dtype: Any) -> None:
+    results = []
+    for repeat in (True, False):
+        params = _params(dtype)
+        opt = gl.optim.SGD(params, lr=0.3)
+        grads = [np.empty_like(p.data) for p in params]
+        rng = np.random.default_rng(1)
+        for _ in range(6):
+            for p, g in zip(params, grads, strict=True):
+                g[...] = rng.normal(size=g.shape)  # new values in the same arrays
+                p.grad = g if repeat else g.copy()
+            if not (repeat and opt.repeat_step()):
+                opt.step()
+        results.append([p.data.copy() for p in params])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_repeat_step_without_a_plan_does_nothing() -> None:
+    params = _params(np.float64)
+    before = [p.data.copy() for p in params]
+    opt = gl.optim.SGD(params, lr=0.1, momentum=0.9)
+    for p in params:
+        p.grad = np.ones_like(p.data)
+    assert not opt.planned and opt.repeat_step() is False
+    for p, b in zip(params, before, strict=True):
+        np.testing.assert_array_equal(p.data, b)

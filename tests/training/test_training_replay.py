@@ -50,7 +50,7 @@ def replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the replayed steps (forward alone, or forward and backward), to prove the replay
     ran."""
     count = [0]
-    for name in ("run", "run_with_backward"):
+    for name in ("run", "run_with_backward", "rerun_with_backward"):
         original = getattr(capture._Program, name)
 
         def counted(self: Any, inputs: Any, original: Any = original) -> Any:
@@ -129,11 +129,16 @@ class _SwapActivation(gl.training.Callback):
             model[0].bias.grad = None
 
 
-def test_a_model_changed_mid_training_trains_as_the_dynamic_engine(replays: list[int]) -> None:
-    replayed = _train(7, "mse", "adam", np.float64, 3, True, (_SwapActivation(),))
-    dynamic = _train(7, "mse", "adam", np.float64, 3, False, (_SwapActivation(),))
+# SGD's planned update lets batches repeat the replay; full batches would repeat across epochs
+@pytest.mark.parametrize(("optimizer", "batch_size"), [("adam", 3), ("sgd", 3), ("sgd", None)])
+def test_a_model_changed_mid_training_trains_as_the_dynamic_engine(
+    optimizer: str, batch_size: int | None, replays: list[int]
+) -> None:
+    swap = (_SwapActivation(),)
+    replayed = _train(7, "mse", optimizer, np.float64, batch_size, True, swap)
+    dynamic = _train(7, "mse", optimizer, np.float64, batch_size, False, swap)
     _assert_same(replayed, dynamic)
-    unchanged = _train(7, "mse", "adam", np.float64, 3, False)
+    unchanged = _train(7, "mse", optimizer, np.float64, batch_size, False)
     assert not np.array_equal(unchanged[0][1], dynamic[0][1])  # the change did act
     assert replays[0] > 0
 
@@ -193,3 +198,74 @@ def test_checkpoint_resume_with_replay_ends_where_the_dynamic_run_ends(tmp_path:
     straight = run(None, False, None)
     for a, b in zip(resumed, straight, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+class _EveryEpoch(gl.training.Callback):
+    """An epoch hook that changes nothing: its code runs between two epochs."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        self.seen = epoch
+
+
+@pytest.fixture
+def repeats(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the batches that repeated the previous batch's replay without its checks."""
+    count = [0]
+    original = capture._Program.rerun_with_backward
+
+    def counted(self: Any, inputs: Any) -> Any:
+        count[0] += 1
+        return original(self, inputs)
+
+    monkeypatch.setattr(capture._Program, "rerun_with_backward", counted)
+    return count
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "expected"),
+    [
+        ((), 16),  # 3 epochs of 6 batches: all but the capture and the first replay
+        ((_EveryEpoch(),), 14),  # each epoch's first batch checks again after the hook
+    ],
+)
+def test_batches_repeat_the_replay_until_other_code_runs(
+    callbacks: tuple[Any, ...], expected: int, repeats: list[int]
+) -> None:
+    def run(replay: bool) -> tuple[list[np.ndarray], list[float]]:
+        model, X, y = _problem(11, "half_sse", np.float64)
+        history = gl.fit(
+            model, X[:6], y[:6], loss="half_sse", optimizer="sgd", lr=0.5, epochs=3,
+            batch_size=1, shuffle=False, verbose=0, replay=replay, callbacks=list(callbacks),
+        )  # fmt: skip
+        return [p.data.copy() for p in model.parameters()], history.history["loss"]
+
+    _assert_same(run(True), run(False))
+    assert repeats[0] == expected
+
+
+@pytest.mark.parametrize("optimizer", ["sgd_momentum", "adam"])
+def test_an_update_without_a_plan_checks_every_batch(optimizer: str, repeats: list[int]) -> None:
+    replayed = _train(12, "mse", optimizer, np.float64, 1, True)
+    _assert_same(replayed, _train(12, "mse", optimizer, np.float64, 1, False))
+    assert repeats[0] == 0
+
+
+class _Replacing(gl.optim.SGD):
+    """A user's optimizer whose update replaces each parameter's array."""
+
+    def _update(self, p: Any, grad: Any, state: Any, group: Any) -> None:
+        p.data = p.data - group[0] * grad
+
+
+def test_an_optimizer_replacing_the_arrays_is_followed(repeats: list[int]) -> None:
+    results = []
+    for replay in (True, False):
+        model, X, y = _problem(13, "mse", np.float64)
+        gl.fit(
+            model, X, y, optimizer=_Replacing(model.parameters(), lr=0.1), epochs=3,
+            batch_size=2, rng=1, verbose=0, replay=replay,
+        )  # fmt: skip
+        results.append([p.data.copy() for p in model.parameters()])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert repeats[0] == 0

@@ -12,7 +12,10 @@ with ``out=``), so the replayed values are bit for bit those of a dynamic call. 
 backward closures read exactly those arrays, and ``loss.backward()`` runs them as a flat
 program of its own (`gradlab.engine.backward_program`: each gradient written into an array
 made at the capture, in the dynamic walk's order): a replayed step is the dynamic step, minus
-the Python that builds nodes, closures and module calls and walks the graph. A fused loss is
+the Python that builds nodes, closures and module calls and walks the graph
+(`CompiledStep.with_backward` runs both in one loop; `CompiledStep.repeat_with_backward`
+runs it again without the checks, when the caller knows that only an in-place update ran
+since). A fused loss is
 recomputed by calling its engine function again (its backward keeps per-call arrays); where
 later nodes read it (a scaled loss), its value is copied into the array their kernels hold.
 
@@ -128,17 +131,19 @@ class _Program:
     backward of its loss (None when the first result is not a recorded tensor)."""
 
     __slots__ = (
-        "backward", "buffers", "kernels", "labels", "leaves", "mode", "result", "root", "seed",
-        "trained", "version",
+        "backward", "buffers", "kernels", "labels", "leaves", "mode", "repeatable", "result",
+        "root", "seed", "signature", "trained", "version",
     )  # fmt: skip
 
     def __init__(
         self,
+        signature: Any,
         buffers: list[Array],
         built: tuple[list[Kernel], list[tuple[Tensor, Array, bool]], list[str]],
         result: Any,
     ) -> None:
-        self.buffers, self.result = buffers, result
+        self.signature, self.buffers, self.result = signature, buffers, result
+        self.repeatable = False
         self.kernels, self.leaves, self.labels = built
         self.version = _structure[0]
         self.mode = _modes[0]
@@ -171,10 +176,29 @@ class _Program:
         """`run`, then the loss's backward: forward and backward kernels in one loop when the
         flat backward applies, else `run` and the loss's own ``backward()``."""
         backward, root = self.backward, self.root
+        self.repeatable = False
         if backward is None or root.data.size != 1 or not backward.begin(self.seed):
             self.run(inputs)
             _backpropagate(root)
             return self.result
+        self._trained(inputs, backward)
+        self.repeatable = backward.usable
+        return self.result
+
+    def rerun_with_backward(self, inputs: tuple[Any, ...]) -> Any:
+        """`run_with_backward` again, right after its flat backward ran, when nothing but
+        in-place updates of the parameters' values happened since: the recorded tensors still
+        hold the gradient arrays `begin` gave them, which the kernels write again, and each
+        parameter gets its own back (as after ``zero_grad`` and `run_with_backward`)."""
+        backward = self.backward
+        assert backward is not None
+        self._trained(inputs, backward)
+        self.repeatable = backward.usable
+        return self.result
+
+    def _trained(self, inputs: tuple[Any, ...], backward: BackwardProgram) -> None:
+        """The inputs copied in, then the forward and flat backward kernels; when a backward
+        sends no gradient where the capture saw one, the dynamic walk from then on."""
         for buffer, x in zip(self.buffers, inputs, strict=True):
             buffer[...] = x if type(x) is np.ndarray else x.data
         try:
@@ -182,10 +206,11 @@ class _Program:
                 function(*arguments)
         except _NoGradient:
             backward.abandon()
-            root.backward()  # the walk, over the values the forward kernels wrote
+            for leaf in backward.leaves:  # no gradient of an earlier step is kept
+                leaf.grad = None
+            self.root.backward()  # the walk, over the values the forward kernels wrote
         else:
             backward.finish()
-        return self.result
 
 
 def _backpropagate(root: Any) -> None:
@@ -298,6 +323,7 @@ class CompiledStep:
         self.captures = 0
         self.reasons: dict[Any, str] = {}
         self._programs: dict[Any, _Program | tuple[int, str]] = {}
+        self._last: _Program | None = None
         functools.update_wrapper(self, fn)
 
     def programs(self) -> dict[Any, list[str] | str]:
@@ -326,7 +352,14 @@ class CompiledStep:
             for key, program in self._programs.items()
         }
 
+    @property
+    def repeatable(self) -> bool:
+        """Whether the latest call was a `with_backward` that ran the flat backward, so that
+        `repeat_with_backward` may follow it."""
+        return self._last is not None
+
     def __call__(self, *inputs: Any) -> Any:
+        self._last = None
         program, result = self._resolve(inputs)
         return result if program is None else program.run(inputs)
 
@@ -350,10 +383,48 @@ class CompiledStep:
         >>> loss.item(), w.grad.tolist(), step.replays
         (2.0, [[2.0]], 1)
         """
+        self._last = None
         program, result = self._resolve(inputs)
-        if program is not None:
-            return program.run_with_backward(inputs)
-        _backpropagate(_flat(result)[0])
+        if program is None:
+            _backpropagate(_flat(result)[0])
+            return result
+        result = program.run_with_backward(inputs)
+        if program.repeatable:
+            self._last = program
+        return result
+
+    def repeat_with_backward(self, *inputs: Any) -> Any:
+        """`with_backward` for a call that follows one which ran the flat backward (see
+        `repeatable`), when only in-place updates of the parameters' values happened since:
+        the kernels run again without the checks of that call (modules, parameters' arrays,
+        gradient mode); the gradients are those of ``zero_grad()`` and `with_backward`,
+        written into the arrays the parameters held after that call. Returns None, having done
+        nothing, when the inputs' shapes or dtypes are not that call's, or no such call came
+        just before.
+
+        `gradlab.fit` uses it between two batches, where no other code runs.
+
+        Examples
+        --------
+        >>> import gradlab as gl
+        >>> w = gl.Tensor([[1.0]], requires_grad=True)
+        >>> step = gl.compile_step(lambda x: (x @ w).tanh().sum())
+        >>> x = gl.Tensor([[0.5]])
+        >>> _ = step.with_backward(x)  # the capture
+        >>> w.grad = None
+        >>> _ = step.with_backward(x)  # a replay, its backward flat
+        >>> w.data *= 0.5  # an update in place
+        >>> loss = step.repeat_with_backward(x)
+        >>> round(loss.item(), 6), step.replays
+        (0.244919, 2)
+        """
+        program = self._last
+        if program is None or tuple([_signature(x) for x in inputs]) != program.signature:
+            return None
+        self.replays += 1
+        result = program.rerun_with_backward(inputs)
+        if not program.repeatable:
+            self._last = None
         return result
 
     def _resolve(self, inputs: tuple[Any, ...]) -> tuple[_Program | None, Any]:
@@ -387,7 +458,7 @@ class CompiledStep:
             self._programs[key] = (version, built)
         else:
             self.reasons.pop(key, None)
-            self._programs[key] = _Program(buffers, built, result)
+            self._programs[key] = _Program(key, buffers, built, result)
         return result
 
 

@@ -164,12 +164,43 @@ class Optimizer:
         self._remember(entries)
         return loss
 
+    @property
+    def planned(self) -> bool:
+        """Whether the latest `step` left an update plan: its kernels are the next step while
+        nothing they read changes (`gradlab.optim.update_plan`), and `repeat_step` runs them."""
+        return self._plan is not None
+
+    def repeat_step(self) -> bool:
+        """`step` again, right after a `step` that left a plan (`planned`), when only the
+        values of the parameters and of their gradients changed since, not their arrays: the
+        plan's kernels without its checks. False, having done nothing, without a plan.
+
+        `gradlab.fit` uses it between two replayed batches, where no other code runs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import gradlab as gl
+        >>> w = gl.nn.Parameter([1.0])
+        >>> opt = gl.optim.SGD([w], lr=0.5)
+        >>> w.grad = np.array([1.0])
+        >>> opt.step(); opt.step()  # the same arrays twice: a plan for the next steps
+        >>> w.grad[...] = 2.0
+        >>> opt.planned, opt.repeat_step(), w.data
+        (True, True, array([-1.]))
+        """
+        plan = self._plan
+        if plan is None:
+            return False
+        plan.run()
+        return True
+
     def _remember(self, entries: list[tuple[Tensor, Array, Array | None]]) -> None:
         """Plan the next steps when this one updated the same arrays from the same gradient
         arrays as the previous one (a replayed training step), and each update has kernels."""
         seen = [(id(p), id(data), id(grad)) for p, data, grad in entries]
         repeated, self._seen = seen == self._seen, seen
-        if not repeated:
+        if not repeated or not _plans_its_update(type(self)):
             return
         kernels: list[Kernel] = []
         for group in self.param_groups:
@@ -295,6 +326,16 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
         return "\n".join([*lines, ")"])
+
+
+def _plans_its_update(cls: type) -> bool:
+    """Whether ``cls``'s `_kernels` are its `_update`'s: both come from one class (a subclass
+    that overrides `_update` alone keeps its own Python update)."""
+    return _defining(cls, "_kernels") is _defining(cls, "_update")
+
+
+def _defining(cls: type, name: str) -> type:
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
 
 
 def _as_groups(params: Any, name: str) -> list[Mapping[str, Any]]:

@@ -3,9 +3,12 @@
 Per batch the loop does only what training needs: forward, loss, a scalar finiteness check
 of the loss (before the update, so a non-finite loss never reaches the weights), zero_grad,
 backward and the optimizer step. Metrics, callbacks and the progress display add per-batch
-work only when they are asked for. At the end of each epoch it copies the weights and checks
-them with one call (`WeightSnapshot`): the copy restores the last finite weights if training
-diverges, and measures the epoch's step for ``step_tol``.
+work only when they are asked for. When the optimizer's update is planned
+(`gradlab.optim.update_plan`), a replayed batch that follows another runs as the previous
+one's kernels again, without re-checking what only code outside the loop (a callback,
+validation, a checkpoint) could have changed. At the end of each epoch it copies the weights
+and checks them with one call (`WeightSnapshot`): the copy restores the last finite weights
+if training diverges, and measures the epoch's step for ``step_tol``.
 
 The loop serves `gradlab.fit` and the scikit-learn estimators alike: the batches may carry
 sample weights, the loss may report another value than the one it differentiates, the
@@ -181,6 +184,10 @@ class Trainer:
         self.replay = compile_step(
             self._forward, enabled=replay and self._replayable(), watch_mode=False
         )
+        # Whether the next batch may repeat the latest one's replay and planned update (see
+        # `_repeat_step`); the steps' own Python alone may touch the model in between.
+        self._repeat = False
+        self._may_repeat = penalty is None and not self.metrics and isinstance(optimizer, Optimizer)
 
     def _replayable(self) -> bool:
         """Whether each step may be replayed: gradlab's layers (no Python of the user's inside
@@ -258,6 +265,8 @@ class Trainer:
         metric_totals = [0.0] * len(metrics)
         total, seen = 0.0, 0
         batch, opening = -1, math.nan
+        if self.callbacks.callbacks or self.validation is not None or self.checkpoint is not None:
+            self._repeat = False  # their code ran since the epoch's last batch
         for batch, (xb, yb, wb, size) in enumerate(self.batches.epoch()):
             if hooks:
                 callbacks.on_batch_begin(batch, {"size": size})
@@ -290,6 +299,10 @@ class Trainer:
         self, xb: Tensor, yb: Any, wb: np.ndarray | None, size: int, where: tuple[int, int]
     ) -> tuple[Tensor | None, float]:
         """One batch's forward, loss, backward and update; its output and recorded loss."""
+        if self._repeat and wb is None:
+            repeated = self._repeat_step(xb, yb, where)
+            if repeated is not None:
+                return repeated
         total = size if wb is None else float(wb.sum())
         if total == 0:
             return None, 0.0  # no weight: nothing to learn from
@@ -314,6 +327,27 @@ class Trainer:
         if self.penalty is not None:
             self.penalty.add_gradient(total)
         self.optimizer.step()
+        self._repeat = (
+            fused and self._may_repeat and self.replay.repeatable and self.optimizer.planned
+        )
+        return output, value
+
+    def _repeat_step(self, xb: Tensor, yb: Any, where: tuple[int, int]) -> Any:
+        """The latest batch's replay and planned update again, without their checks (nothing
+        but that update ran since, so nothing they check changed): `_step`'s result, or None
+        (nothing done) when this batch's shapes differ."""
+        raw = self.replay.repeat_with_backward(xb, yb)
+        if raw is None:
+            return None
+        loss, output = raw
+        value = float(loss.data)
+        if self._objective is not None:
+            value = self.loss.recorded(value, output)  # type: ignore[attr-defined]
+        if not math.isfinite(value):
+            self._diverged_loss(*where, value)
+        self._repeat = self.replay.repeatable and self.optimizer.repeat_step()
+        if not self._repeat:
+            self.optimizer.step()
         return output, value
 
     def _loss(self, output: Tensor, yb: Any, wb: np.ndarray | None) -> tuple[Tensor, float]:
@@ -385,6 +419,7 @@ class Trainer:
         self._optimizer_state = None
         self._optimizer_state = self._optimizer_checkpoint()
         self.stop_training = False
+        self._repeat = False
 
     def _optimizer_checkpoint(self) -> StateSnapshot | dict[str, Any] | None:
         """The optimizer's state at the epoch's start: copied into kept buffers for a
@@ -403,6 +438,7 @@ class Trainer:
 
         The hyper-parameters stay as they are now: a schedule keeps its learning rate.
         """
+        self._repeat = False
         self._snapshot.restore()
         if isinstance(self._optimizer_state, StateSnapshot):
             self._optimizer_state.restore()
