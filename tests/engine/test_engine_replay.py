@@ -339,6 +339,7 @@ def test_a_repeated_program_is_the_dynamic_step(make: Any, dtype: Any) -> None:
         )
         for i in range(10)
     ]
+    batches[3] = batches[2]  # the same arrays again: a full batch, not copied a second time
     repeating, step, repeated = _repeating_loop(make, batches, dtype)
     _same(repeating, _loop(make, False, batches, dtype)[0])
     # per shape: a capture, a flat replay, then repeats

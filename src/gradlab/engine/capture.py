@@ -132,7 +132,7 @@ class _Program:
 
     __slots__ = (
         "backward", "buffers", "kernels", "labels", "leaves", "mode", "repeatable", "result",
-        "root", "seed", "signature", "trained", "version",
+        "root", "seed", "signature", "sources", "trained", "version",
     )  # fmt: skip
 
     def __init__(
@@ -143,6 +143,7 @@ class _Program:
         result: Any,
     ) -> None:
         self.signature, self.buffers, self.result = signature, buffers, result
+        self.sources: list[Any] = [None] * len(buffers)  # the arrays last copied in
         self.repeatable = False
         self.kernels, self.leaves, self.labels = built
         self.version = _structure[0]
@@ -166,8 +167,7 @@ class _Program:
         return True
 
     def run(self, inputs: tuple[Any, ...]) -> Any:
-        for buffer, x in zip(self.buffers, inputs, strict=True):
-            buffer[...] = x if type(x) is np.ndarray else x.data
+        self._copy_in(inputs)
         for function, arguments in self.kernels:
             function(*arguments)
         return self.result
@@ -181,7 +181,8 @@ class _Program:
             self.run(inputs)
             _backpropagate(root)
             return self.result
-        self._trained(inputs, backward)
+        self._copy_in(inputs)
+        self._trained(backward)
         self.repeatable = backward.usable
         return self.result
 
@@ -189,18 +190,26 @@ class _Program:
         """`run_with_backward` again, right after its flat backward ran, when nothing but
         in-place updates of the parameters' values happened since: the recorded tensors still
         hold the gradient arrays `begin` gave them, which the kernels write again, and each
-        parameter gets its own back (as after ``zero_grad`` and `run_with_backward`)."""
+        parameter gets its own back (as after ``zero_grad`` and `run_with_backward`). An input
+        that is the very array copied in last time, unwritten since, is not copied again."""
         backward = self.backward
         assert backward is not None
-        self._trained(inputs, backward)
+        sources = self.sources
+        for i, x in enumerate(inputs):
+            array = x if type(x) is np.ndarray else x.data
+            if array is not sources[i]:
+                self.buffers[i][...] = sources[i] = array
+        self._trained(backward)
         self.repeatable = backward.usable
         return self.result
 
-    def _trained(self, inputs: tuple[Any, ...], backward: BackwardProgram) -> None:
-        """The inputs copied in, then the forward and flat backward kernels; when a backward
-        sends no gradient where the capture saw one, the dynamic walk from then on."""
-        for buffer, x in zip(self.buffers, inputs, strict=True):
-            buffer[...] = x if type(x) is np.ndarray else x.data
+    def _copy_in(self, inputs: tuple[Any, ...]) -> None:
+        for i, (buffer, x) in enumerate(zip(self.buffers, inputs, strict=True)):
+            buffer[...] = self.sources[i] = x if type(x) is np.ndarray else x.data
+
+    def _trained(self, backward: BackwardProgram) -> None:
+        """The forward and flat backward kernels; when a backward sends no gradient where the
+        capture saw one, the dynamic walk from then on."""
         try:
             for function, arguments in self.trained:
                 function(*arguments)
@@ -398,9 +407,10 @@ class CompiledStep:
         `repeatable`), when only in-place updates of the parameters' values happened since:
         the kernels run again without the checks of that call (modules, parameters' arrays,
         gradient mode); the gradients are those of ``zero_grad()`` and `with_backward`,
-        written into the arrays the parameters held after that call. Returns None, having done
-        nothing, when the inputs' shapes or dtypes are not that call's, or no such call came
-        just before.
+        written into the arrays the parameters held after that call. An input given as the
+        same array as at the previous call is taken to hold the same values (it is not copied
+        again: a full batch costs nothing to pass). Returns None, having done nothing, when
+        the inputs' shapes or dtypes are not that call's, or no such call came just before.
 
         `gradlab.fit` uses it between two batches, where no other code runs.
 
