@@ -22,9 +22,19 @@ def _params(dtype: Any) -> list[gl.nn.Parameter]:
     return [gl.nn.Parameter(rng.normal(size=shape).astype(dtype)) for shape in ((3, 2), (2,))]
 
 
-def _train(dtype: Any, stable: bool, change: Change, steps: int = 8) -> tuple[list[Any], Any]:
+PLANNED: dict[str, Callable[[Any], Any]] = {
+    "sgd": lambda p: gl.optim.SGD(p, lr=0.3),
+    "adam": lambda p: gl.optim.Adam(p, lr=0.05),
+    "adam_amsgrad": lambda p: gl.optim.Adam(p, lr=0.05, betas=(0.8, 0.9), amsgrad=True),
+    "adamw": lambda p: gl.optim.AdamW(p, lr=0.05, weight_decay=0.1),
+}
+
+
+def _train(
+    dtype: Any, stable: bool, change: Change, steps: int = 8, optimizer: str = "sgd"
+) -> tuple[list[Any], Any]:
     params = _params(dtype)
-    opt = gl.optim.SGD(params, lr=0.3)
+    opt = PLANNED[optimizer](params)
     grads = [np.empty_like(p.data) for p in params]  # arrays a replay would write each step
     rng = np.random.default_rng(1)
     for step in range(steps):
@@ -66,21 +76,54 @@ def _group_added(opt: Any, params: list[Any], step: int) -> None:
         opt.add_param_group({"params": [extra], "lr": 0.1})
 
 
+def _moment_replaced(opt: Any, params: list[Any], step: int) -> None:
+    if step == 4 and opt.state.get(params[0], {}).get("exp_avg") is not None:
+        opt.state[params[0]]["exp_avg"] = opt.state[params[0]]["exp_avg"] * 0.5
+
+
+def _same_state(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert a["param_groups"] == b["param_groups"] and a["state"].keys() == b["state"].keys()
+    for key in a["state"]:
+        for name, value in a["state"][key].items():
+            np.testing.assert_array_equal(value, b["state"][key][name])
+
+
 @pytest.mark.parametrize(
-    "change", [_none, _lr, _new_array, _missing_gradient, _state_replaced, _group_added]
+    "change",
+    [_none, _lr, _new_array, _missing_gradient, _state_replaced, _group_added, _moment_replaced],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_a_planned_step_is_the_optimizer_step(change: Change, dtype: Any) -> None:
-    planned, opt = _train(dtype, True, change)
-    fresh, oracle = _train(dtype, False, change)
-    assert opt.state_dict() == oracle.state_dict()
+@pytest.mark.parametrize("optimizer", sorted(PLANNED))
+def test_a_planned_step_is_the_optimizer_step(change: Change, dtype: Any, optimizer: str) -> None:
+    planned, opt = _train(dtype, True, change, optimizer=optimizer)
+    fresh, oracle = _train(dtype, False, change, optimizer=optimizer)
+    _same_state(opt.state_dict(), oracle.state_dict())
     for a, b in zip(planned, fresh, strict=True):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
-    assert opt._plan is not None  # the last steps ran as kernels
-    if change is _group_added:
+    assert opt.planned  # the last steps ran as kernels
+    if change is _group_added and optimizer == "sgd":
         extra = opt.param_groups[1]["params"][0]
         np.testing.assert_allclose(extra.data, 1.0 - 0.1 * 0.5 * 4, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: gl.optim.Adam(p, weight_decay=0.01),  # coupled: the gradient is a new array
+        lambda p: gl.optim.Adam(p, maximize=True),
+        lambda p: gl.optim.RMSprop(p),
+    ],
+)
+def test_an_update_without_kernels_stays_python(make: Callable[[Any], Any]) -> None:
+    params = _params(np.float64)
+    opt = make(params)
+    grads = [np.ones_like(p.data) for p in params]
+    for _ in range(3):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        opt.step()
+    assert not opt.planned
 
 
 def test_momentum_keeps_the_python_update() -> None:

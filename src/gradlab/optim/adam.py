@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor
+from gradlab.engine.kernels import Kernel
 from gradlab.engine.tensor import Array
 from gradlab.optim.optimizer import (
     Optimizer,
@@ -109,43 +110,131 @@ class Adam(Optimizer):
         data = p.data
         lr, beta1, beta2, eps, weight_decay, amsgrad, maximize = group
         if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(data)
-            state["exp_avg_sq"] = np.zeros_like(data)
-            if amsgrad:
-                state["max_exp_avg_sq"] = np.zeros_like(data)
+            _start(state, data, amsgrad)
         if self._decoupled and weight_decay != 0:
             data *= 1 - lr * weight_decay
         coupled_decay = 0.0 if self._decoupled else weight_decay
         if maximize or coupled_decay != 0:
             grad = followed_gradient(grad, data, maximize, coupled_decay)
         state["step"] += 1
-        step = state["step"]
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        work = self._buffer(p)
-        # m += (1 - beta1)(g - m): PyTorch's lerp, the same rounding as torch.
-        np.subtract(grad, exp_avg, out=work)
-        work *= 1 - beta1
-        exp_avg += work
-        exp_avg_sq *= beta2
-        np.multiply(grad, grad, out=work)
-        work *= 1 - beta2
-        exp_avg_sq += work
-        if amsgrad:
-            second = state.get("max_exp_avg_sq")
-            if second is None:
-                state["max_exp_avg_sq"] = second = np.zeros_like(data)
-            np.maximum(second, exp_avg_sq, out=second)
-        else:
-            second = exp_avg_sq
-        # p -= lr/(1 - b1^t) * m / (sqrt(v)/c + eps) with c = sqrt(1 - b2^t), computed as
-        # (lr c/(1 - b1^t)) * m / (sqrt(v) + eps c): the same value with one pass fewer.
-        c = math.sqrt(1 - beta2**step)
-        np.sqrt(second, out=work)
-        work += eps * c
-        np.divide(exp_avg, work, out=work)
-        work *= -lr * c / (1 - beta1**step)
-        data += work
+        eps_c, step_size = _corrections(state["step"], lr, beta1, beta2, eps)
+        second = _second_moment(state, data) if amsgrad else state["exp_avg_sq"]
+        adam_step(
+            data, grad, state["exp_avg"], state["exp_avg_sq"], second, self._buffer(p),
+            1 - beta1, beta2, 1 - beta2, eps_c, step_size,
+        )  # fmt: skip
+
+    def _kernels(
+        self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
+    ) -> list[Kernel] | None:
+        """The next `_update`: the step count and its two corrections (into 0-d arrays of the
+        parameter's dtype, the values its Python floats round to), then `adam_step`; None with
+        ``maximize`` or a coupled weight decay (the followed gradient is a new array)."""
+        lr, beta1, beta2, eps, weight_decay, amsgrad, maximize = group
+        if maximize or (weight_decay != 0 and not self._decoupled) or not state:
+            return None
+        data = p.data
+        corrections = (np.empty((), data.dtype), np.empty((), data.dtype))
+        kernels: list[Kernel] = [(_advance, (state, corrections, lr, beta1, beta2, eps))]
+        if weight_decay != 0:
+            kernels.append((np.multiply, (data, np.array(1 - lr * weight_decay, data.dtype), data)))
+        second = _second_moment(state, data) if amsgrad else state["exp_avg_sq"]
+        moments = (state["exp_avg"], state["exp_avg_sq"], second, self._buffer(p))
+        factors = (1 - beta1, beta2, 1 - beta2, *corrections)
+        kernels.append((adam_step, (data, grad, *moments, *factors)))
+        return kernels
+
+
+def adam_step(
+    data: Array,
+    grad: Array,
+    exp_avg: Array,
+    exp_avg_sq: Array,
+    second: Array,
+    work: Array,
+    one_minus_beta1: Any,
+    beta2: Any,
+    one_minus_beta2: Any,
+    eps_c: Any,
+    step_size: Any,
+) -> None:
+    r"""One Adam update in place, every array written with ``out=``.
+
+    .. math::
+
+        m \leftarrow m + (1 - \beta_1)(g - m), \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \qquad
+        \theta \leftarrow \theta + s\,\frac{m}{\sqrt{v'} + \epsilon c}
+
+    with :math:`v'` the array ``second`` (``v`` itself, or its running maximum for amsgrad,
+    taken here), :math:`c = \sqrt{1 - \beta_2^t}` and :math:`s = -\eta c / (1 - \beta_1^t)`:
+    `Adam`'s step, :math:`\eta/(1 - \beta_1^t) \cdot m/(\sqrt{v}/c + \epsilon)`, with one
+    pass fewer. :math:`m` moves as PyTorch's lerp does (the same rounding as torch). The
+    factors are floats, or 0-d arrays of the parameters' dtype (a recorded update).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta, g = np.array([1.0]), np.array([2.0])
+    >>> m, v, work = np.zeros(1), np.zeros(1), np.empty(1)
+    >>> c = 0.001**0.5  # t = 1, beta2 = 0.999
+    >>> adam_step(theta, g, m, v, v, work, 0.1, 0.999, 0.001, 1e-8 * c, -0.1 * c / 0.1)
+    >>> theta.round(6)  # the first step moves by about lr
+    array([0.9])
+    """
+    np.subtract(grad, exp_avg, out=work)
+    np.multiply(work, one_minus_beta1, out=work)
+    np.add(exp_avg, work, out=exp_avg)
+    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+    np.multiply(grad, grad, out=work)
+    np.multiply(work, one_minus_beta2, out=work)
+    np.add(exp_avg_sq, work, out=exp_avg_sq)
+    if second is not exp_avg_sq:
+        np.maximum(second, exp_avg_sq, out=second)
+    np.sqrt(second, out=work)
+    np.add(work, eps_c, out=work)
+    np.divide(exp_avg, work, out=work)
+    np.multiply(work, step_size, out=work)
+    np.add(data, work, out=data)
+
+
+def _start(state: dict[str, Any], data: Array, amsgrad: bool) -> None:
+    state["step"] = 0
+    state["exp_avg"] = np.zeros_like(data)
+    state["exp_avg_sq"] = np.zeros_like(data)
+    if amsgrad:
+        state["max_exp_avg_sq"] = np.zeros_like(data)
+
+
+def _second_moment(state: dict[str, Any], data: Array) -> Array:
+    """amsgrad's running maximum of v (made when amsgrad is switched on mid-run)."""
+    second = state.get("max_exp_avg_sq")
+    if second is None:
+        state["max_exp_avg_sq"] = second = np.zeros_like(data)
+    return second
+
+
+def _corrections(
+    step: int, lr: float, beta1: float, beta2: float, eps: float
+) -> tuple[float, float]:
+    """eps c and -lr c / (1 - beta1^t), with c = sqrt(1 - beta2^t), at step t."""
+    c = math.sqrt(1 - beta2**step)
+    return eps * c, -lr * c / (1 - beta1**step)
+
+
+def _advance(
+    state: dict[str, Any],
+    corrections: tuple[Array, Array],
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> None:
+    """A recorded update's first kernel: the step count, then its corrections."""
+    state["step"] += 1
+    eps_c, step_size = _corrections(state["step"], lr, beta1, beta2, eps)
+    corrections[0][...] = eps_c
+    corrections[1][...] = step_size
 
 
 class AdamW(Adam):

@@ -8,13 +8,15 @@ same thing every time; a plan keeps only its kernels: the same ufuncs on the sam
 with ``out=``, so the result is bit for bit that of the step it replaces.
 
 A plan holds while the optimizer keeps its groups, its state dict and each group's
-hyper-parameters, and every parameter its array and its gradient array; anything else runs
-the optimizer's own step again.
+hyper-parameters, every parameter its array, its gradient array and its state's arrays;
+anything else runs the optimizer's own step again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from gradlab.engine.kernels import Kernel
 
@@ -34,7 +36,7 @@ class UpdatePlan:
         The step, as calls ``function(*arguments)``.
     """
 
-    __slots__ = ("entries", "groups", "kernels", "settings", "state")
+    __slots__ = ("arrays", "entries", "groups", "kernels", "settings", "state")
 
     def __init__(self, optimizer: Any, entries: list[Entry], kernels: list[Kernel]) -> None:
         self.groups = optimizer.param_groups
@@ -44,6 +46,15 @@ class UpdatePlan:
             for group in self.groups
         ]
         self.entries, self.kernels = entries, kernels
+        # Each parameter's state dict and the arrays in it (moments), which kernels write.
+        self.arrays: list[tuple[Any, dict[str, Any], str, Any]] = []
+        for p, _, _ in entries:
+            kept = self.state.get(p, {})
+            self.arrays.extend(
+                (p, kept, key, value)
+                for key, value in kept.items()
+                if isinstance(value, np.ndarray)
+            )
 
     def holds(self, optimizer: Any) -> bool:
         """Whether running `kernels` is ``optimizer``'s step now."""
@@ -55,7 +66,10 @@ class UpdatePlan:
         for group, params, count, saved in self.settings:
             if group["params"] is not params or len(params) != count or settings(group) != saved:
                 return False
-        return all(p.data is data and p.grad is grad for p, data, grad in self.entries)
+        if not all(p.data is data and p.grad is grad for p, data, grad in self.entries):
+            return False
+        state = self.state
+        return all(state.get(p) is d and d.get(key) is a for p, d, key, a in self.arrays)
 
     def run(self) -> None:
         for function, arguments in self.kernels:
