@@ -245,13 +245,19 @@ def test_batches_repeat_the_replay_until_other_code_runs(
 
 @pytest.mark.parametrize(
     ("optimizer", "repeated"),
-    [("sgd_momentum", False), ("adam", False), ("adamw", True), ("adam_amsgrad", True)],
+    [
+        ("sgd_momentum", True),
+        ("sgd_nesterov_decay", False),
+        ("adam", False),
+        ("adamw", True),
+        ("adam_amsgrad", True),
+    ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_batches_repeat_only_a_planned_update(
     optimizer: str, repeated: bool, dtype: Any, repeats: list[int]
 ) -> None:
-    # momentum and Adam's coupled weight decay keep the Python update, checked every batch
+    # a coupled weight decay keeps the Python update, checked every batch
     replayed = _train(12, "mse", optimizer, dtype, 1, True)
     _assert_same(replayed, _train(12, "mse", optimizer, dtype, 1, False))
     assert (repeats[0] > 0) == repeated
@@ -276,3 +282,26 @@ def test_an_optimizer_replacing_the_arrays_is_followed(repeats: list[int]) -> No
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
     assert repeats[0] == 0
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
+def test_a_penalised_run_repeats_bit_for_bit(
+    penalty: str, optimizer: str, repeats: list[int]
+) -> None:
+    from gradlab.training.data import Batches
+    from gradlab.training.penalty import PENALTIES
+
+    def run(replay: bool) -> tuple[list[np.ndarray], list[float]]:
+        model, X, y = _problem(14, "mse", np.float64)
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+        trainer = gl.training.Trainer(
+            model, gl.losses.get("mse"), OPTIMIZERS[optimizer](model.parameters()),
+            Batches(X, y, 2, False, None), epochs=3, replay=replay,
+            penalty=PENALTIES[penalty](weights, alpha=0.3),
+        )  # fmt: skip
+        history = trainer.run()
+        return [p.data.copy() for p in model.parameters()], history.history["loss"]
+
+    _assert_same(run(True), run(False))
+    assert repeats[0] > 0

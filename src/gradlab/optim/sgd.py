@@ -108,35 +108,70 @@ class SGD(Optimizer):
         lr, momentum, dampening, weight_decay, nesterov, maximize = group
         if maximize or weight_decay != 0:
             grad = followed_gradient(grad, data, maximize, weight_decay)
-        work = self._buffer(p)
+        velocity, started = None, True
         if momentum != 0:
             velocity = state.get("momentum_buffer")
             if velocity is None:
                 state["momentum_buffer"] = velocity = np.array(grad, dtype=data.dtype)
-            else:
-                velocity *= momentum
-                np.multiply(grad, 1 - dampening, out=work)
-                velocity += work
-            if nesterov:
-                np.multiply(velocity, momentum, out=work)
-                work += grad
-                grad = work
-            else:
-                grad = velocity
-        np.multiply(grad, -lr, out=work)
-        data += work
+                started = False
+        sgd_step(data, grad, velocity, self._buffer(p), momentum, 1 - dampening, nesterov, -lr,
+                 started)  # fmt: skip
 
     def _kernels(
         self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
     ) -> list[Kernel] | None:
-        lr, momentum, _, weight_decay, _, maximize = group
-        if momentum != 0 or weight_decay != 0 or maximize:
+        lr, momentum, dampening, weight_decay, nesterov, maximize = group
+        velocity = state.get("momentum_buffer")
+        if weight_decay != 0 or maximize or (momentum != 0 and velocity is None):
             return None
         data, work = p.data, self._buffer(p)
         # -lr as a 0-d array of the parameter's dtype: the value a Python float is rounded to
         # in that multiply, without NumPy converting it on every call.
         step = np.array(-lr, dtype=data.dtype)
-        return [(np.multiply, (grad, step, work)), (np.add, (data, work, data))]
+        if momentum == 0:
+            return [(np.multiply, (grad, step, work)), (np.add, (data, work, data))]
+        arguments = (data, grad, velocity, work, momentum, 1 - dampening, nesterov, step, True)
+        return [(sgd_step, arguments)]
+
+
+def sgd_step(
+    data: Array,
+    grad: Array,
+    velocity: Array | None,
+    work: Array,
+    momentum: float,
+    one_minus_dampening: float,
+    nesterov: bool,
+    neg_lr: Any,
+    started: bool = True,
+) -> None:
+    r"""One SGD step in place: with a ``velocity`` :math:`b` (momentum :math:`\mu`),
+    :math:`b \leftarrow \mu b + (1 - \tau) g` when ``started`` (else ``velocity`` already
+    holds this first step's :math:`g`), then :math:`g \leftarrow g + \mu b` (Nesterov) or
+    :math:`b`; then :math:`\theta \leftarrow \theta + (-\eta) g`. ``neg_lr`` is
+    :math:`-\eta`, a float or a 0-d array of the parameter's dtype (a recorded update).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta, b, work = np.array([1.0]), np.array([2.0]), np.empty(1)
+    >>> sgd_step(theta, np.array([1.0]), b, work, 0.5, 1.0, False, -0.1)
+    >>> b, theta  # b = 0.5 * 2 + 1, theta = 1 - 0.1 * b
+    (array([2.]), array([0.8]))
+    """
+    if velocity is not None:
+        if started:
+            np.multiply(velocity, momentum, out=velocity)
+            np.multiply(grad, one_minus_dampening, out=work)
+            np.add(velocity, work, out=velocity)
+        if nesterov:
+            np.multiply(velocity, momentum, out=work)
+            np.add(work, grad, out=work)
+            grad = work
+        else:
+            grad = velocity
+    np.multiply(grad, neg_lr, out=work)
+    np.add(data, work, out=data)
 
 
 GD = SGD

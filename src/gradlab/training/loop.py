@@ -187,7 +187,7 @@ class Trainer:
         # Whether the next batch may repeat the latest one's replay and planned update (see
         # `_repeat_step`); the steps' own Python alone may touch the model in between.
         self._repeat = False
-        self._may_repeat = penalty is None and not self.metrics and isinstance(optimizer, Optimizer)
+        self._may_repeat = not self.metrics and isinstance(optimizer, Optimizer)
 
     def _replayable(self) -> bool:
         """Whether each step may be replayed: gradlab's layers (no Python of the user's inside
@@ -300,7 +300,7 @@ class Trainer:
     ) -> tuple[Tensor | None, float]:
         """One batch's forward, loss, backward and update; its output and recorded loss."""
         if self._repeat and wb is None:
-            repeated = self._repeat_step(xb, yb, where)
+            repeated = self._repeat_step(xb, yb, size, where)
             if repeated is not None:
                 return repeated
         total = size if wb is None else float(wb.sum())
@@ -332,10 +332,11 @@ class Trainer:
         )
         return output, value
 
-    def _repeat_step(self, xb: Tensor, yb: Any, where: tuple[int, int]) -> Any:
+    def _repeat_step(self, xb: Tensor, yb: Any, size: int, where: tuple[int, int]) -> Any:
         """The latest batch's replay and planned update again, without their checks (nothing
         but that update ran since, so nothing they check changed): `_step`'s result, or None
-        (nothing done) when this batch's shapes differ."""
+        (nothing done) when this batch's shapes differ. A penalty adds its gradient in place,
+        into the arrays the plan reads (a plan formed over them)."""
         raw = self.replay.repeat_with_backward(xb, yb)
         if raw is None:
             return None
@@ -343,8 +344,13 @@ class Trainer:
         value = float(loss.data)
         if self._objective is not None:
             value = self.loss.recorded(value, output)  # type: ignore[attr-defined]
+        penalty = self.penalty
+        if penalty is not None:
+            value += penalty.value(size)
         if not math.isfinite(value):
             self._diverged_loss(*where, value)
+        if penalty is not None:
+            penalty.add_gradient(size)
         self._repeat = self.replay.repeatable and self.optimizer.repeat_step()
         if not self._repeat:
             self.optimizer.step()
