@@ -305,3 +305,91 @@ def test_a_penalised_run_repeats_bit_for_bit(
 
     _assert_same(run(True), run(False))
     assert repeats[0] > 0
+
+
+class _HalvingSGD(gl.optim.SGD):
+    """A user's optimizer whose own step halves the gradients in place first: it must run."""
+
+    def step(self, closure: Any = None) -> Any:
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad *= 0.5
+        return super().step(closure)
+
+
+class _NowAndThenPenalty(gl.training.penalty.L2Penalty):
+    """A user's penalty that adds in place, but every third time into a new array."""
+
+    calls = 0
+
+    def add_gradient(self, total: float) -> None:
+        self.calls += 1
+        for p in self.parameters:
+            if self.calls % 3:
+                p.grad += self.alpha / total * p.data
+            else:
+                p.grad = p.grad + self.alpha / total * p.data
+
+
+class _NowAndThenReporter:
+    """A user's progress display that gives a weight a new array after every third batch."""
+
+    per_batch = True
+
+    def __init__(self, model: Any) -> None:
+        self.model, self.calls = model, 0
+
+    def epoch_begin(self, epoch: int) -> None:
+        pass
+
+    def batch_end(self, batch: int, loss: float) -> None:
+        self.calls += 1
+        if self.calls % 3 == 0:
+            weight = self.model[0].weight
+            weight.data = weight.data * 1.0
+
+    def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("part", ["optimizer", "penalty", "reporter"])
+def test_user_code_between_batches_is_never_skipped(part: str, repeats: list[int]) -> None:
+    from gradlab.training.data import Batches
+
+    def run(replay: bool) -> tuple[list[np.ndarray], list[float]]:
+        model, X, y = _problem(15, "mse", np.float64)
+        weights = [model[0].weight]
+        trainer = gl.training.Trainer(
+            model, gl.losses.get("mse"),
+            (_HalvingSGD if part == "optimizer" else gl.optim.SGD)(model.parameters(), lr=0.1),
+            Batches(X, y, 2, False, None), epochs=3, replay=replay,
+            penalty=_NowAndThenPenalty(weights, alpha=0.3) if part == "penalty" else None,
+            reporter=_NowAndThenReporter(model) if part == "reporter" else None,  # type: ignore[arg-type]
+        )  # fmt: skip
+        history = trainer.run()
+        return [p.data.copy() for p in model.parameters()], history.history["loss"]
+
+    _assert_same(run(True), run(False))
+    assert repeats[0] == 0
+
+
+def test_a_second_run_of_a_trainer_checks_its_first_batch(repeats: list[int]) -> None:
+    from gradlab.training.data import Batches
+
+    def run(replay: bool) -> list[np.ndarray]:
+        model, X, y = _problem(16, "mse", np.float64)
+        trainer = gl.training.Trainer(
+            model, gl.losses.get("mse"), gl.optim.SGD(model.parameters(), lr=0.1),
+            Batches(X, y, len(X), False, None), epochs=3, replay=replay,
+        )  # fmt: skip
+        trainer.run()
+        model[0].weight.data = model[0].weight.data * 0.5  # between the runs: a new array
+        trainer.run()
+        return [p.data.copy() for p in model.parameters()]
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert repeats[0] > 0

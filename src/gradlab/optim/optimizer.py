@@ -167,8 +167,9 @@ class Optimizer:
     @property
     def planned(self) -> bool:
         """Whether the latest `step` left an update plan: its kernels are the next step while
-        nothing they read changes (`gradlab.optim.update_plan`), and `repeat_step` runs them."""
-        return self._plan is not None
+        nothing they read changes (`gradlab.optim.update_plan`), and `repeat_step` runs them
+        (never for a subclass with a `step` of its own, which must run)."""
+        return self._plan is not None and _defining(type(self), "step") is Optimizer
 
     def repeat_step(self) -> bool:
         """`step` again, right after a `step` that left a plan (`planned`), when only the
@@ -189,10 +190,9 @@ class Optimizer:
         >>> opt.planned, opt.repeat_step(), w.data
         (True, True, array([-1.]))
         """
-        plan = self._plan
-        if plan is None:
+        if not self.planned:
             return False
-        plan.run()
+        self._plan.run()  # type: ignore[union-attr]
         return True
 
     def _remember(self, entries: list[tuple[Tensor, Array, Array | None]]) -> None:

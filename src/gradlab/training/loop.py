@@ -185,9 +185,13 @@ class Trainer:
             self._forward, enabled=replay and self._replayable(), watch_mode=False
         )
         # Whether the next batch may repeat the latest one's replay and planned update (see
-        # `_repeat_step`); the steps' own Python alone may touch the model in between.
+        # `_repeat_step`): only gradlab's own code may run between two batches.
         self._repeat = False
-        self._may_repeat = not self.metrics and isinstance(optimizer, Optimizer)
+        self._may_repeat = (
+            not self.metrics
+            and isinstance(optimizer, Optimizer)
+            and all(_gradlabs(part) for part in (penalty, reporter))
+        )
 
     def _replayable(self) -> bool:
         """Whether each step may be replayed: gradlab's layers (no Python of the user's inside
@@ -215,6 +219,7 @@ class Trainer:
             return self._run()
 
     def _run(self) -> History:
+        self._repeat = False  # anything may have happened since an earlier run
         model, history, callbacks = self.model, self.history, self.callbacks
         was_training = model.training
         reporter = self.reporter
@@ -506,6 +511,11 @@ class Trainer:
             batch,
             self.history,
         )
+
+
+def _gradlabs(part: Any) -> bool:
+    """Whether ``part`` is absent or one of gradlab's own objects (no code of the user's)."""
+    return part is None or type(part).__module__.startswith("gradlab.")
 
 
 def _recorded(loss: Tensor | tuple[Tensor, float]) -> tuple[Tensor, float]:
