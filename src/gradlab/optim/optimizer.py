@@ -12,6 +12,7 @@ next steps run those kernels while nothing they read changes (`gradlab.optim.upd
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -169,7 +170,7 @@ class Optimizer:
         """Whether the latest `step` left an update plan: its kernels are the next step while
         nothing they read changes (`gradlab.optim.update_plan`), and `repeat_step` runs them
         (never for a subclass with a `step` of its own, which must run)."""
-        return self._plan is not None and _defining(type(self), "step") is Optimizer
+        return self._plan is not None and _own_step(type(self))
 
     def repeat_step(self) -> bool:
         """`step` again, right after a `step` that left a plan (`planned`), when only the
@@ -328,6 +329,13 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
+@functools.cache
+def _own_step(cls: type) -> bool:
+    """Whether ``cls`` steps with `Optimizer.step` (a plan may then stand for its step)."""
+    return _defining(cls, "step") is Optimizer
+
+
+@functools.cache
 def _plans_its_update(cls: type) -> bool:
     """Whether ``cls``'s `_kernels` are its `_update`'s: both come from one class (a subclass
     that overrides `_update` alone keeps its own Python update)."""
