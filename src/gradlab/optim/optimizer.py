@@ -12,7 +12,6 @@ next steps run those kernels while nothing they read changes (`gradlab.optim.upd
 from __future__ import annotations
 
 import copy
-import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -329,13 +328,18 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
-@functools.cache
+_OWN_STEP: dict[type, bool] = {}
+
+
 def _own_step(cls: type) -> bool:
-    """Whether ``cls`` steps with `Optimizer.step` (a plan may then stand for its step)."""
-    return _defining(cls, "step") is Optimizer
+    """Whether ``cls`` steps with `Optimizer.step` (a plan may then stand for its step);
+    known once per class."""
+    own = _OWN_STEP.get(cls)
+    if own is None:
+        own = _OWN_STEP[cls] = _defining(cls, "step") is Optimizer
+    return own
 
 
-@functools.cache
 def _plans_its_update(cls: type) -> bool:
     """Whether ``cls``'s `_kernels` are its `_update`'s: both come from one class (a subclass
     that overrides `_update` alone keeps its own Python update)."""
