@@ -192,3 +192,31 @@ def test_repeat_step_without_a_plan_does_nothing() -> None:
     assert not opt.planned and opt.repeat_step() is False
     for p, b in zip(params, before, strict=True):
         np.testing.assert_array_equal(p.data, b)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd_momentum"])
+@pytest.mark.parametrize("change", ["load_state_dict", "add_param_group"])
+def test_loading_a_state_or_adding_a_group_ends_the_plan(optimizer: str, change: str) -> None:
+    results = []
+    for stable in (True, False):  # the same gradient arrays (a plan), or fresh copies (none)
+        params = _params(np.float64)
+        opt = PLANNED[optimizer](params)
+        grads = [np.full_like(p.data, 0.5) for p in params]
+        extra = gl.nn.Parameter(np.ones(2))
+        saved = None
+        for step in range(4):
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g if stable else g.copy()
+            extra.grad = np.full(2, 0.25)
+            if step == 1:
+                saved = opt.state_dict()
+            if step == 3 and change == "load_state_dict":
+                opt.load_state_dict(saved)  # the moments of step 1 again, in new arrays
+            if step == 3 and change == "add_param_group":
+                opt.add_param_group({"params": [extra]})
+            if step == 3:
+                assert not opt.planned and opt.repeat_step() is False
+            opt.step()
+        results.append([p.data.copy() for p in [*params, extra]])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -101,6 +101,7 @@ class Optimizer:
         self._check_group(group)
         group["params"] = params
         self.param_groups.append(group)
+        self._plan = None  # the new group's parameters are not in it
 
     def _check_group(self, group: ParamGroup) -> None:
         """Raise a ValueError naming any invalid hyper-parameter of ``group``."""
@@ -319,6 +320,7 @@ class Optimizer:
             new_groups.append(restored_group)
         self.state = new_state
         self.param_groups = new_groups
+        self._plan = None  # recorded over the replaced state and groups
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
