@@ -330,16 +330,9 @@ class Optimizer:
         return "\n".join([*lines, ")"])
 
 
-_OWN_STEP: dict[type, bool] = {}
-
-
 def _own_step(cls: type) -> bool:
-    """Whether ``cls`` steps with `Optimizer.step` (a plan may then stand for its step);
-    known once per class."""
-    own = _OWN_STEP.get(cls)
-    if own is None:
-        own = _OWN_STEP[cls] = _defining(cls, "step") is Optimizer
-    return own
+    """Whether ``cls`` steps with `Optimizer.step` (a plan may then stand for its step)."""
+    return _defining(cls, "step") is Optimizer
 
 
 def _plans_its_update(cls: type) -> bool:
@@ -348,8 +341,16 @@ def _plans_its_update(cls: type) -> bool:
     return _defining(cls, "_kernels") is _defining(cls, "_update")
 
 
+_DEFINING: dict[tuple[type, str], type] = {}
+
+
 def _defining(cls: type, name: str) -> type:
-    return next(klass for klass in cls.__mro__ if name in vars(klass))
+    """The class in ``cls``'s MRO that defines ``name``, found once per class (it runs on
+    every step that could plan or repeat)."""
+    found = _DEFINING.get((cls, name))
+    if found is None:
+        found = _DEFINING[cls, name] = next(k for k in cls.__mro__ if name in vars(k))
+    return found
 
 
 def _as_groups(params: Any, name: str) -> list[Mapping[str, Any]]:
