@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import SlopeBackward, recorded_activation
-from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel
+from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel, inline
 from gradlab.engine.loss_op import LossBackward
-from gradlab.engine.tensor import Array, Tensor, _conform
+from gradlab.engine.tensor import Array, Tensor, _conform, _ones
 
 
 class _NoGradient(Exception):
@@ -69,6 +69,8 @@ class BackwardProgram:
         self.kernels: list[Kernel] = []
         self.labels: list[str] = []
         self.usable = True
+        # The seed the kernels were built for, when they take dL/d(root) = 1 as a constant.
+        self.unit: Array | None = None
         written: set[int] = set()
         for t in [root, *order]:
             routes = []
@@ -84,16 +86,28 @@ class BackwardProgram:
                 written.add(id(parent))
             built: list[Kernel] | None = None
             if type(t._backward) is LossBackward and [r[0] for r in routes] == [0] and routes[0][3]:
-                built = [(_loss_kernel, (t, routes[0][2]))]
+                built = self._loss_kernels(t, routes[0][2])
             elif t is not root and all(first for *_, first in routes):
                 outs = {i: array for i, _, array, _ in routes}
                 built = _builder(t)(t, self.arrays[id(t)], outs)
             if built is None:
                 built = [(_recorded_backward, (t, routes))]
+            built = inline(built)
             self.kernels.extend(built)
             self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
         self._grads = [(t, self.arrays[id(t)]) for t in order]
         self._leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
+
+    def _loss_kernels(self, t: Tensor, out: Array) -> list[Kernel]:
+        """A fused loss's dL/dp. At the root, for a backward that a replay keeps (refreshing
+        its slope in place), one product with the coefficient of the unit seed, which the
+        program then requires (the shared read-only ones of `Tensor.backward`)."""
+        backward = t._backward
+        assert type(backward) is LossBackward
+        if t is not self.root or not backward.refreshed:
+            return [(_loss_kernel, (t, out))]
+        self.unit = _ones(t.data.shape, t.data.dtype)
+        return [(np.multiply, (backward.slope, backward.coefficient(self.unit), out))]
 
     def __call__(self, seed: Array) -> bool:
         """Run the program for dL/d(root) = ``seed``; False (nothing done) when it cannot."""
@@ -111,7 +125,7 @@ class BackwardProgram:
     def begin(self, seed: Array) -> bool:
         """Whether the program applies now (every leaf's ``grad`` None); if so, give the root
         ``seed`` and each recorded tensor its gradient array, for `kernels` to write."""
-        if not self.usable:
+        if not self.usable or (self.unit is not None and seed is not self.unit):
             return False
         for leaf in self.leaves:
             if leaf.grad is not None:

@@ -8,7 +8,10 @@ with the dynamic engine while a tape records every node and every leaf it makes:
 kernels recomputes every node's value into its own array (``out=``), in recording order.
 
 Each kernel is the op's own forward (the same ufuncs, or the op description's ``forward``
-with ``out=``), so the replayed values are bit for bit those of a dynamic call. The graph's
+with ``out=``), so the replayed values are bit for bit those of a dynamic call. A kernel
+function that declares its steps (`gradlab.engine.kernels.with_steps`: the stable sigmoid's
+five ufuncs, a linear layer's two products) is replaced by them, so that a replay calls NumPy
+directly, without that function's Python. The graph's
 backward closures read exactly those arrays, and ``loss.backward()`` runs them as a flat
 program of its own (`gradlab.engine.backward_program`: each gradient written into an array
 made at the capture, in the dynamic walk's order): a replayed step is the dynamic step, minus
@@ -42,7 +45,7 @@ import numpy as np
 from gradlab.engine.activation_op import SlopeBackward, recorded_activation
 from gradlab.engine.backward_program import BackwardProgram, _NoGradient
 from gradlab.engine.grad_mode import grad_enabled
-from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, owned
+from gradlab.engine.kernels import KERNELS, Kernel, _modes, _structure, inline, owned
 from gradlab.engine.loss_op import recorded_loss
 from gradlab.engine.tensor import Array, Tensor, _ones, _tape, backward_order, recording
 
@@ -305,6 +308,7 @@ def _build(
             built = _activation_kernels(t)
         if built is None:
             return f"op {t.op!r} has no replay kernel for this node"
+        built = inline(built)
         labels.extend(f"{t.op}: {_name(function)}" for function, _ in built)
         kernels.extend(built)
     for r in _flat(result):
@@ -339,7 +343,8 @@ class CompiledStep:
         """Per captured signature (the inputs' shapes and dtypes), the kernels a replay runs,
         as ``"op: function"`` in order, then those of its flat backward
         (`gradlab.engine.backward_program`; ``recorded_backward`` calls the op's recorded
-        backward), or why that capture is not replayed.
+        backward), or why that capture is not replayed. A kernel function that declares its
+        NumPy calls (`gradlab.engine.kernels.with_steps`) is listed, and run, as those calls.
 
         Examples
         --------
@@ -354,7 +359,7 @@ class CompiledStep:
         sum: sum
         sum backward: recorded_backward
         relu backward: through
-        matmul backward: linear_grads
+        matmul backward: dot
         """
         return {
             key: program.labels if type(program) is _Program else program[1]  # type: ignore[index]

@@ -8,7 +8,7 @@ ufuncs as the forward (so a replay is bit for bit the dynamic result).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +16,7 @@ Array = np.ndarray
 
 #: A kernel: a function and its arguments, called as ``function(*arguments)``.
 Kernel = tuple[Callable[..., Any], tuple[Any, ...]]
+Steps = Callable[..., "list[Kernel]"]
 KernelBuilder = Callable[[Any], "list[Kernel] | None"]
 
 #: Op name -> the builder of its replay kernels (None where a recorded node cannot be replayed).
@@ -48,6 +49,56 @@ def register_backward_kernel(op: str, builder: BackwardBuilder) -> BackwardBuild
     backward."""
     BACKWARD_KERNELS[op] = builder
     return builder
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_steps(steps: Steps) -> Callable[[_F], _F]:
+    """Declare that a kernel function is the NumPy calls ``steps(*arguments)`` lists.
+
+    ``function(*arguments)`` must then do exactly the work of running each ``(f, args)`` of
+    ``steps(*arguments)`` as ``f(*args)`` (it is best written as that: `run` of its steps), so
+    that a replayed program may run the steps in its place (`inline`), without the function's
+    own Python frame, its argument handling or its attribute lookups on every step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def double_steps(x, out):
+    ...     return [(np.add, (x, x, out))]
+    >>> @with_steps(double_steps)
+    ... def double(x, out):
+    ...     run(double_steps(x, out))
+    >>> x, out = np.array([1.0, 2.0]), np.empty(2)
+    >>> [f.__name__ for f, _ in inline([(double, (x, out))])]
+    ['add']
+    """
+
+    def attach(function: _F) -> _F:
+        function.steps = steps  # type: ignore[attr-defined]
+        return function
+
+    return attach
+
+
+def run(kernels: list[Kernel]) -> None:
+    """Call each kernel in order: ``function(*arguments)``."""
+    for function, arguments in kernels:
+        function(*arguments)
+
+
+def inline(kernels: list[Kernel]) -> list[Kernel]:
+    """``kernels`` with each one whose function declares its steps (`with_steps`) replaced by
+    them, recursively: the same work, as direct NumPy calls."""
+    flat: list[Kernel] = []
+    for function, arguments in kernels:
+        steps = getattr(function, "steps", None)
+        if steps is None:
+            flat.append((function, arguments))
+        else:
+            flat.extend(inline(steps(*arguments)))
+    return flat
 
 
 def structure_changed() -> None:

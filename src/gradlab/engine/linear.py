@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.kernels import Kernel, owned, register_backward_kernel, register_kernel
+from gradlab.engine.kernels import (
+    Kernel,
+    owned,
+    register_backward_kernel,
+    register_kernel,
+    with_steps,
+)
 from gradlab.engine.tensor import Array, Tensor, node
 
 
@@ -71,6 +77,36 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return node(out, parents, backward, "linear")
 
 
+def _flat_batch(xd: Array, g: Array) -> tuple[Array, Array]:
+    """x and G as matrices of rows: (rows, in_features) and (rows, out_features)."""
+    if xd.ndim == 2:
+        return xd, g
+    if xd.ndim == 1:
+        return xd[None, :], g[None, :]
+    return xd.reshape(-1, xd.shape[-1]), g.reshape(-1, g.shape[-1])
+
+
+def linear_grad_steps(
+    xd: Array,
+    wd: Array,
+    g: Array,
+    need: tuple[bool, bool, bool],
+    outs: tuple[Array | None, Array | None, Array | None],
+) -> list[Kernel]:
+    """The NumPy calls of `linear_grads` writing into ``outs``, one per input in ``need``
+    (dL/dx, dL/dW, dL/db), with W^T and x^T taken once: the steps of a replayed backward."""
+    x2, g2 = _flat_batch(xd, g)
+    steps: list[Kernel] = []
+    if need[0]:
+        steps.append((np.dot, (g, wd.T, outs[0])))
+    if need[1]:
+        steps.append((np.dot, (x2.T, g2, outs[1])))
+    if need[2]:
+        steps.append((np.add.reduce, (g2, 0, None, outs[2])))
+    return steps
+
+
+@with_steps(linear_grad_steps)
 def linear_grads(
     xd: Array,
     wd: Array,
@@ -79,13 +115,18 @@ def linear_grads(
     outs: tuple[Array | None, Array | None, Array | None],
 ) -> tuple[Array | None, Array | None, Array | None]:
     """dL/dx = G W^T, dL/dW = x^T G, dL/db = sum over rows of G, for the inputs in ``need``
-    (None for the others), written into ``outs`` where they are arrays."""
-    if xd.ndim == 2:
-        x2, g2 = xd, g
-    elif xd.ndim == 1:
-        x2, g2 = xd[None, :], g[None, :]
-    else:
-        x2, g2 = xd.reshape(-1, xd.shape[-1]), g.reshape(-1, g.shape[-1])
+    (None for the others), written into ``outs`` where they are arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, w, g = np.ones((2, 3)), np.ones((3, 1)), np.ones((2, 1))
+    >>> gx, gw, gb = linear_grads(x, w, g, (False, True, True), (None, None, None))
+    >>> gx is None, gw.ravel().tolist(), gb.tolist()
+    (True, [2.0, 2.0, 2.0], [2.0])
+    """
+    # `linear_grad_steps`' calls, without building their list on the dynamic engine's path.
+    x2, g2 = _flat_batch(xd, g)
     gx = np.dot(g, wd.T, out=outs[0]) if need[0] else None
     gw = np.dot(x2.T, g2, out=outs[1]) if need[1] else None
     gb = np.add.reduce(g2, axis=0, out=outs[2]) if need[2] else None

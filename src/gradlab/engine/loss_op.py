@@ -95,21 +95,30 @@ class LossBackward:
     (array([ 0.5, -1. ]),)
     """
 
-    __slots__ = ("factor", "reduction", "slope")
+    __slots__ = ("factor", "reduction", "refreshed", "slope")
 
-    def __init__(self, slope: Array, factor: float, reduction: str) -> None:
+    def __init__(
+        self, slope: Array, factor: float, reduction: str, refreshed: bool = False
+    ) -> None:
         self.slope, self.factor, self.reduction = slope, factor, reduction
+        # True when a replay rewrites ``slope`` in place and keeps this backward for its node.
+        self.refreshed = refreshed
 
     def __call__(self, g: Array) -> tuple[Array]:
         return (self.into(g, None),)
 
     def into(self, g: Array, out: Array | None) -> Array:
         """factor * slope * g, written into ``out`` when it is an array (the flat backward)."""
+        return np.multiply(self.slope, self.coefficient(g), out=out)
+
+    def coefficient(self, g: Array) -> Any:
+        """What multiplies the slope: factor * g (g itself when the factor is 1, which keeps a
+        Python number out of the product; a Python float for a reduced loss)."""
         if self.reduction == "none":
-            return np.multiply(self.slope, self.factor * g, out=out)
+            return self.factor * g
         if self.factor == 1:
-            return np.multiply(self.slope, g, out=out)
-        return np.multiply(self.slope, self.factor * float(g), out=out)
+            return g
+        return self.factor * float(g)
 
 
 def _node_with_target(

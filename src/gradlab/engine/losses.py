@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.engine.kernels import owned
+from gradlab.engine.kernels import Kernel, owned
 from gradlab.engine.loss_op import (
     FLOAT64,
     SQUARED_REDUCTIONS,
@@ -58,17 +58,27 @@ def _squared_total(diff: Array, reduction: str) -> tuple[Array, float]:
 
 
 def _squared_sum(diff: Array, scale: float) -> Array:
+    # `_squared_sum_steps`' calls, allocating (the dynamic engine's path).
     if diff.dtype is not FLOAT64:
         return scaled(np.add.reduce(diff * diff, axis=None), scale)
-    # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
-    # small batches. Its rounding error grows like n eps, harmless in float64; float32 keeps
-    # NumPy's pairwise sum, whose error grows like log(n) eps.
-    return scaled(np.vdot(diff, diff), scale)
+    flat = diff.reshape(-1)
+    return scaled(np.dot(flat, flat), scale)
 
 
-def _squared_refresh(out: Array, p: Array, y: Array, diff: Array, scale: float) -> None:
-    np.subtract(p, y, out=diff)
-    out[...] = _squared_sum(diff, scale)
+def _squared_sum_steps(diff: Array, out: Array, scale: float) -> list[Kernel]:
+    """The NumPy calls of scale * sum(diff^2) into the 0-d ``out``."""
+    if diff.dtype is FLOAT64:
+        # One BLAS dot product instead of a product and a sum: a third of this loss's cost on
+        # small batches. Its rounding error grows like n eps, harmless in float64; float32
+        # keeps NumPy's pairwise sum, whose error grows like log(n) eps.
+        flat = diff.reshape(-1)
+        steps: list[Kernel] = [(np.dot, (flat, flat, out))]
+    else:
+        square = np.empty_like(diff)
+        steps = [(np.multiply, (diff, diff, square)), (np.add.reduce, (square, None, None, out))]
+    if scale != 1.0:
+        steps.append((np.multiply, (out, scale, out)))
+    return steps
 
 
 def _squared_replay(t: Tensor, target: Any) -> list[Any] | None:
@@ -84,8 +94,8 @@ def _squared_replay(t: Tensor, target: Any) -> list[Any] | None:
         return None
     diff = np.subtract(p, y)  # the captured call's values, bit for bit
     scale = loss_scale(reduction, diff.size, SQUARED_REDUCTIONS)
-    t._backward = LossBackward(diff, 2 * scale, reduction)
-    return [(_squared_refresh, (t.data, p, y, diff, scale))]
+    t._backward = LossBackward(diff, 2 * scale, reduction, refreshed=True)
+    return [(np.subtract, (p, y, diff)), *_squared_sum_steps(diff, t.data, scale)]
 
 
 def absolute_error(prediction: Tensor, target: Operand, reduction: str = "mean") -> Tensor:
@@ -276,6 +286,7 @@ def _softmax_replay(t: Tensor, target: Any) -> list[Any] | None:
         np.empty(n, dtype), np.empty(n, dtype),
     )  # fmt: skip
     scale = backward.factor
+    backward.refreshed = True
     return [(_softmax_refresh, (t.data, z, labels, backward.slope, scale, work))]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.engine.kernels import Kernel, run, with_steps
 from gradlab.engine.tensor import ZERO
 
 Array = np.ndarray
@@ -24,19 +25,47 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
+def sigmoid_steps(x: Array, out: Array) -> list[Kernel]:
+    """The NumPy calls of σ(x) = e^(x - ln(1 + e^x)) into ``out`` (see `sigmoid_array`)."""
+    return [
+        (np.logaddexp, (x, ZERO[x.dtype], out)),
+        (np.subtract, (x, out, out)),
+        (np.exp, (out, out)),
+    ]
+
+
+@with_steps(sigmoid_steps)
 def sigmoid_array(x: Array, out: Array | None = None) -> Array:
     """1 / (1 + e^-x) computed as e^(x - ln(1 + e^x)); finite for any x, no overflow.
 
-    ``out``, an array of x's shape and dtype that is not x, receives the result (the same
-    three operations, no temporary): the form a replayed training step uses.
+    ``out``, an array of x's shape and dtype that is not x, receives the result (no
+    temporary): the form a replayed training step uses, as its three steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sigmoid_array(np.array([0.0, -1e4])).tolist()
+    [0.5, 0.0]
     """
-    if out is None:
+    if out is None:  # the same operations, allocating (the dynamic engine's hot path)
         return np.exp(x - np.logaddexp(x, ZERO[x.dtype]))
-    np.logaddexp(x, ZERO[x.dtype], out=out)
-    np.subtract(x, out, out=out)
-    return np.exp(out, out=out)
+    run(sigmoid_steps(x, out))
+    return out
 
 
+def sigmoid_and_slope_steps(x: Array, out: Array, slope: Array) -> list[Kernel]:
+    """The NumPy calls of σ(x) into ``out`` and σ′(x) into ``slope`` (see
+    `sigmoid_and_slope`)."""
+    return [
+        (np.logaddexp, (x, ZERO[x.dtype], slope)),
+        (np.subtract, (x, slope, out)),
+        (np.subtract, (out, slope, slope)),
+        (np.exp, (out, out)),
+        (np.exp, (slope, slope)),
+    ]
+
+
+@with_steps(sigmoid_and_slope_steps)
 def sigmoid_and_slope(
     x: Array, out: Array | None = None, slope: Array | None = None
 ) -> tuple[Array, Array]:
@@ -49,7 +78,7 @@ def sigmoid_and_slope(
     Five operations and no overflow at any x; the slope keeps its relative accuracy in both
     tails (an error of a few ulps of x in its exponent), where a·(1 - a) loses every digit
     once a rounds to 1. ``out`` and ``slope``, distinct arrays of x's shape and dtype, receive
-    the two results (the same operations, no temporary): the form a replayed step uses.
+    the two results (no temporary): the form a replayed step uses, as its five steps.
 
     Examples
     --------
@@ -58,14 +87,12 @@ def sigmoid_and_slope(
     >>> a.tolist(), s.tolist()
     ([0.5, 1.0], [0.25, 4.248354255291589e-18])
     """
-    if out is None or slope is None:
+    if out is None or slope is None:  # the same operations, allocating (the dynamic engine's)
         log_one_plus = np.logaddexp(x, ZERO[x.dtype])
         log_a = x - log_one_plus
         return np.exp(log_a), np.exp(log_a - log_one_plus)
-    np.logaddexp(x, ZERO[x.dtype], out=slope)
-    np.subtract(x, slope, out=out)
-    np.subtract(out, slope, out=slope)
-    return np.exp(out, out=out), np.exp(slope, out=slope)
+    run(sigmoid_and_slope_steps(x, out, slope))
+    return out, slope
 
 
 _math_erfc = np.frompyfunc(math.erfc, 1, 1)
