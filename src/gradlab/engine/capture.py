@@ -194,13 +194,24 @@ class _Program:
         in-place updates of the parameters' values happened since: the recorded tensors still
         hold the gradient arrays `begin` gave them, which the kernels write again, and each
         parameter gets its own back (as after ``zero_grad`` and `run_with_backward`). An input
-        that is the very array copied in last time, unwritten since, is not copied again."""
+        that is the very array copied in last time, unwritten since, is not copied again (nor
+        its shape and dtype checked). None, having run nothing, when an input does not fit
+        this program's signature."""
         backward = self.backward
         assert backward is not None
-        sources = self.sources
+        sources, signature = self.sources, self.signature
+        if len(inputs) != len(signature):
+            return None
         for i, x in enumerate(inputs):
-            array = x if type(x) is np.ndarray else x.data
+            if type(x) is np.ndarray:
+                array, tensor = x, False
+            elif isinstance(x, Tensor) and not x.requires_grad:
+                array, tensor = x.data, True
+            else:
+                return None
             if array is not sources[i]:
+                if (tensor, array.shape, array.dtype) != signature[i]:
+                    return None
                 self.buffers[i][...] = sources[i] = array
         self._trained(backward)
         self.repeatable = backward.usable
@@ -434,10 +445,12 @@ class CompiledStep:
         (0.244919, 2)
         """
         program = self._last
-        if program is None or tuple([_signature(x) for x in inputs]) != program.signature:
+        if program is None:
+            return None
+        result = program.rerun_with_backward(inputs)
+        if result is None:
             return None
         self.replays += 1
-        result = program.rerun_with_backward(inputs)
         if not program.repeatable:
             self._last = None
         return result
