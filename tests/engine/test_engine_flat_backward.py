@@ -104,3 +104,50 @@ def test_a_seed_other_than_one_walks_the_replayed_graph(loss: str, reduction: st
         grads.append(w.grad.copy())
     assert compiled.replays == 1, compiled.reasons
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize(
+    ("loss", "reduction", "twice"),
+    [
+        ("squared_error", "half_sum", False),
+        ("squared_error", "half_sum", True),
+        ("squared_error", "sum", False),
+        ("softmax_cross_entropy", "sum", False),
+        ("softmax_cross_entropy", "mean", False),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_loss_slope_taken_as_the_predictions_gradient_is_the_dynamic_one(
+    loss: str, reduction: str, twice: bool, dtype: Any
+) -> None:
+    """A loss whose gradient factor is 1 hands its slope array to the prediction as its
+    gradient, with no kernel; a prediction read twice, or another factor, keeps the
+    product. Every step's gradients, the prediction's too, are the dynamic engine's."""
+    rng = np.random.default_rng(9)
+    w = gl.Tensor(rng.normal(size=(4, 3)), requires_grad=True, dtype=dtype)
+    xs = [gl.Tensor(rng.normal(size=(5, 4)), dtype=dtype) for _ in range(3)]
+    if loss == "softmax_cross_entropy":
+        ys = [rng.integers(0, 3, size=5) for _ in range(3)]
+    else:
+        ys = [rng.normal(size=(5, 3)).astype(dtype) for _ in range(3)]
+    seen: dict[str, list[np.ndarray]] = {"compiled": [], "dynamic": []}
+
+    def step(x: gl.Tensor, y: np.ndarray) -> tuple[gl.Tensor, gl.Tensor]:
+        p = (x @ w).tanh()
+        total = getattr(gl, loss)(p, y, reduction=reduction)
+        return (total + (p * p).sum() if twice else total), p
+
+    compiled = gl.compile_step(step)
+    for name, fn in (("compiled", compiled), ("dynamic", step)):
+        for x, y in zip(xs, ys, strict=True):
+            w.grad = None
+            total, p = fn(x, y)
+            total.backward()
+            seen[name] += [w.grad.copy(), np.array(p.grad)]
+    assert compiled.replays == 2, compiled.reasons
+    for a, b in zip(seen["compiled"], seen["dynamic"], strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    labels = next(iter(compiled.programs().values()))
+    aliased = not twice and reduction in ("half_sum",) + (("sum",) if "entropy" in loss else ())
+    assert all(not label.startswith(f"{loss} backward") for label in labels) is aliased

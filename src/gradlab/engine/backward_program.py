@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine.activation_op import SlopeBackward, recorded_activation
-from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel, inline
+from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel, inline, owned
 from gradlab.engine.loss_op import LossBackward
 from gradlab.engine.tensor import Array, Tensor, _conform, _ones
 
@@ -72,7 +72,11 @@ class BackwardProgram:
         # The seed the kernels were built for, when they take dL/d(root) = 1 as a constant.
         self.unit: Array | None = None
         written: set[int] = set()
-        for t in [root, *order]:
+        nodes = [root, *order]
+        if self._slope_is_gradient(root):  # the root then has nothing to compute
+            written.add(id(root._parents[0]))
+            nodes = order
+        for t in nodes:
             routes = []
             for i, parent in enumerate(t._parents):
                 if not parent.requires_grad:
@@ -97,6 +101,27 @@ class BackwardProgram:
             self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
         self._grads = [(t, self.arrays[id(t)]) for t in order]
         self._leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
+
+    def _slope_is_gradient(self, root: Tensor) -> bool:
+        """When dL/dp of the root loss is its slope times exactly 1 (a factor of 1 and the unit
+        seed), make the slope array itself p's gradient, with no kernel. The root's one
+        input p (not a leaf) reaches the root only through it, so p receives no other
+        gradient to add: that array is written only by the loss's forward kernels, which
+        refresh it in place."""
+        backward = root._backward
+        if type(backward) is not LossBackward or not backward.refreshed:
+            return False
+        if backward.factor != 1 or backward.reduction == "none" or len(root._parents) != 1:
+            return False
+        (p,) = root._parents
+        slope = backward.slope
+        if not p.requires_grad or p._backward is None or not owned(slope):
+            return False
+        if slope.shape != p.data.shape or slope.dtype != p.data.dtype:
+            return False
+        self.arrays[id(p)] = slope
+        self.unit = _ones(root.data.shape, root.data.dtype)
+        return True
 
     def _loss_kernels(self, t: Tensor, out: Array) -> list[Kernel]:
         """A fused loss's dL/dp. At the root, for a backward that a replay keeps (refreshing
