@@ -7,7 +7,7 @@ ecosystem. Data are converted once, to the model's dtype, before the first epoch
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -279,11 +279,14 @@ class Batches:
         # Float targets become tensors; integer class indices stay arrays for the loss.
         return Tensor(xb), (Tensor(yb) if yb.dtype.kind == "f" else yb), wb, len(yb)
 
-    def epoch(self) -> Iterator[Batch]:
-        """The (inputs, targets, sample weights or None, size) of each batch of the next epoch."""
+    def epoch(self) -> Iterable[Batch]:
+        """The (inputs, targets, sample weights or None, size) of each batch of the next epoch
+        (the same list each epoch when the batches neither shuffle nor change)."""
         if self._fixed is not None:
-            yield from self._fixed
-            return
+            return self._fixed
+        return self._gathered()
+
+    def _gathered(self) -> Iterator[Batch]:
         assert self._order is not None
         order = self._order(self.n)
         k = self.batch_size
