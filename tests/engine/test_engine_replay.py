@@ -218,12 +218,15 @@ def test_cross_entropy_recomputed_in_place_follows_new_labels(
     assert "softmax_cross_entropy: softmax_refresh" in next(iter(step.programs().values()))
 
 
-@pytest.mark.parametrize("bad", [-1, 4])
-def test_a_replayed_cross_entropy_refuses_labels_out_of_range(bad: int) -> None:
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8", ">i4"])
+@pytest.mark.parametrize("bad", [-1, 4, -128])
+def test_a_replayed_cross_entropy_refuses_labels_out_of_range(bad: int, dtype: str) -> None:
+    if bad < 0 and dtype.startswith("u"):
+        bad = 200  # an unsigned label cannot be negative: one far out of range instead
     w = _weights()
     step = gl.compile_step(_labelled("mean")(w))
-    step(X, np.array([0, 1, 2, 3]))
-    labels = np.array([0, bad, 2, 3])
+    step(X, np.array([0, 1, 2, 3], dtype=dtype))
+    labels = np.array([0, bad, 2, 3], dtype=dtype)
     with pytest.raises(ValueError) as dynamic:
         _labelled("mean")(w)(X, labels)
     with pytest.raises(ValueError) as replayed:

@@ -238,9 +238,8 @@ def _softmax_refresh(
     """Softmax cross-entropy of integer labels recomputed into the arrays of its capture:
     the same operations as `softmax_cross_entropy`, with each sample's -log softmax(z)_y
     taken as log(total) - shifted_y (the same rounding: a - b is exactly -(b - a))."""
-    m, shifted, e, total, log_total, offsets, index, picked, values = work
-    k = z.shape[1]
-    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= k):
+    unsigned, m, shifted, e, total, log_total, offsets, index, picked, values = work
+    if labels.size and np.maximum.reduce(unsigned) >= z.shape[1]:
         softmax_cross_entropy(Tensor(z), labels)  # raises the error a dynamic call gives
     np.maximum.reduce(z, axis=1, keepdims=True, out=m)
     np.subtract(z, m, out=shifted)
@@ -280,8 +279,11 @@ def _softmax_replay(t: Tensor, target: Any) -> list[Any] | None:
         return None
     n, k = z.shape
     rows, dtype = (n, 1), z.dtype
+    # The labels read as unsigned, where a negative label is larger than any class count: one
+    # reduction checks both bounds.
+    unsigned = labels.view(labels.dtype.str.replace("i", "u"))
     work = (
-        np.empty(rows, dtype), np.empty_like(z), np.empty_like(z), np.empty(rows, dtype),
+        unsigned, np.empty(rows, dtype), np.empty_like(z), np.empty_like(z), np.empty(rows, dtype),
         np.empty(rows, dtype), np.arange(n, dtype=np.intp) * k, np.empty(n, np.intp),
         np.empty(n, dtype), np.empty(n, dtype),
     )  # fmt: skip
