@@ -52,8 +52,12 @@ class History:
     def record(self, epoch: int, logs: dict[str, float]) -> None:
         """Append one epoch's values (``logs`` maps names such as ``"loss"`` to floats)."""
         self.epoch.append(epoch)
+        history = self.history
         for name, value in logs.items():
-            self.history.setdefault(name, []).append(float(value))
+            values = history.get(name)  # setdefault would build an empty list every epoch
+            if values is None:
+                values = history[name] = []
+            values.append(float(value))
 
     def stop(self, reason: str, message: str) -> None:
         """Say why training stopped: ``reason`` is one of `STOP_REASONS`."""
