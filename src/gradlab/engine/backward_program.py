@@ -27,6 +27,7 @@ import numpy as np
 from gradlab.engine.activation_op import SlopeBackward, recorded_activation
 from gradlab.engine.kernels import BACKWARD_KERNELS, Kernel, inline, owned
 from gradlab.engine.loss_op import LossBackward
+from gradlab.engine.packing import sibling
 from gradlab.engine.tensor import Array, Tensor, _conform, _ones
 
 
@@ -69,6 +70,7 @@ class BackwardProgram:
         self.kernels: list[Kernel] = []
         self.labels: list[str] = []
         self.usable = True
+        self._buffers: dict[int, tuple[Array, Array]] = {}
         # The seed the kernels were built for, when they take dL/d(root) = 1 as a constant.
         self.unit: Array | None = None
         written: set[int] = set()
@@ -83,7 +85,7 @@ class BackwardProgram:
                     continue
                 array = self.arrays.get(id(parent))
                 if array is None:
-                    array = self.arrays[id(parent)] = np.empty_like(parent.data, order="C")
+                    array = self.arrays[id(parent)] = self._gradient_array(parent)
                     if parent._backward is None:
                         self.leaves.append(parent)
                 routes.append((i, parent, array, id(parent) not in written))
@@ -101,6 +103,16 @@ class BackwardProgram:
             self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
         self._grads = [(t, self.arrays[id(t)]) for t in order]
         self._leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
+
+    def _gradient_array(self, t: Tensor) -> Array:
+        """An array for dL/dt: for a parameter whose values lie in a packed buffer
+        (`gradlab.nn.pack_parameters`), the same place in one gradient buffer of its own, so
+        that an optimizer may update all of them in one call (`gradlab.engine.packing`)."""
+        if t._backward is None:
+            packed = sibling(t.data, self._buffers)
+            if packed is not None:
+                return packed
+        return np.empty_like(t.data, order="C")
 
     def _slope_is_gradient(self, root: Tensor) -> bool:
         """When dL/dp of the root loss is its slope times exactly 1 (a factor of 1 and the unit

@@ -171,7 +171,10 @@ def load_with_metadata(path: PathLike) -> tuple[Module, dict[str, Any]]:
                 f"tensor {name!r} holds NaN or infinity, so the model cannot predict; it was "
                 "saved after training diverged, or altered.",
             )
-        parameter.data = np.array(array, dtype=array.dtype, copy=True)
+        if parameter.data.shape == array.shape and parameter.data.dtype == array.dtype:
+            parameter.data[...] = array  # in place: a packed model stays packed
+        else:
+            parameter.data = np.array(array, dtype=array.dtype, copy=True)
         parameter.grad = None
     return model, metadata
 

@@ -12,7 +12,7 @@ from gradlab.nn import activations
 from gradlab.nn.init import Initializer
 from gradlab.nn.layer_plan import LayerPlan, bind_config, check_bounds, combine
 from gradlab.nn.linear import Linear
-from gradlab.nn.module import Module
+from gradlab.nn.module import Module, pack_parameters
 from gradlab.nn.registry import build_layer, layer_spec, register_layer
 from gradlab.nn.rng import RandomState, as_generator, check_seed
 from gradlab.nn.sequential import Sequential
@@ -95,6 +95,7 @@ class MLP(Sequential):
         self.bias = bias
         self.init = init
         self.bias_init = bias_init
+        pack_parameters(self)
 
     @classmethod
     def plan_config(cls, config: dict[str, Any], depth: int = 1) -> LayerPlan:

@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from gradlab.engine import Tensor
 from gradlab.engine.kernels import mode_changed, structure_changed
+from gradlab.engine.packing import pack
 from gradlab.engine.tensor import as_float_array
 
 #: An array's shape as a layer reports it, None for any number of samples.
@@ -165,6 +166,7 @@ class Module:
         for parameter in self.parameters():
             parameter.data = as_float_array(parameter.data, dtype).copy()
             parameter.grad = None
+        pack_parameters(self)
         return self
 
     @property
@@ -339,3 +341,32 @@ def _emit(text: str, print_fn: Callable[[str], object] | None) -> str | None:
         return text
     print_fn(text)
     return None
+
+
+def pack_parameters(module: Module) -> None:
+    """Put the values of ``module``'s parameters into one flat buffer per dtype, each
+    parameter's ``data`` a view of its slice (`gradlab.engine.packing`), in the order of
+    ``module.parameters()``.
+
+    Nothing else changes: values, shapes and dtypes stay, updates in place reach the buffer.
+    A training step's gradients then lie at the same places of one buffer of their own, and an
+    elementwise optimizer update (plain SGD) runs as one call per buffer instead of one per
+    parameter. Called by `MLP` when it is built and by `Module.astype`; an array assigned to a
+    parameter later simply leaves the buffer (updates then run per parameter).
+
+    Examples
+    --------
+    >>> import gradlab as gl
+    >>> model = gl.nn.Sequential(gl.nn.Linear(2, 3), gl.nn.Linear(3, 1))
+    >>> pack_parameters(model)
+    >>> {p.data.base is model[0].weight.data.base for p in model.parameters()}
+    {True}
+    """
+    by_dtype: dict[Any, list[Parameter]] = {}
+    for parameter in module.parameters():
+        by_dtype.setdefault(parameter.data.dtype, []).append(parameter)
+    for parameters in by_dtype.values():
+        if len(parameters) < 2:
+            continue
+        for parameter, view in zip(parameters, pack([p.data for p in parameters]), strict=True):
+            parameter.data = view

@@ -20,6 +20,7 @@ import numpy as np
 
 from gradlab.engine import Tensor, enable_grad
 from gradlab.engine.kernels import Kernel
+from gradlab.engine.packing import merge, sibling
 from gradlab.engine.tensor import Array
 from gradlab.optim.update_plan import UpdatePlan
 
@@ -53,6 +54,7 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._scratch: dict[Tensor, tuple[Array, Array]] = {}
+        self._work: dict[int, tuple[Array, Array]] = {}
         self._plan: UpdatePlan | None = None
         self._seen: list[tuple[int, int, int]] = []
         for group in _as_groups(params, type(self).__name__):
@@ -203,7 +205,7 @@ class Optimizer:
         repeated, self._seen = seen == self._seen, seen
         if not repeated or not _plans_its_update(type(self)):
             return
-        kernels: list[Kernel] = []
+        per_parameter: list[list[Kernel]] = []
         for group in self.param_groups:
             settings = self._settings(group)
             for p in group["params"]:
@@ -212,7 +214,10 @@ class Optimizer:
                 built = self._kernels(p, p.grad, self.state[p], settings)
                 if built is None:
                     return
-                kernels.extend(built)
+                per_parameter.append(built)
+        # Parameters packed in one buffer, with their gradients and work arrays in theirs:
+        # an elementwise update runs once over the buffers.
+        kernels = merge(per_parameter) or [k for built in per_parameter for k in built]
         self._plan = UpdatePlan(self, entries, kernels)
 
     def _kernels(
@@ -239,7 +244,10 @@ class Optimizer:
         # more than the update of a small parameter.
         if kept is not None and kept[0] is data:
             return kept[1]
-        buffer = np.empty_like(data)
+        # A packed parameter's work array lies at its place in a packed work buffer.
+        buffer = sibling(data, self._work)
+        if buffer is None:
+            buffer = np.empty_like(data)
         self._scratch[p] = (data, buffer)
         return buffer
 

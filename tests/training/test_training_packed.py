@@ -1,0 +1,106 @@
+"""Packed parameters (`gradlab.nn.pack_parameters`) in training: an MLP's parameters are views
+of one buffer, their replayed gradients views of another, and plain SGD updates them in one
+call per buffer. The oracle is the same training of the same model with its parameters
+unpacked (each its own array, so every update runs per parameter): the weights must agree
+bit for bit, whatever breaks the packing on the way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import gradlab as gl
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(24, 3))
+Y = RNG.integers(0, 2, size=24)
+
+
+def _model(dtype: Any) -> gl.nn.MLP:
+    return gl.nn.MLP(3, [5, 4], 2, activation="tanh", rng=3, dtype=dtype)
+
+
+def _unpacked(model: gl.nn.MLP) -> gl.nn.MLP:
+    for p in model.parameters():
+        p.data = p.data.copy()
+    return model
+
+
+def _train(model: gl.nn.MLP, optimizer: str, batch_size: int, **kwargs: Any) -> gl.optim.Optimizer:
+    opt = {
+        "sgd": lambda ps: gl.optim.SGD(ps, lr=0.1),
+        "momentum": lambda ps: gl.optim.SGD(ps, lr=0.1, momentum=0.9),
+        "adam": lambda ps: gl.optim.Adam(ps, lr=0.01),
+    }[optimizer](model.parameters())
+    gl.fit(
+        model, X.astype(model.dtype), Y, loss="cross_entropy", optimizer=opt, epochs=6,
+        batch_size=batch_size, shuffle=False, verbose=0, **kwargs,
+    )  # fmt: skip
+    return opt
+
+
+def _same(a: gl.nn.MLP, b: gl.nn.MLP) -> None:
+    for (name, p), q in zip(a.named_parameters(), b.parameters(), strict=True):
+        assert p.data.dtype == q.data.dtype
+        assert p.data.tobytes() == q.data.tobytes(), name
+
+
+def test_an_mlp_is_built_packed() -> None:
+    model = _model(np.float64)
+    bases = {p.data.base.ctypes.data for p in model.parameters()}
+    assert len(bases) == 1
+    assert all(p.data.base is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("batch_size", [1, 7, 24])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_packed_training_is_unpacked_training_bit_for_bit(
+    optimizer: str, batch_size: int, dtype: Any
+) -> None:
+    packed, unpacked = _model(dtype), _unpacked(_model(dtype))
+    opt = _train(packed, optimizer, batch_size)
+    _train(unpacked, optimizer, batch_size)
+    _same(packed, unpacked)
+    if optimizer == "sgd" and len(X) % batch_size == 0:  # one multiply and one add for all
+        assert opt._plan is not None and len(opt._plan.kernels) == 2
+
+
+class _Replace(gl.training.Callback):
+    """Gives one parameter a new array (same values) after every other epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        if epoch % 2 == 0:
+            p = self.trainer.model[2].weight
+            p.data = p.data.copy()
+
+
+def test_a_parameter_leaving_the_buffer_mid_training_changes_nothing() -> None:
+    packed, unpacked = _model(np.float64), _unpacked(_model(np.float64))
+    _train(packed, "sgd", 8, callbacks=[_Replace()])
+    _train(unpacked, "sgd", 8, callbacks=[_Replace()])
+    _same(packed, unpacked)
+    assert packed[2].weight.data.base is None  # it did leave
+
+
+def test_a_frozen_parameter_is_left_out_and_the_rest_train_alike() -> None:
+    packed, unpacked = _model(np.float64), _unpacked(_model(np.float64))
+    for model in (packed, unpacked):
+        model[0].bias.requires_grad = False
+    _train(packed, "sgd", 24)
+    _train(unpacked, "sgd", 24)
+    _same(packed, unpacked)
+    np.testing.assert_array_equal(packed[0].bias.data, _model(np.float64)[0].bias.data)
+
+
+def test_astype_and_loading_keep_the_model_packed(tmp_path: Any) -> None:
+    model = _model(np.float64)
+    model.astype(np.float32)
+    assert len({p.data.base.ctypes.data for p in model.parameters()}) == 1
+    path = tmp_path / "model.safetensors"
+    gl.save(model, path)
+    loaded = gl.load(path)
+    _same(loaded, model)
+    assert len({p.data.base.ctypes.data for p in loaded.parameters()}) == 1
