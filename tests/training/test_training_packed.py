@@ -104,3 +104,24 @@ def test_astype_and_loading_keep_the_model_packed(tmp_path: Any) -> None:
     loaded = gl.load(path)
     _same(loaded, model)
     assert len({p.data.base.ctypes.data for p in loaded.parameters()}) == 1
+
+
+def test_a_plan_is_taken_up_again_after_each_smaller_last_batch(monkeypatch: Any) -> None:
+    """Full batches, then a smaller last one (its own replay and, from the second epoch on,
+    its own plan): each epoch takes both plans up again instead of building them anew."""
+    from gradlab.optim import optimizer
+
+    built = []
+    original = optimizer.UpdatePlan.__init__
+
+    def counted(self: Any, *args: Any) -> None:
+        built.append(1)
+        original(self, *args)
+
+    monkeypatch.setattr(optimizer.UpdatePlan, "__init__", counted)
+    packed, unpacked = _model(np.float64), _unpacked(_model(np.float64))
+    _train(packed, "adam", 7)  # batches of 7, 7, 7 and 3, six epochs
+    assert len(built) == 2
+    monkeypatch.setattr(optimizer.UpdatePlan, "__init__", original)
+    _train(unpacked, "adam", 7)
+    _same(packed, unpacked)

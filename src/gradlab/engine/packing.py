@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from gradlab.engine.kernels import Kernel
 
 Array = np.ndarray
+_F = TypeVar("_F")
 
 
 def pack(arrays: Sequence[Array]) -> list[Array]:
@@ -84,21 +85,47 @@ def sibling(array: Array, cache: dict[int, tuple[Array, Array]]) -> Array | None
     return kept[1][offset : offset + array.size].reshape(array.shape)
 
 
+def bookkeeping(function: _F) -> _F:
+    """Mark a kernel function that keeps one array's own records (a step count), for `merge`.
+
+    A marked kernel writes nothing an elementwise kernel of another list reads, except 0-d
+    arrays that every list shares (the same objects) and into which every list's call
+    writes the same values; so all lists' calls may run first, and the elementwise kernels
+    after them, merged.
+    """
+    function.bookkeeping = True  # type: ignore[attr-defined]
+    return function
+
+
 def merge(per_array: Sequence[list[Kernel]]) -> list[Kernel] | None:
     """One list of kernels doing what the lists of ``per_array`` do, over whole buffers.
 
-    Each list must make the same elementwise ufunc calls (``ufunc(*inputs, *outputs)``)
-    in the same order; at each argument position either every list passes a tile, the tiles
-    lying at the same offsets as the first position's and together covering their buffer
-    exactly, or every list passes the same constant (an equal Python number, or an equal
-    0-d array that owns its memory). None when they do not, or when fewer than two lists
-    would merge.
+    Each list may open with the same `bookkeeping` kernels, which all stay (each list's, in
+    order, first); the rest must be the same elementwise ufunc calls
+    (``ufunc(*inputs, *outputs)``) in the same order. At each argument position of those,
+    either every list passes a tile, the tiles lying at the same offsets as the first
+    position's and together covering their buffer exactly, or every list passes the same
+    constant: an equal Python number, the very same array, or, when no list keeps records, an
+    equal 0-d array that owns its memory. None when they do not, or when fewer than two
+    lists would merge.
     """
     if len(per_array) < 2:
         return None
     first = per_array[0]
     if any(len(kernels) != len(first) for kernels in per_array):
         return None
+    opening = 0
+    while opening < len(first) and getattr(first[opening][0], "bookkeeping", False):
+        opening += 1
+    if any(k[j][0] is not first[j][0] for k in per_array for j in range(opening)):
+        return None
+    merged: list[Kernel] = [k[j] for k in per_array for j in range(opening)]
+    elementwise = _merged([k[opening:] for k in per_array], identical=opening > 0)
+    return None if elementwise is None else merged + elementwise
+
+
+def _merged(per_array: Sequence[list[Kernel]], identical: bool) -> list[Kernel] | None:
+    first = per_array[0]
     layout: list[tuple[int, int]] | None = None  # (offset, size) of each list's tiles
     merged: list[Kernel] = []
     for j, (function, arguments) in enumerate(first):
@@ -114,7 +141,7 @@ def merge(per_array: Sequence[list[Kernel]]) -> list[Kernel] | None:
         joined = []
         for k in range(len(arguments)):
             column = [a[k] for _, a in calls]
-            value, layout = _joined(column, layout, output=k >= function.nin)
+            value, layout = _joined(column, layout, k >= function.nin, identical)
             if value is None:
                 return None
             joined.append(value)
@@ -123,7 +150,7 @@ def merge(per_array: Sequence[list[Kernel]]) -> list[Kernel] | None:
 
 
 def _joined(
-    column: list[Any], layout: list[tuple[int, int]] | None, output: bool
+    column: list[Any], layout: list[tuple[int, int]] | None, output: bool, identical: bool
 ) -> tuple[Any, list[tuple[int, int]] | None]:
     """The argument standing for ``column`` in the merged call, and the tiles' layout."""
     tiles = [tile(a) for a in column]
@@ -143,17 +170,21 @@ def _joined(
         return base, layout
     if output or any(t is not None for t in tiles):
         return None, layout
-    if all(_same_constant(column[0], a) for a in column):
+    if all(_same_constant(column[0], a, identical) for a in column):
         return column[0], layout
     return None, layout
 
 
-def _same_constant(a: Any, b: Any) -> bool:
+def _same_constant(a: Any, b: Any, identical: bool) -> bool:
+    """Whether ``a`` and ``b`` are one constant: equal numbers (immutable), or arrays that are
+    the same object, or, unless ``identical`` (kernels keeping records may write arrays), equal
+    0-d arrays owning their memory."""
     if a is b:
         return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
-            type(a) is np.ndarray
+            not identical
+            and type(a) is np.ndarray
             and type(b) is np.ndarray
             and a.shape == () == b.shape
             and a.base is None

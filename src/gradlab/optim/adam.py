@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from gradlab.engine import Tensor
-from gradlab.engine.kernels import Kernel
+from gradlab.engine.kernels import Kernel, run, with_steps
+from gradlab.engine.packing import bookkeeping
 from gradlab.engine.tensor import Array
 from gradlab.optim.optimizer import (
     Optimizer,
@@ -110,7 +112,7 @@ class Adam(Optimizer):
         data = p.data
         lr, beta1, beta2, eps, weight_decay, amsgrad, maximize = group
         if not state:
-            _start(state, data, amsgrad)
+            _start(state, data, amsgrad, self._state_zeros)
         if self._decoupled and weight_decay != 0:
             data *= 1 - lr * weight_decay
         coupled_decay = 0.0 if self._decoupled else weight_decay
@@ -118,11 +120,18 @@ class Adam(Optimizer):
             grad = followed_gradient(grad, data, maximize, coupled_decay)
         state["step"] += 1
         eps_c, step_size = _corrections(state["step"], lr, beta1, beta2, eps)
-        second = _second_moment(state, data) if amsgrad else state["exp_avg_sq"]
+        second = self._second_moment(state, data) if amsgrad else state["exp_avg_sq"]
         adam_step(
             data, grad, state["exp_avg"], state["exp_avg_sq"], second, self._buffer(p),
             1 - beta1, beta2, 1 - beta2, eps_c, step_size,
         )  # fmt: skip
+
+    def _second_moment(self, state: dict[str, Any], data: Array) -> Array:
+        """amsgrad's running maximum of v (made when amsgrad is switched on mid-run)."""
+        second = state.get("max_exp_avg_sq")
+        if second is None:
+            state["max_exp_avg_sq"] = second = self._state_zeros(data, "max_exp_avg_sq")
+        return second
 
     def _kernels(
         self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
@@ -134,17 +143,54 @@ class Adam(Optimizer):
         if maximize or (weight_decay != 0 and not self._decoupled) or not state:
             return None
         data = p.data
-        corrections = (np.empty((), data.dtype), np.empty((), data.dtype))
+        # One pair for all parameters at the same step count under the same settings (each
+        # one's `_advance` writes the same values), so that packed parameters merge.
+        corrections = self._shared.setdefault(
+            ("corrections", group, state["step"], data.dtype),
+            (np.empty((), data.dtype), np.empty((), data.dtype)),
+        )
         kernels: list[Kernel] = [(_advance, (state, corrections, lr, beta1, beta2, eps))]
         if weight_decay != 0:
-            kernels.append((np.multiply, (data, np.array(1 - lr * weight_decay, data.dtype), data)))
-        second = _second_moment(state, data) if amsgrad else state["exp_avg_sq"]
+            shrink = 1 - lr * weight_decay
+            factor = self._shared.setdefault(
+                ("decay", shrink, data.dtype), np.array(shrink, data.dtype)
+            )
+            kernels.append((np.multiply, (data, factor, data)))
+        second = self._second_moment(state, data) if amsgrad else state["exp_avg_sq"]
         moments = (state["exp_avg"], state["exp_avg_sq"], second, self._buffer(p))
         factors = (1 - beta1, beta2, 1 - beta2, *corrections)
         kernels.append((adam_step, (data, grad, *moments, *factors)))
         return kernels
 
 
+def adam_steps(
+    data: Array, grad: Array, exp_avg: Array, exp_avg_sq: Array, second: Array, work: Array,
+    *factors: Any,
+) -> list[Kernel]:  # fmt: skip
+    """The NumPy calls of `adam_step` (its arguments, the five factors last), in order."""
+    one_minus_beta1, beta2, one_minus_beta2, eps_c, step_size = factors
+    steps: list[Kernel] = [
+        (np.subtract, (grad, exp_avg, work)),
+        (np.multiply, (work, one_minus_beta1, work)),
+        (np.add, (exp_avg, work, exp_avg)),
+        (np.multiply, (exp_avg_sq, beta2, exp_avg_sq)),
+        (np.multiply, (grad, grad, work)),
+        (np.multiply, (work, one_minus_beta2, work)),
+        (np.add, (exp_avg_sq, work, exp_avg_sq)),
+    ]
+    if second is not exp_avg_sq:
+        steps.append((_running_maximum, (second, exp_avg_sq)))
+    steps += [
+        (np.sqrt, (second, work)),
+        (np.add, (work, eps_c, work)),
+        (np.divide, (exp_avg, work, work)),
+        (np.multiply, (work, step_size, work)),
+        (np.add, (data, work, data)),
+    ]
+    return steps
+
+
+@with_steps(adam_steps)
 def adam_step(
     data: Array,
     grad: Array,
@@ -182,36 +228,18 @@ def adam_step(
     >>> theta.round(6)  # the first step moves by about lr
     array([0.9])
     """
-    np.subtract(grad, exp_avg, out=work)
-    np.multiply(work, one_minus_beta1, out=work)
-    np.add(exp_avg, work, out=exp_avg)
-    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    np.multiply(grad, grad, out=work)
-    np.multiply(work, one_minus_beta2, out=work)
-    np.add(exp_avg_sq, work, out=exp_avg_sq)
-    if second is not exp_avg_sq:
-        np.maximum(second, exp_avg_sq, out=second)
-    np.sqrt(second, out=work)
-    np.add(work, eps_c, out=work)
-    np.divide(exp_avg, work, out=work)
-    np.multiply(work, step_size, out=work)
-    np.add(data, work, out=data)
+    factors = (one_minus_beta1, beta2, one_minus_beta2, eps_c, step_size)
+    run(adam_steps(data, grad, exp_avg, exp_avg_sq, second, work, *factors))
 
 
-def _start(state: dict[str, Any], data: Array, amsgrad: bool) -> None:
+def _start(
+    state: dict[str, Any], data: Array, amsgrad: bool, zeros: Callable[[Array, str], Array]
+) -> None:
     state["step"] = 0
-    state["exp_avg"] = np.zeros_like(data)
-    state["exp_avg_sq"] = np.zeros_like(data)
-    if amsgrad:
-        state["max_exp_avg_sq"] = np.zeros_like(data)
-
-
-def _second_moment(state: dict[str, Any], data: Array) -> Array:
-    """amsgrad's running maximum of v (made when amsgrad is switched on mid-run)."""
-    second = state.get("max_exp_avg_sq")
-    if second is None:
-        state["max_exp_avg_sq"] = second = np.zeros_like(data)
-    return second
+    for key in (
+        ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+    ):
+        state[key] = zeros(data, key)
 
 
 def _corrections(
@@ -222,6 +250,12 @@ def _corrections(
     return eps * c, -lr * c / (1 - beta1**step)
 
 
+def _running_maximum(second: Array, exp_avg_sq: Array) -> None:
+    # NumPy deprecates np.maximum's output given by position.
+    np.maximum(second, exp_avg_sq, out=second)
+
+
+@bookkeeping
 def _advance(
     state: dict[str, Any],
     corrections: tuple[Array, Array],

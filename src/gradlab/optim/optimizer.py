@@ -19,13 +19,17 @@ from typing import Any
 import numpy as np
 
 from gradlab.engine import Tensor, enable_grad
-from gradlab.engine.kernels import Kernel
+from gradlab.engine.kernels import Kernel, inline
 from gradlab.engine.packing import merge, sibling
 from gradlab.engine.tensor import Array
 from gradlab.optim.update_plan import UpdatePlan
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
+
+
+# Plans kept for arrays that may come back (see `Optimizer.step`).
+_KEPT_PLANS = 4
 
 
 class Optimizer:
@@ -55,7 +59,11 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._scratch: dict[Tensor, tuple[Array, Array]] = {}
         self._work: dict[int, tuple[Array, Array]] = {}
+        self._tiles: dict[str, dict[int, tuple[Array, Array]]] = {}
+        # Arrays that the kernels of all parameters share while a plan is being built.
+        self._shared: dict[Any, Any] = {}
         self._plan: UpdatePlan | None = None
+        self._kept: list[UpdatePlan] = []  # the latest plans, most recent first
         self._seen: list[tuple[int, int, int]] = []
         for group in _as_groups(params, type(self).__name__):
             self.add_param_group(group)
@@ -103,7 +111,7 @@ class Optimizer:
         self._check_group(group)
         group["params"] = params
         self.param_groups.append(group)
-        self._plan = None  # the new group's parameters are not in it
+        self._forget_plans()  # the new group's parameters are not in them
 
     def _check_group(self, group: ParamGroup) -> None:
         """Raise a ValueError naming any invalid hyper-parameter of ``group``."""
@@ -146,6 +154,13 @@ class Optimizer:
                 plan.run()
                 return loss
             self._plan = None
+        # A plan of other arrays that hold again (an epoch's full batches after its smaller
+        # last one) is taken up again rather than built anew.
+        for plan in self._kept:
+            if plan.holds(self):
+                self._plan = plan
+                plan.run()
+                return loss
         all_state = self.state
         entries = []
         for group in self.param_groups:
@@ -206,19 +221,28 @@ class Optimizer:
         if not repeated or not _plans_its_update(type(self)):
             return
         per_parameter: list[list[Kernel]] = []
-        for group in self.param_groups:
-            settings = self._settings(group)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                built = self._kernels(p, p.grad, self.state[p], settings)
-                if built is None:
-                    return
-                per_parameter.append(built)
+        self._shared = {}
+        try:
+            for group in self.param_groups:
+                settings = self._settings(group)
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    built = self._kernels(p, p.grad, self.state[p], settings)
+                    if built is None:
+                        return
+                    per_parameter.append(inline(built))
+        finally:
+            self._shared = {}
         # Parameters packed in one buffer, with their gradients and work arrays in theirs:
         # an elementwise update runs once over the buffers.
         kernels = merge(per_parameter) or [k for built in per_parameter for k in built]
         self._plan = UpdatePlan(self, entries, kernels)
+        self._kept = [self._plan, *self._kept[: _KEPT_PLANS - 1]]
+
+    def _forget_plans(self) -> None:
+        self._plan = None
+        self._kept = []
 
     def _kernels(
         self, p: Tensor, grad: Array, state: dict[str, Any], group: Any
@@ -235,6 +259,16 @@ class Optimizer:
 
     def _update(self, p: Tensor, grad: Array, state: dict[str, Any], group: Any) -> None:
         raise NotImplementedError
+
+    def _state_zeros(self, data: Array, key: str) -> Array:
+        """Zeros shaped like ``data`` for the state entry ``key``: for a packed parameter
+        (`gradlab.nn.pack_parameters`), its place in one buffer per entry, so that a plan may
+        update every parameter's entry in one call (`gradlab.engine.packing.merge`)."""
+        array = sibling(data, self._tiles.setdefault(key, {}))
+        if array is None:
+            return np.zeros_like(data)
+        array[...] = 0
+        return array
 
     def _buffer(self, p: Tensor) -> Array:
         """A work array shaped like ``p.data``, reused across steps (never part of the state)."""
@@ -328,7 +362,7 @@ class Optimizer:
             new_groups.append(restored_group)
         self.state = new_state
         self.param_groups = new_groups
-        self._plan = None  # recorded over the replaced state and groups
+        self._forget_plans()  # recorded over the replaced state and groups
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -36,7 +36,7 @@ class UpdatePlan:
         The step, as calls ``function(*arguments)``.
     """
 
-    __slots__ = ("arrays", "entries", "groups", "kernels", "settings", "state")
+    __slots__ = ("arrays", "entries", "groups", "kernels", "settings", "state", "states", "uniform")
 
     def __init__(self, optimizer: Any, entries: list[Entry], kernels: list[Kernel]) -> None:
         self.groups = optimizer.param_groups
@@ -48,13 +48,24 @@ class UpdatePlan:
         self.entries, self.kernels = entries, kernels
         # Each parameter's state dict and the arrays in it (moments), which kernels write.
         self.arrays: list[tuple[Any, dict[str, Any], str, Any]] = []
-        for p, _, _ in entries:
+        numbers: dict[str, set[Any]] = {}
+        self.states = []
+        for p, _, grad in entries:
             kept = self.state.get(p, {})
             self.arrays.extend(
                 (p, kept, key, value)
                 for key, value in kept.items()
                 if isinstance(value, np.ndarray)
             )
+            if grad is not None:
+                self.states.append(kept)
+                for key, value in kept.items():
+                    if isinstance(value, int | float):
+                        numbers.setdefault(key, set()).add(value)
+        # The numbers of the state (Adam's step count) that every updated parameter shared:
+        # kernels merged over packed parameters share what they compute from them, so the plan
+        # holds only while they stay shared.
+        self.uniform = [key for key, values in numbers.items() if len(values) == 1]
 
     def holds(self, optimizer: Any) -> bool:
         """Whether running `kernels` is ``optimizer``'s step now."""
@@ -69,7 +80,9 @@ class UpdatePlan:
         if not all(p.data is data and p.grad is grad for p, data, grad in self.entries):
             return False
         state = self.state
-        return all(state.get(p) is d and d.get(key) is a for p, d, key, a in self.arrays)
+        if not all(state.get(p) is d and d.get(key) is a for p, d, key, a in self.arrays):
+            return False
+        return all(len({d.get(key) for d in self.states}) == 1 for key in self.uniform)
 
     def run(self) -> None:
         for function, arguments in self.kernels:
