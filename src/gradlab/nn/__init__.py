@@ -10,7 +10,7 @@ from gradlab.nn import activations, functional, init
 from gradlab.nn.activations import Activation
 from gradlab.nn.linear import Linear
 from gradlab.nn.mlp import MLP
-from gradlab.nn.module import Module, Parameter
+from gradlab.nn.module import Module, Parameter, pack_parameters
 from gradlab.nn.registry import LAYERS, build_layer, layer_spec, register_layer
 from gradlab.nn.rng import as_generator
 from gradlab.nn.sequential import Sequential
@@ -29,6 +29,7 @@ __all__ = [
     "functional",
     "init",
     "layer_spec",
+    "pack_parameters",
     "register_layer",
 ]
 
