@@ -208,9 +208,10 @@ class Optimizer:
         >>> opt.planned, opt.repeat_step(), w.data
         (True, True, array([-1.]))
         """
-        if not self.planned:
+        plan = self._plan
+        if plan is None or not _own_step(type(self)):
             return False
-        self._plan.run()  # type: ignore[union-attr]
+        plan.run()
         return True
 
     def _remember(self, entries: list[tuple[Tensor, Array, Array | None]]) -> None:

@@ -233,14 +233,16 @@ class Trainer:
                 start, finished = self.checkpoint.resume(self)
             logs: dict[str, float] = {k: v[-1] for k, v in history.history.items()}
             for epoch in range(start, self.epochs if not finished else start):
-                callbacks.on_epoch_begin(epoch, {})
+                if callbacks.callbacks:
+                    callbacks.on_epoch_begin(epoch, {})
                 if reporter is not None:
                     reporter.epoch_begin(epoch)
                 logs = self._train_epoch(epoch, reporter)
                 if self.validation is not None:
                     logs.update(self._validate())
                 history.record(epoch, logs)
-                callbacks.on_epoch_end(epoch, logs)
+                if callbacks.callbacks:
+                    callbacks.on_epoch_end(epoch, logs)
                 if reporter is not None:
                     reporter.epoch_end(epoch, logs)
                 stop = self._should_stop(epoch, logs)
@@ -293,11 +295,13 @@ class Trainer:
             # Free this batch's graph before the next forward builds one: memory holds one, not two.
             del output
         logs = {"loss": total if self._sum_batches else total / seen}
-        self._check_growth(epoch, batch, logs["loss"], opening)
+        if self.growth is not None:
+            self._check_growth(epoch, batch, logs["loss"], opening)
         self._check_parameters(epoch, batch)
         self.samples_seen += seen
-        for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
-            logs[name] = metric_total / seen
+        if metrics:
+            for (name, _), metric_total in zip(metrics, metric_totals, strict=True):
+                logs[name] = metric_total / seen
         return logs
 
     def _step(
@@ -375,6 +379,8 @@ class Trainer:
             self.model.train()
 
     def _should_stop(self, epoch: int, logs: dict[str, float]) -> bool:
+        if not self.stop_training and self.plateau is None and self.step_tol is None:
+            return False
         history = self.history
         if self.stop_training:
             history.stop("callback", f"A callback stopped training after epoch {epoch + 1}.")
@@ -435,11 +441,11 @@ class Trainer:
     def _optimizer_checkpoint(self) -> StateSnapshot | dict[str, Any] | None:
         """The optimizer's state at the epoch's start: copied into kept buffers for a
         gradlab optimizer, else its ``state_dict()`` (if it has one)."""
+        snapshot = self._optimizer_state
+        if type(snapshot) is StateSnapshot:  # only ever made for a gradlab optimizer
+            snapshot.capture()
+            return snapshot
         if isinstance(self.optimizer, Optimizer):
-            snapshot = self._optimizer_state
-            if isinstance(snapshot, StateSnapshot):
-                snapshot.capture()
-                return snapshot
             return StateSnapshot(self.optimizer)
         state_dict = getattr(self.optimizer, "state_dict", None)
         return state_dict() if callable(state_dict) else None
