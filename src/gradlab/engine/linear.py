@@ -16,7 +16,7 @@ from gradlab.engine.kernels import (
     register_kernel,
     with_steps,
 )
-from gradlab.engine.tensor import Array, Tensor, node
+from gradlab.engine.tensor import ZERO, Array, Tensor, node
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -102,8 +102,16 @@ def linear_grad_steps(
     if need[1]:
         steps.append((np.dot, (x2.T, g2, outs[1])))
     if need[2]:
-        steps.append((np.add.reduce, (g2, 0, None, outs[2])))
+        steps.append(_bias_grad_step(g2, outs[2]))
     return steps
+
+
+def _bias_grad_step(g2: Array, out: Array | None) -> Kernel:
+    """dL/db = the sum of G's rows; of a single row (one sample), that row plus 0, at half
+    the cost of a reduction (and as NumPy's reduction gives it: -0.0 becomes 0.0)."""
+    if len(g2) == 1:
+        return (np.add, (g2[0], ZERO[g2.dtype], out))
+    return (np.add.reduce, (g2, 0, None, out))
 
 
 @with_steps(linear_grad_steps)
@@ -129,7 +137,10 @@ def linear_grads(
     x2, g2 = _flat_batch(xd, g)
     gx = np.dot(g, wd.T, out=outs[0]) if need[0] else None
     gw = np.dot(x2.T, g2, out=outs[1]) if need[1] else None
-    gb = np.add.reduce(g2, axis=0, out=outs[2]) if need[2] else None
+    gb = None
+    if need[2]:
+        function, arguments = _bias_grad_step(g2, outs[2])
+        gb = function(*arguments)
     return gx, gw, gb
 
 
