@@ -133,9 +133,9 @@ def test_a_plan_is_taken_up_again_after_each_smaller_last_batch(monkeypatch: Any
     built = []
     original = optimizer.UpdatePlan.__init__
 
-    def counted(self: Any, *args: Any) -> None:
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
         built.append(1)
-        original(self, *args)
+        original(self, *args, **kwargs)
 
     monkeypatch.setattr(optimizer.UpdatePlan, "__init__", counted)
     packed, oracle = _model(np.float64), _model(np.float64)

@@ -102,7 +102,7 @@ class BackwardProgram:
             self.kernels.extend(built)
             self.labels.extend(f"{t.op} backward: {_name(function)}" for function, _ in built)
         self._grads = [(t, self.arrays[id(t)]) for t in order]
-        self._leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
+        self.leaf_grads = [(leaf, self.arrays[id(leaf)]) for leaf in self.leaves]
 
     def _gradient_array(self, t: Tensor) -> Array:
         """An array for dL/dt: for a parameter whose values lie in a packed buffer
@@ -174,7 +174,7 @@ class BackwardProgram:
 
     def finish(self) -> None:
         """After `kernels` ran: each leaf's ``grad`` is its array."""
-        for leaf, array in self._leaf_grads:
+        for leaf, array in self.leaf_grads:
             leaf.grad = array
 
     def abandon(self) -> None:

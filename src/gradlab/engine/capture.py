@@ -233,7 +233,8 @@ class _Program:
                 leaf.grad = None
             self.root.backward()  # the walk, over the values the forward kernels wrote
         else:
-            backward.finish()
+            for leaf, array in backward.leaf_grads:  # `BackwardProgram.finish`, inline
+                leaf.grad = array
 
 
 def _backpropagate(root: Any) -> None:

@@ -187,7 +187,7 @@ class Optimizer:
         """Whether the latest `step` left an update plan: its kernels are the next step while
         nothing they read changes (`gradlab.optim.update_plan`), and `repeat_step` runs them
         (never for a subclass with a `step` of its own, which must run)."""
-        return self._plan is not None and _own_step(type(self))
+        return self._plan is not None and self._plan.repeatable
 
     def repeat_step(self) -> bool:
         """`step` again, right after a `step` that left a plan (`planned`), when only the
@@ -209,7 +209,7 @@ class Optimizer:
         (True, True, array([-1.]))
         """
         plan = self._plan
-        if plan is None or not _own_step(type(self)):
+        if plan is None or not plan.repeatable:
             return False
         plan.run()
         return True
@@ -238,7 +238,7 @@ class Optimizer:
         # Parameters packed in one buffer, with their gradients and work arrays in theirs:
         # an elementwise update runs once over the buffers.
         kernels = merge(per_parameter) or [k for built in per_parameter for k in built]
-        self._plan = UpdatePlan(self, entries, kernels)
+        self._plan = UpdatePlan(self, entries, kernels, repeatable=_own_step(type(self)))
         self._kept = [self._plan, *self._kept[: _KEPT_PLANS - 1]]
 
     def _forget_plans(self) -> None:

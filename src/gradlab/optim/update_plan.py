@@ -34,11 +34,21 @@ class UpdatePlan:
         Every parameter of every group, as the step saw it.
     kernels : list of (function, arguments)
         The step, as calls ``function(*arguments)``.
+    repeatable : bool, default True
+        Whether `Optimizer.repeat_step` may run the plan without its checks.
     """
 
-    __slots__ = ("arrays", "entries", "groups", "kernels", "settings", "state", "states", "uniform")
+    __slots__ = (
+        "arrays", "entries", "groups", "kernels", "repeatable", "settings", "state", "states",
+        "uniform",
+    )  # fmt: skip
 
-    def __init__(self, optimizer: Any, entries: list[Entry], kernels: list[Kernel]) -> None:
+    def __init__(
+        self, optimizer: Any, entries: list[Entry], kernels: list[Kernel], repeatable: bool = True
+    ) -> None:
+        # Whether `Optimizer.repeat_step` may run it: never for an optimizer with a `step` of
+        # its own, which must run (it may still use the plan from its own super().step()).
+        self.repeatable = repeatable
         self.groups = optimizer.param_groups
         self.state = optimizer.state
         self.settings = [
