@@ -210,7 +210,8 @@ class _Program:
             else:
                 return None
             if array is not sources[i]:
-                if (tensor, array.shape, array.dtype) != signature[i]:
+                kind, shape, dtype = signature[i]
+                if array.shape != shape or tensor is not kind or array.dtype != dtype:
                     return None
                 self.buffers[i][...] = sources[i] = array
         self._trained(backward)
